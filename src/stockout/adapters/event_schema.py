@@ -1,0 +1,210 @@
+"""The event-file contract (DESIGN.md) as Pydantic models: validation with clear reasons at the
+edge, then plain domain events inside. The HTTP API reuses these models."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    TypeAdapter,
+    ValidationError,
+)
+
+from stockout.domain.announcements import Announcement
+from stockout.domain.events import ClaimKind, Event, EventType, Party, Remedy, ScanStatus
+from stockout.domain.times import UTC
+
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=False)
+    event_id: Text
+    order_id: Text
+    at: AwareDatetime
+
+
+class OrderPlaced(_Base):
+    type: Literal["order_placed"]
+    shop_id: Text
+    buyer_id: Text
+    sku_id: Text
+    quantity: Annotated[StrictInt, Field(ge=1)]
+    paid_cents: Annotated[StrictInt, Field(ge=0)]
+    category: str | None = None
+    promise_hours: Annotated[float, Field(gt=0)] | None = None
+    presale_ship_by: AwareDatetime | None = None
+    campaign: StrictBool | None = None
+    ship_from_region: str | None = None
+    ship_to_region: str | None = None
+
+
+class OrderConfirmed(_Base):
+    type: Literal["order_confirmed"]
+
+
+class GroupFailed(_Base):
+    type: Literal["group_failed"]
+
+
+class OrderCancelled(_Base):
+    type: Literal["order_cancelled"]
+    by: Party
+    reason: str
+
+
+class ShipmentUploaded(_Base):
+    type: Literal["shipment_uploaded"]
+    carrier: Text
+    tracking_no: Text
+
+
+class CarrierScan(_Base):
+    type: Literal["carrier_scan"]
+    carrier: Text
+    tracking_no: Text
+    status: ScanStatus
+    region: str | None = None
+
+
+class StockoutReported(_Base):
+    type: Literal["stockout_reported"]
+    reason: str
+
+
+class ChatMessage(_Base):
+    type: Literal["chat_message"]
+    sender: Literal["merchant", "buyer"]
+    text: str
+
+
+class RefundRequested(_Base):
+    type: Literal["refund_requested"]
+    initiator: Literal["buyer", "merchant"]
+    reason: str
+
+
+class RefundCompleted(_Base):
+    type: Literal["refund_completed"]
+    amount_cents: Annotated[StrictInt, Field(ge=0)]
+
+
+class AfterSaleClaim(_Base):
+    type: Literal["after_sale_claim"]
+    claim_id: Text
+    kind: ClaimKind
+
+
+class ClaimDecided(_Base):
+    type: Literal["claim_decided"]
+    claim_id: Text
+    upheld: StrictBool
+
+
+class RemedyChosen(_Base):
+    type: Literal["remedy_chosen"]
+    remedy: Remedy
+    until: AwareDatetime | None = None
+    substitute_sku_id: str | None = None
+
+
+EventModel = Annotated[
+    OrderPlaced | OrderConfirmed | GroupFailed | OrderCancelled | ShipmentUploaded | CarrierScan
+    | StockoutReported | ChatMessage | RefundRequested | RefundCompleted | AfterSaleClaim
+    | ClaimDecided | RemedyChosen,
+    Field(discriminator="type"),
+]
+EVENT_ADAPTER: TypeAdapter[EventModel] = TypeAdapter(EventModel)
+
+_TIME_FIELDS = ("presale_ship_by", "until")
+_PARTY_FIELDS = ("sender", "initiator")
+
+
+def to_domain(model: _Base) -> Event:
+    """The domain event for a validated model; every time in UTC."""
+    fields = model.model_dump(exclude_none=True)
+    fields["type"] = EventType(fields["type"])
+    fields["at"] = model.at.astimezone(UTC)
+    for name in _TIME_FIELDS:
+        if name in fields:
+            fields[name] = fields[name].astimezone(UTC)
+    for name in _PARTY_FIELDS:
+        if name in fields:
+            fields[name] = Party(fields[name])
+    return Event(**fields)
+
+
+class InvalidEvent(ValueError):
+    """A line or object that is not a valid event; `reason` says what and where."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def describe(error: ValidationError) -> str:
+    """Pydantic's errors as one line: `field: problem; field: problem`."""
+    parts = []
+    for err in error.errors(include_url=False):
+        loc = [str(x) for x in err["loc"]]
+        if len(loc) > 1 and err["type"] != "union_tag_invalid":
+            loc = loc[1:]  # drop the union tag (the event type) from the location
+        where = ".".join(loc) or "event"
+        if err["type"] == "union_tag_invalid":
+            tag = err.get("ctx", {}).get("tag", "")
+            parts.append(f"type: unknown event type {tag!r}")
+            continue
+        if err["type"] == "union_tag_not_found":
+            parts.append("type: missing")
+            continue
+        if err["type"] == "timezone_aware":
+            parts.append(f"{where}: time without offset")
+            continue
+        parts.append(f"{where}: {err['msg'].lower()}")
+    return "; ".join(parts)
+
+
+def parse_event_json(line: str | bytes) -> Event:
+    try:
+        return to_domain(EVENT_ADAPTER.validate_json(line))
+    except ValidationError as exc:
+        if exc.errors()[0]["type"] == "json_invalid":
+            raise InvalidEvent(f"not JSON: {exc.errors()[0]['ctx']['error']}") from None
+        if exc.errors()[0]["type"] == "model_attributes_type":
+            raise InvalidEvent("not a JSON object") from None
+        raise InvalidEvent(describe(exc)) from None
+
+
+def parse_event_object(obj: object) -> Event:
+    try:
+        return to_domain(EVENT_ADAPTER.validate_python(obj))
+    except ValidationError as exc:
+        raise InvalidEvent(describe(exc)) from None
+
+
+class AnnouncementModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: Text
+    starts: AwareDatetime
+    ends: AwareDatetime
+    extend_hours: Annotated[float, Field(gt=0)]
+    ship_from_regions: list[str] | None = None
+    ship_to_regions: list[str] | None = None
+    categories: list[str] | None = None
+
+    def to_domain(self) -> Announcement:
+        def opt(values: list[str] | None) -> frozenset[str] | None:
+            return frozenset(values) if values is not None else None
+
+        return Announcement(self.id, self.starts.astimezone(UTC), self.ends.astimezone(UTC),
+                            self.extend_hours, opt(self.ship_from_regions),
+                            opt(self.ship_to_regions), opt(self.categories))
+
+
+ANNOUNCEMENTS_ADAPTER: TypeAdapter[list[AnnouncementModel]] = TypeAdapter(list[AnnouncementModel])

@@ -1,0 +1,64 @@
+"""The ship-by deadline: confirmation + the pack's limit, a shorter merchant promise, a presale
+date over all, then the platform's announcements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from stockout.domain.announcements import Announcement
+from stockout.domain.events import Event
+from stockout.domain.rulebook import RulePack
+
+
+class DeadlineBasis(StrEnum):
+    DEFAULT = "default"
+    CATEGORY = "category"
+    PROMISE = "promise"
+    PRESALE = "presale"
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    at: datetime
+    base: datetime
+    basis: DeadlineBasis
+    hours: float | None
+    announcement_id: str | None = None
+    extended_hours: float = 0
+
+    def evidence(self, placed: Event, confirmed: Event) -> tuple[str, ...]:
+        """The events the deadline rests on."""
+        if self.basis is DeadlineBasis.PRESALE:
+            return (placed.event_id,)
+        if self.basis is DeadlineBasis.DEFAULT:
+            return (confirmed.event_id,)
+        return (placed.event_id, confirmed.event_id)
+
+
+def ship_deadline(placed: Event, confirmed: Event | None, pack: RulePack,
+                  announcements: Sequence[Announcement] = ()) -> Deadline | None:
+    """None for an order never confirmed: its clock never started."""
+    if confirmed is None:
+        return None
+    if placed.presale_ship_by is not None:
+        base, basis, limit = placed.presale_ship_by, DeadlineBasis.PRESALE, None
+    else:
+        limit = pack.deadline.base_hours(placed.category)
+        in_category = placed.category in pack.deadline.category_hours
+        basis = DeadlineBasis.CATEGORY if in_category else DeadlineBasis.DEFAULT
+        if placed.promise_hours is not None and placed.promise_hours < limit:
+            limit, basis = placed.promise_hours, DeadlineBasis.PROMISE
+        base = confirmed.at + timedelta(hours=limit)
+    best: Announcement | None = None
+    for ann in announcements:
+        if ann.covers(base, placed.ship_from_region, placed.ship_to_region, placed.category) and (
+            best is None or ann.extend_hours > best.extend_hours
+        ):
+            best = ann
+    if best is None:
+        return Deadline(base, base, basis, limit)
+    return Deadline(base + timedelta(hours=best.extend_hours), base, basis, limit, best.id,
+                    best.extend_hours)

@@ -1,0 +1,113 @@
+"""Order events as one flat, immutable record per event (the event-file contract of DESIGN.md).
+
+One wide record (payload fields are None when the type does not carry them) keeps the fold fast
+and maps one to one onto the columnar layout the bulk engines read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    ORDER_PLACED = "order_placed"
+    ORDER_CONFIRMED = "order_confirmed"
+    GROUP_FAILED = "group_failed"
+    ORDER_CANCELLED = "order_cancelled"
+    SHIPMENT_UPLOADED = "shipment_uploaded"
+    CARRIER_SCAN = "carrier_scan"
+    STOCKOUT_REPORTED = "stockout_reported"
+    CHAT_MESSAGE = "chat_message"
+    REFUND_REQUESTED = "refund_requested"
+    REFUND_COMPLETED = "refund_completed"
+    AFTER_SALE_CLAIM = "after_sale_claim"
+    CLAIM_DECIDED = "claim_decided"
+    REMEDY_CHOSEN = "remedy_chosen"
+
+
+class Party(StrEnum):
+    BUYER = "buyer"
+    MERCHANT = "merchant"
+    PLATFORM = "platform"
+
+
+class ScanStatus(StrEnum):
+    PICKUP = "pickup"
+    DEPART = "depart"
+    IN_TRANSIT = "in_transit"
+    ARRIVE = "arrive"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"
+    RETURNED = "returned"
+
+
+class ClaimKind(StrEnum):
+    EMPTY_PARCEL = "empty_parcel"
+    WRONG_ITEM = "wrong_item"
+    DAMAGED = "damaged"
+    NOT_RECEIVED = "not_received"
+    OTHER = "other"
+
+
+class Remedy(StrEnum):
+    WAIT = "wait"
+    SUBSTITUTE = "substitute"
+    PRESALE = "presale"
+    REFUND = "refund"
+
+
+CLOSING_TYPES = frozenset(
+    {EventType.GROUP_FAILED, EventType.ORDER_CANCELLED, EventType.REFUND_COMPLETED}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One event of one order. `at` is timezone-aware (UTC inside the core)."""
+
+    event_id: str
+    order_id: str
+    type: EventType
+    at: datetime
+    # order_placed
+    shop_id: str | None = None
+    buyer_id: str | None = None
+    sku_id: str | None = None
+    quantity: int | None = None
+    paid_cents: int | None = None
+    category: str | None = None
+    promise_hours: float | None = None
+    presale_ship_by: datetime | None = None
+    campaign: bool | None = None
+    ship_from_region: str | None = None
+    ship_to_region: str | None = None
+    # order_cancelled (by, reason), stockout_reported (reason), refund_requested (initiator, reason)
+    by: Party | None = None
+    reason: str | None = None
+    initiator: Party | None = None
+    # shipment_uploaded, carrier_scan
+    carrier: str | None = None
+    tracking_no: str | None = None
+    status: ScanStatus | None = None
+    region: str | None = None
+    # chat_message
+    sender: Party | None = None
+    text: str | None = None
+    # refund_completed
+    amount_cents: int | None = None
+    # after_sale_claim, claim_decided
+    claim_id: str | None = None
+    kind: ClaimKind | None = None
+    upheld: bool | None = None
+    # remedy_chosen
+    remedy: Remedy | None = None
+    until: datetime | None = None
+    substitute_sku_id: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[datetime, str]:
+        """Events are ordered by time; ties by event id, so arrival order never changes a verdict."""
+        return (self.at, self.event_id)

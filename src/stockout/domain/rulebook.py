@@ -1,0 +1,400 @@
+"""Rule packs: every figure of a platform's rules as data, validated when loaded.
+
+A pack is built from a plain mapping (what `tomllib` returns); reading files is the caller's job.
+A `RuleBook` holds the versions of one family and picks the one in force at a given time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from stockout.domain.events import ClaimKind
+from stockout.domain.money import CompensationScale, CompensationTier, format_yuan
+from stockout.domain.times import UTC, format_time
+
+
+class PackError(ValueError):
+    """A rule pack is missing a figure or contradicts itself; `key` names the figure."""
+
+    def __init__(self, key: str, reason: str, source: str = "") -> None:
+        self.key = key
+        self.reason = reason
+        self.source = source
+        where = f"{source}: " if source else ""
+        super().__init__(f"{where}{key}: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineRules:
+    default_hours: float
+    category_hours: Mapping[str, float]
+
+    def base_hours(self, category: str | None) -> float:
+        if category is not None and category in self.category_hours:
+            return self.category_hours[category]
+        return self.default_hours
+
+
+@dataclass(frozen=True, slots=True)
+class LateShipmentRules:
+    compensation: CompensationScale
+
+
+@dataclass(frozen=True, slots=True)
+class StockoutRules:
+    unshipped_after_deadline_hours: float
+    upload_without_pickup_hours: float
+    induced_refund_window_hours: float
+    compensation: CompensationScale
+    phrases: tuple[str, ...]
+    denials: tuple[str, ...]
+    induce_phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FakeShipmentRules:
+    no_scan_after_upload_hours: float
+    stalled_after_pickup_hours: float
+    tracking_reuse_days: float
+    compensation: CompensationScale
+    withdrawal_block_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class FraudRules:
+    claim_kinds: frozenset[ClaimKind]
+    compensation: CompensationScale
+    legal_multiple: int
+    legal_minimum_cents: int
+
+    def legal_claim_cents(self, paid_cents: int) -> int:
+        """What the buyer may claim at law (CPL art. 55): a multiple of the price, with a floor."""
+        return max(self.legal_multiple * paid_cents, self.legal_minimum_cents)
+
+
+@dataclass(frozen=True, slots=True)
+class SelfReportRules:
+    daily_limit: int
+    allow_campaign: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ScorecardTargets:
+    days: int
+    late_shipment_rate_max: float
+    stockout_rate_max: float
+    valid_tracking_rate_min: float
+
+
+@dataclass(frozen=True, slots=True)
+class RulePack:
+    id: str
+    family: str
+    version: str
+    effective: datetime
+    title: str
+    deadline: DeadlineRules
+    late_shipment: LateShipmentRules
+    stockout: StockoutRules
+    fake_shipment: FakeShipmentRules
+    fraudulent_shipment: FraudRules
+    self_report: SelfReportRules
+    scorecard: ScorecardTargets
+
+    def rule_id(self, violation: str, trigger: str) -> str:
+        """The `rule` of a verdict: pack, violation and trigger."""
+        return f"{self.id}/{violation}/{trigger}"
+
+
+class _Section:
+    """Reads one table of a pack, naming the full key in every error and rejecting unknown keys."""
+
+    def __init__(self, data: Mapping[str, Any], path: str, source: str) -> None:
+        self.data = data
+        self.path = path
+        self.source = source
+        self.used: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def fail(self, name: str, reason: str) -> PackError:
+        return PackError(self.key(name), reason, self.source)
+
+    def raw(self, name: str, required: bool = True) -> Any:
+        self.used.add(name)
+        if name not in self.data:
+            if required:
+                raise self.fail(name, "missing")
+            return None
+        return self.data[name]
+
+    def section(self, name: str) -> _Section:
+        value = self.raw(name)
+        if not isinstance(value, Mapping):
+            raise self.fail(name, "must be a table")
+        return _Section(value, self.key(name), self.source)
+
+    def text(self, name: str) -> str:
+        value = self.raw(name)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(name, "must be a non-empty string")
+        return value
+
+    def number(self, name: str, *, minimum: float = 0, positive: bool = False) -> float:
+        value = self.raw(name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(name, f"must be a number, got {value!r}")
+        if value < minimum or (positive and value <= 0):
+            bound = "greater than 0" if positive else f"at least {minimum}"
+            raise self.fail(name, f"must be {bound}, got {value!r}")
+        return float(value)
+
+    def integer(self, name: str, *, minimum: int = 0, required: bool = True) -> int | None:
+        value = self.raw(name, required)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(name, f"must be a whole number, got {value!r}")
+        if value < minimum:
+            raise self.fail(name, f"must be at least {minimum}, got {value!r}")
+        return value
+
+    def flag(self, name: str) -> bool:
+        value = self.raw(name)
+        if not isinstance(value, bool):
+            raise self.fail(name, f"must be true or false, got {value!r}")
+        return value
+
+    def phrases(self, name: str) -> tuple[str, ...]:
+        value = self.raw(name)
+        if not isinstance(value, list) or not value:
+            raise self.fail(name, "must be a non-empty list of strings")
+        if not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(name, "every entry must be a non-empty string")
+        return tuple(value)
+
+    def time(self, name: str) -> datetime:
+        value = self.raw(name)
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError as exc:
+                raise self.fail(name, f"not an RFC 3339 time: {exc}") from None
+        if not isinstance(value, datetime):
+            raise self.fail(name, "must be a time with offset")
+        if value.tzinfo is None:
+            raise self.fail(name, "time without offset")
+        return value.astimezone(UTC)
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise self.fail(unknown[0], "unknown key (a typo?)")
+
+
+def _scale(section: _Section, name: str) -> CompensationScale:
+    entries = section.raw(name)
+    key = section.key(name)
+    if not isinstance(entries, list) or not entries:
+        raise PackError(key, "must be a non-empty list of tiers", section.source)
+    tiers: list[CompensationTier] = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            raise PackError(f"{key}[{i}]", "must be a table", section.source)
+        tier = _Section(entry, f"{key}[{i}]", section.source)
+        upto = tier.integer("upto_cents", required=False)
+        fixed = tier.integer("fixed_cents", required=False)
+        percent = tier.raw("percent", required=False)
+        low = tier.integer("min_cents", required=False) or 0
+        high = tier.integer("max_cents", required=False)
+        tier.done()
+        if (fixed is None) == (percent is None):
+            raise tier.fail("fixed_cents", "give exactly one of fixed_cents and percent")
+        rate_bp: int | None = None
+        if percent is not None:
+            if isinstance(percent, bool) or not isinstance(percent, int | float) or percent <= 0:
+                raise tier.fail("percent", f"must be a number greater than 0, got {percent!r}")
+            rate_bp = round(percent * 100)
+            if abs(rate_bp - percent * 100) > 1e-9:
+                raise tier.fail("percent", "at most two decimals (basis points)")
+        if high is not None and high < low:
+            raise tier.fail("max_cents", f"{high} is below min_cents {low}")
+        if tiers and (upto is not None and tiers[-1].upto_cents is not None
+                      and upto <= tiers[-1].upto_cents):
+            raise tier.fail("upto_cents", "tiers must be in ascending order of upto_cents")
+        if tiers and tiers[-1].upto_cents is None:
+            raise tier.fail("upto_cents", "a tier follows the unbounded tier and can never apply")
+        tiers.append(CompensationTier(upto, fixed, rate_bp, low, high))
+    if tiers[-1].upto_cents is not None:
+        raise PackError(key, "the last tier must have no upto_cents (it covers the rest)",
+                        section.source)
+    return CompensationScale(tuple(tiers))
+
+
+def pack_from_mapping(data: Mapping[str, Any], source: str = "") -> RulePack:
+    """Validate a parsed pack; raise `PackError` naming the first bad key."""
+    root = _Section(data, "", source)
+    meta = root.section("pack")
+    pack_id, family, version = meta.text("id"), meta.text("family"), meta.text("version")
+    effective, title = meta.time("effective"), meta.text("title")
+    meta.done()
+
+    dl = root.section("deadline")
+    default_hours = dl.number("default_hours", positive=True)
+    cat_raw = dl.raw("category_hours", required=False) or {}
+    if not isinstance(cat_raw, Mapping):
+        raise dl.fail("category_hours", "must be a table of category = hours")
+    cats = _Section(cat_raw, dl.key("category_hours"), source)
+    category_hours = {name: cats.number(name, positive=True) for name in cat_raw}
+    cats.done()
+    dl.done()
+
+    late = root.section("late_shipment")
+    late_rules = LateShipmentRules(_scale(late, "compensation"))
+    late.done()
+
+    so = root.section("stockout")
+    stockout = StockoutRules(
+        unshipped_after_deadline_hours=so.number("unshipped_after_deadline_hours", positive=True),
+        upload_without_pickup_hours=so.number("upload_without_pickup_hours", positive=True),
+        induced_refund_window_hours=so.number("induced_refund_window_hours", positive=True),
+        compensation=_scale(so, "compensation"),
+        phrases=so.phrases("phrases"),
+        denials=so.phrases("denials"),
+        induce_phrases=so.phrases("induce_phrases"),
+    )
+    so.done()
+    overlap = set(stockout.phrases) & set(stockout.denials)
+    if overlap:
+        raise PackError("stockout.denials", f"also listed as stockout phrases: {sorted(overlap)}",
+                        source)
+
+    fs = root.section("fake_shipment")
+    fake = FakeShipmentRules(
+        no_scan_after_upload_hours=fs.number("no_scan_after_upload_hours", positive=True),
+        stalled_after_pickup_hours=fs.number("stalled_after_pickup_hours", positive=True),
+        tracking_reuse_days=fs.number("tracking_reuse_days", positive=True),
+        compensation=_scale(fs, "compensation"),
+        withdrawal_block_days=fs.integer("withdrawal_block_days") or 0,
+    )
+    fs.done()
+
+    fr = root.section("fraudulent_shipment")
+    kinds_raw = fr.phrases("claim_kinds")
+    try:
+        kinds = frozenset(ClaimKind(k) for k in kinds_raw)
+    except ValueError:
+        allowed = ", ".join(k.value for k in ClaimKind)
+        raise fr.fail("claim_kinds", f"each must be one of {allowed}") from None
+    fraud = FraudRules(
+        claim_kinds=kinds,
+        compensation=_scale(fr, "compensation"),
+        legal_multiple=fr.integer("legal_multiple", minimum=1) or 1,
+        legal_minimum_cents=fr.integer("legal_minimum_cents") or 0,
+    )
+    fr.done()
+
+    sr = root.section("self_report")
+    self_report = SelfReportRules(sr.integer("daily_limit", minimum=1) or 1,
+                                  sr.flag("allow_campaign"))
+    sr.done()
+
+    sc = root.section("scorecard")
+    scorecard = ScorecardTargets(
+        days=sc.integer("days", minimum=1) or 1,
+        late_shipment_rate_max=sc.number("late_shipment_rate_max"),
+        stockout_rate_max=sc.number("stockout_rate_max"),
+        valid_tracking_rate_min=sc.number("valid_tracking_rate_min"),
+    )
+    for name in ("late_shipment_rate_max", "stockout_rate_max", "valid_tracking_rate_min"):
+        if getattr(scorecard, name) > 1:
+            raise sc.fail(name, "a rate is a fraction between 0 and 1")
+    sc.done()
+    root.done()
+
+    if stockout.upload_without_pickup_hours <= fake.no_scan_after_upload_hours:
+        raise PackError("stockout.upload_without_pickup_hours",
+                        "must be longer than fake_shipment.no_scan_after_upload_hours", source)
+    return RulePack(pack_id, family, version, effective, title,
+                    DeadlineRules(default_hours, MappingProxyType(category_hours)), late_rules,
+                    stockout, fake, fraud, self_report, scorecard)
+
+
+class RuleBook:
+    """The versions of one family; `pack_at(t)` is the version in force at `t`."""
+
+    def __init__(self, packs: Iterable[RulePack]) -> None:
+        ordered = sorted(packs, key=lambda p: p.effective)
+        if not ordered:
+            raise PackError("pack", "a rule book needs at least one pack")
+        families = {p.family for p in ordered}
+        if len(families) > 1:
+            raise PackError("pack.family", f"one family per rule book, got {sorted(families)}")
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            if a.effective == b.effective:
+                raise PackError("pack.effective", f"{a.id} and {b.id} take effect at the same time")
+        self.packs: Sequence[RulePack] = tuple(ordered)
+        self._starts = [p.effective for p in ordered]
+
+    @property
+    def family(self) -> str:
+        return self.packs[0].family
+
+    def pack_at(self, at: datetime | None) -> RulePack:
+        """The version in force at `at`; before the first version, the first one."""
+        if at is None:
+            return self.packs[-1]
+        chosen = self.packs[0]
+        for pack in self.packs:
+            if pack.effective <= at:
+                chosen = pack
+            else:
+                break
+        return chosen
+
+
+def pack_figures(pack: RulePack) -> list[tuple[str, str]]:
+    """Every figure of a pack as (key, value) text, in the pack's own order, for tables and diffs."""
+    rows: list[tuple[str, str]] = [
+        ("pack.id", pack.id), ("pack.family", pack.family), ("pack.version", pack.version),
+        ("pack.effective", format_time(pack.effective)), ("pack.title", pack.title),
+        ("deadline.default_hours", f"{pack.deadline.default_hours:g}"),
+    ]
+    rows += [(f"deadline.category_hours.{k}", f"{v:g}")
+             for k, v in sorted(pack.deadline.category_hours.items())]
+    sections: list[tuple[str, object]] = [
+        ("late_shipment", pack.late_shipment), ("stockout", pack.stockout),
+        ("fake_shipment", pack.fake_shipment), ("fraudulent_shipment", pack.fraudulent_shipment),
+        ("self_report", pack.self_report), ("scorecard", pack.scorecard),
+    ]
+    for prefix, section in sections:
+        for name in section.__slots__:  # type: ignore[attr-defined]
+            rows.append((f"{prefix}.{name}", _figure(getattr(section, name))))
+    return rows
+
+
+def _figure(value: object) -> str:
+    if isinstance(value, CompensationScale):
+        return "; ".join(_tier(t) for t in value.tiers)
+    if isinstance(value, frozenset):
+        return ", ".join(sorted(str(v) for v in value))
+    if isinstance(value, tuple):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _tier(t: CompensationTier) -> str:
+    scope = f"≤ {format_yuan(t.upto_cents)}" if t.upto_cents is not None else "*"
+    if t.fixed_cents is not None:
+        return f"{scope}: {format_yuan(t.fixed_cents)}"
+    rate = f"{(t.rate_bp or 0) / 100:g}%↓¥"
+    bounds = f", ≥ {format_yuan(t.min_cents)}" if t.min_cents else ""
+    bounds += f", ≤ {format_yuan(t.max_cents)}" if t.max_cents is not None else ""
+    return f"{scope}: {rate}{bounds}"

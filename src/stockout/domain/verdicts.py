@@ -1,0 +1,85 @@
+"""Violations, triggers and the verdict: what was decided about an order, and on what grounds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from stockout.domain.times import format_time
+
+
+class Violation(StrEnum):
+    LATE_SHIPMENT = "late_shipment"
+    STOCKOUT = "stockout"
+    FAKE_SHIPMENT = "fake_shipment"
+    FRAUDULENT_SHIPMENT = "fraudulent_shipment"
+
+
+class Trigger(StrEnum):
+    NO_PICKUP_BY_DEADLINE = "no_pickup_by_deadline"
+    SELF_REPORT = "self_report"
+    MERCHANT_CHAT = "merchant_chat"
+    MERCHANT_REFUND = "merchant_refund"
+    INDUCED_REFUND = "induced_refund"
+    UNSHIPPED_AFTER_DEADLINE = "unshipped_after_deadline"
+    UPLOAD_WITHOUT_PICKUP = "upload_without_pickup"
+    NO_SCAN_AFTER_UPLOAD = "no_scan_after_upload"
+    TRACKING_REUSED = "tracking_reused"
+    STALLED_AFTER_PICKUP = "stalled_after_pickup"
+    ROUTE_MISMATCH = "route_mismatch"
+    CLAIM_UPHELD = "claim_upheld"
+
+
+VIOLATION_OF: dict[Trigger, Violation] = {
+    Trigger.NO_PICKUP_BY_DEADLINE: Violation.LATE_SHIPMENT,
+    Trigger.SELF_REPORT: Violation.STOCKOUT,
+    Trigger.MERCHANT_CHAT: Violation.STOCKOUT,
+    Trigger.MERCHANT_REFUND: Violation.STOCKOUT,
+    Trigger.INDUCED_REFUND: Violation.STOCKOUT,
+    Trigger.UNSHIPPED_AFTER_DEADLINE: Violation.STOCKOUT,
+    Trigger.UPLOAD_WITHOUT_PICKUP: Violation.STOCKOUT,
+    Trigger.NO_SCAN_AFTER_UPLOAD: Violation.FAKE_SHIPMENT,
+    Trigger.TRACKING_REUSED: Violation.FAKE_SHIPMENT,
+    Trigger.STALLED_AFTER_PICKUP: Violation.FAKE_SHIPMENT,
+    Trigger.ROUTE_MISMATCH: Violation.FAKE_SHIPMENT,
+    Trigger.CLAIM_UPHELD: Violation.FRAUDULENT_SHIPMENT,
+}
+
+# Where two triggers of one violation are detected at the same instant, the one listed first wins.
+TRIGGER_RANK: dict[Trigger, int] = {t: i for i, t in enumerate(Trigger)}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One violation of one order. `evidence` are the event ids that decided it."""
+
+    order_id: str
+    violation: Violation
+    trigger: Trigger
+    detected_at: datetime
+    deadline: datetime | None
+    compensation_cents: int
+    rule: str
+    evidence: tuple[str, ...]
+    shop_id: str
+    paid_cents: int
+    detail: str = ""
+    legal_claim_cents: int | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, datetime, str]:
+        return (self.order_id, self.detected_at, self.violation.value)
+
+    def to_record(self) -> dict[str, object]:
+        """The verdict as the `stockout judge --json` contract prints it (DESIGN.md)."""
+        return {
+            "order_id": self.order_id,
+            "violation": self.violation.value,
+            "trigger": self.trigger.value,
+            "detected_at": format_time(self.detected_at),
+            "deadline": format_time(self.deadline) if self.deadline else None,
+            "compensation_cents": self.compensation_cents,
+            "rule": self.rule,
+            "evidence": list(self.evidence),
+        }
