@@ -114,7 +114,7 @@ def timeline_table(events: Sequence[Event], t: Texts, marks: dict[str, str]) -> 
     for e in events:
         details = ", ".join(
             f"{k}={format_time(v) if hasattr(v, 'tzinfo') else v}"
-            for k in e.__slots__ if k not in _SKIP and (v := getattr(e, k)) is not None)
+            for k in e._fields if k not in _SKIP and (v := getattr(e, k)) is not None)
         table.add_row(format_time(e.at), f"{e.type.value} [dim]{e.event_id}[/]", details,
                       marks.get(e.event_id, ""))
     return table
@@ -143,8 +143,8 @@ def plot_violations(verdicts: Sequence[Verdict], path: Path, lang: Lang) -> Path
         for v in verdicts:
             if v.violation is violation:
                 counts[index[shanghai_day(v.detected_at)]] += 1
-        ax.bar(days, counts, bottom=bottom, label=name(violation, label_lang),
-               color=colours[violation], width=0.85)
+        ax.bar(days, counts, bottom=bottom,  # type: ignore[arg-type]  # dates plot fine
+               label=name(violation, label_lang), color=colours[violation], width=0.85)
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
     ax.set_title("每日违规判定（按发现日期）" if use_zh else "Verdicts per day (Asia/Shanghai)")
     ax.set_ylabel("判定数" if use_zh else "verdicts")

@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import lru_cache
 
 # Traditional (and a few regional) forms of the characters merchants use about stock, shipping
 # and refunds, mapped to simplified. Only characters that change are listed.
@@ -40,18 +38,29 @@ def normalise(text: str) -> str:
     return _NOT_WORD.sub("", folded)
 
 
-@dataclass(frozen=True, slots=True)
 class PhraseMatcher:
-    """Finds a phrase of `phrases` in a text, unless that occurrence lies inside a denial."""
+    """Finds a phrase of `phrases` in a text, unless that occurrence lies inside a denial.
 
-    phrases: tuple[str, ...]
-    denials: tuple[str, ...] = ()
+    Phrases and denials are normalised once; one compiled alternation rejects the common case
+    (no phrase at all) before occurrences are checked against denials one by one.
+    """
+
+    __slots__ = ("_any", "denials", "phrases")
+
+    def __init__(self, phrases: Iterable[str], denials: Iterable[str] = ()) -> None:
+        norm = dict.fromkeys(p for p in (normalise(x) for x in phrases) if p)
+        # Longer phrases first, so the explanation names the most specific one.
+        self.phrases = tuple(sorted(norm, key=len, reverse=True))
+        self.denials = tuple(d for d in (normalise(x) for x in denials) if d)
+        self._any = re.compile("|".join(re.escape(p) for p in self.phrases))
 
     def find(self, text: str | None) -> str | None:
         """The first matching phrase (normalised), or None."""
         if not text:
             return None
         norm = normalise(text)
+        if self._any.search(norm) is None:
+            return None
         denied = list(_spans(norm, self.denials))
         for phrase in self.phrases:
             for start, end in _spans(norm, (phrase,)):
@@ -66,12 +75,3 @@ def _spans(text: str, needles: Iterable[str]) -> Iterable[tuple[int, int]]:
         while start != -1:
             yield start, start + len(needle)
             start = text.find(needle, start + 1)
-
-
-@lru_cache(maxsize=64)
-def matcher(phrases: tuple[str, ...], denials: tuple[str, ...] = ()) -> PhraseMatcher:
-    """A matcher over normalised phrases, built once per phrase list."""
-    norm = tuple(dict.fromkeys(p for p in (normalise(x) for x in phrases) if p))
-    # Longer phrases first, so the explanation names the most specific one.
-    norm = tuple(sorted(norm, key=len, reverse=True))
-    return PhraseMatcher(norm, tuple(normalise(d) for d in denials if normalise(d)))

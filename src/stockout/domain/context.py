@@ -95,4 +95,4 @@ def build_context(orders: Iterable[tuple[OrderFacts, RulePack]]) -> JudgeContext
         for i, r in enumerate(day_reports, start=1):
             ranks[r.event_id] = i
     index = {k: tuple(sorted(v, key=lambda u: (u.at, u.event_id))) for k, v in uploads.items()}
-    return JudgeContext(MappingProxyType(index), MappingProxyType(ranks))
+    return JudgeContext(index, ranks)

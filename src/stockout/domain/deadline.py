@@ -25,7 +25,7 @@ class Deadline:
     at: datetime
     base: datetime
     basis: DeadlineBasis
-    hours: float | None
+    limit: timedelta | None
     announcement_id: str | None = None
     extended_hours: float = 0
 
@@ -46,12 +46,16 @@ def ship_deadline(placed: Event, confirmed: Event | None, pack: RulePack,
     if placed.presale_ship_by is not None:
         base, basis, limit = placed.presale_ship_by, DeadlineBasis.PRESALE, None
     else:
-        limit = pack.deadline.base_hours(placed.category)
-        in_category = placed.category in pack.deadline.category_hours
+        limit = pack.deadline.limit(placed.category)
+        in_category = placed.category in pack.deadline.category
         basis = DeadlineBasis.CATEGORY if in_category else DeadlineBasis.DEFAULT
-        if placed.promise_hours is not None and placed.promise_hours < limit:
-            limit, basis = placed.promise_hours, DeadlineBasis.PROMISE
-        base = confirmed.at + timedelta(hours=limit)
+        if placed.promise_hours is not None:
+            promise = timedelta(hours=placed.promise_hours)
+            if promise < limit:
+                limit, basis = promise, DeadlineBasis.PROMISE
+        base = confirmed.at + limit
+    if not announcements:
+        return Deadline(base, base, basis, limit)
     best: Announcement | None = None
     for ann in announcements:
         if ann.covers(base, placed.ship_from_region, placed.ship_to_region, placed.category) and (

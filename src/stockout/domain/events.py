@@ -1,17 +1,21 @@
 """Order events as one flat, immutable record per event (the event-file contract of DESIGN.md).
 
 One wide record (payload fields are None when the type does not carry them) keeps the fold fast
-and maps one to one onto the columnar layout the bulk engines read.
+and maps one to one onto the columnar layout the bulk engines read. It is a NamedTuple rather
+than a frozen dataclass: as immutable, and four times cheaper to build (hundreds of thousands are
+parsed per file).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class EventType(StrEnum):
+    __hash__ = str.__hash__  # hash like the value: fast, and equal to its string in dicts
+
     ORDER_PLACED = "order_placed"
     ORDER_CONFIRMED = "order_confirmed"
     GROUP_FAILED = "group_failed"
@@ -28,12 +32,16 @@ class EventType(StrEnum):
 
 
 class Party(StrEnum):
+    __hash__ = str.__hash__  # hash like the value: fast, and equal to its string in dicts
+
     BUYER = "buyer"
     MERCHANT = "merchant"
     PLATFORM = "platform"
 
 
 class ScanStatus(StrEnum):
+    __hash__ = str.__hash__  # hash like the value: fast, and equal to its string in dicts
+
     PICKUP = "pickup"
     DEPART = "depart"
     IN_TRANSIT = "in_transit"
@@ -45,6 +53,8 @@ class ScanStatus(StrEnum):
 
 
 class ClaimKind(StrEnum):
+    __hash__ = str.__hash__  # hash like the value: fast, and equal to its string in dicts
+
     EMPTY_PARCEL = "empty_parcel"
     WRONG_ITEM = "wrong_item"
     DAMAGED = "damaged"
@@ -53,6 +63,8 @@ class ClaimKind(StrEnum):
 
 
 class Remedy(StrEnum):
+    __hash__ = str.__hash__  # hash like the value: fast, and equal to its string in dicts
+
     WAIT = "wait"
     SUBSTITUTE = "substitute"
     PRESALE = "presale"
@@ -64,8 +76,7 @@ CLOSING_TYPES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """One event of one order. `at` is timezone-aware (UTC inside the core)."""
 
     event_id: str

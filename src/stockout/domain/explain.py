@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from stockout.domain.deadline import Deadline, DeadlineBasis
 from stockout.domain.money import format_yuan
-from stockout.domain.rulebook import RulePack
+from stockout.domain.rulebook import RulePack, in_hours
 from stockout.domain.times import format_time
 from stockout.domain.verdicts import Trigger, Verdict, Violation
 
@@ -49,16 +49,17 @@ def explain_deadline(deadline: Deadline | None, lang: Lang) -> str:
     if deadline is None:
         return "订单未成团/未成交，发货时限未开始计算。" if lang is Lang.ZH else \
             "The order was never confirmed: no ship-by clock."
+    h = in_hours(deadline.limit) if deadline.limit is not None else 0
     zh_basis = {
-        DeadlineBasis.DEFAULT: f"成团后 {deadline.hours:g} 小时（默认时限）",
-        DeadlineBasis.CATEGORY: f"成团后 {deadline.hours:g} 小时（类目时限）",
-        DeadlineBasis.PROMISE: f"成团后 {deadline.hours:g} 小时（商家承诺的更短时限）",
+        DeadlineBasis.DEFAULT: f"成团后 {h:g} 小时（默认时限）",
+        DeadlineBasis.CATEGORY: f"成团后 {h:g} 小时（类目时限）",
+        DeadlineBasis.PROMISE: f"成团后 {h:g} 小时（商家承诺的更短时限）",
         DeadlineBasis.PRESALE: "预售约定的发货日期",
     }
     en_basis = {
-        DeadlineBasis.DEFAULT: f"{deadline.hours:g} h after confirmation (default limit)",
-        DeadlineBasis.CATEGORY: f"{deadline.hours:g} h after confirmation (category limit)",
-        DeadlineBasis.PROMISE: f"{deadline.hours:g} h after confirmation (merchant's shorter promise)",
+        DeadlineBasis.DEFAULT: f"{h:g} h after confirmation (default limit)",
+        DeadlineBasis.CATEGORY: f"{h:g} h after confirmation (category limit)",
+        DeadlineBasis.PROMISE: f"{h:g} h after confirmation (merchant's shorter promise)",
         DeadlineBasis.PRESALE: "the presale ship-by date",
     }
     when = format_time(deadline.at)
@@ -85,12 +86,12 @@ def explain_verdict(v: Verdict, pack: RulePack, lang: Lang) -> str:
         Trigger.MERCHANT_REFUND: f"商家于 {at} 在揽收前主动发起退款或取消订单",
         Trigger.INDUCED_REFUND: f"商家让买家自行退款或退款理由写明缺货（“{d}”），买家于 {at} 申请退款",
         Trigger.UNSHIPPED_AFTER_DEADLINE:
-            f"超过发货时限 {so.unshipped_after_deadline_hours:g} 小时仍未揽收",
-        Trigger.UPLOAD_WITHOUT_PICKUP: f"上传运单号 {so.upload_without_pickup_hours:g} 小时后仍无揽收",
-        Trigger.NO_SCAN_AFTER_UPLOAD: f"上传运单号后 {fs.no_scan_after_upload_hours:g} 小时内无物流记录",
+            f"超过发货时限 {in_hours(so.unshipped_after_deadline):g} 小时仍未揽收",
+        Trigger.UPLOAD_WITHOUT_PICKUP: f"上传运单号 {in_hours(so.upload_without_pickup):g} 小时后仍无揽收",
+        Trigger.NO_SCAN_AFTER_UPLOAD: f"上传运单号后 {in_hours(fs.no_scan_after_upload):g} 小时内无物流记录",
         Trigger.TRACKING_REUSED:
-            f"运单号在 {fs.tracking_reuse_days:g} 天内已用于其他买家的订单 {d}",
-        Trigger.STALLED_AFTER_PICKUP: f"揽收后 {fs.stalled_after_pickup_hours:g} 小时内无物流更新",
+            f"运单号在 {fs.tracking_reuse_window.days:g} 天内已用于其他买家的订单 {d}",
+        Trigger.STALLED_AFTER_PICKUP: f"揽收后 {in_hours(fs.stalled_after_pickup):g} 小时内无物流更新",
         Trigger.ROUTE_MISMATCH: f"签收地区（{d}）与收货地区不符",
         Trigger.CLAIM_UPHELD: f"售后申诉（{d}）经裁定成立",
     }
@@ -102,15 +103,15 @@ def explain_verdict(v: Verdict, pack: RulePack, lang: Lang) -> str:
         Trigger.INDUCED_REFUND:
             f"the buyer requested a refund at {at} after the merchant asked for it, or citing no stock (\"{d}\")",
         Trigger.UNSHIPPED_AFTER_DEADLINE:
-            f"still no pickup {so.unshipped_after_deadline_hours:g} h after the deadline",
+            f"still no pickup {in_hours(so.unshipped_after_deadline):g} h after the deadline",
         Trigger.UPLOAD_WITHOUT_PICKUP:
-            f"no pickup {so.upload_without_pickup_hours:g} h after the tracking upload",
+            f"no pickup {in_hours(so.upload_without_pickup):g} h after the tracking upload",
         Trigger.NO_SCAN_AFTER_UPLOAD:
-            f"no carrier scan within {fs.no_scan_after_upload_hours:g} h of the tracking upload",
+            f"no carrier scan within {in_hours(fs.no_scan_after_upload):g} h of the tracking upload",
         Trigger.TRACKING_REUSED:
-            f"the tracking number was used on another buyer's order {d} within {fs.tracking_reuse_days:g} days",
+            f"the tracking number was used on another buyer's order {d} within {fs.tracking_reuse_window.days:g} days",
         Trigger.STALLED_AFTER_PICKUP:
-            f"no carrier update within {fs.stalled_after_pickup_hours:g} h of pickup",
+            f"no carrier update within {in_hours(fs.stalled_after_pickup):g} h of pickup",
         Trigger.ROUTE_MISMATCH: f"delivered in {d}, not the buyer's region",
         Trigger.CLAIM_UPHELD: f"after-sale claim ({d}) upheld",
     }

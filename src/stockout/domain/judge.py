@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from stockout.domain.announcements import Announcement
-from stockout.domain.chat import matcher
 from stockout.domain.context import (
     EMPTY_CONTEXT,
     JudgeContext,
@@ -25,6 +24,9 @@ from stockout.domain.events import Event, ScanStatus
 from stockout.domain.rulebook import RulePack
 from stockout.domain.timeline import OrderFacts, Timeline, fold
 from stockout.domain.verdicts import TRIGGER_RANK, VIOLATION_OF, Trigger, Verdict, Violation
+
+_DELIVERED = ScanStatus.DELIVERED
+_CLAIM_UPHELD = Trigger.CLAIM_UPHELD
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,35 +86,47 @@ def judge_facts(order_id: str, facts: OrderFacts, pack: RulePack, now: datetime,
         return Judgement(order_id, pack.id, facts, None, ())
     deadline = ship_deadline(placed, facts.confirmed, pack, announcements)
     valid_report, refused = _first_valid_report(facts, pack, context)
-    candidates = [
-        _no_pickup_by_deadline(facts, deadline, valid_report),
-        valid_report and Candidate(Trigger.SELF_REPORT, valid_report.at, (valid_report.event_id,)),
-        _merchant_chat(facts, pack),
-        _merchant_refund(facts),
-        _induced_refund(facts, pack),
-        _unshipped_after_deadline(facts, deadline, pack),
-        _upload_without_pickup(facts, pack),
-        _no_scan_after_upload(facts, pack),
-        _tracking_reused(facts, pack, context),
-        _stalled_after_pickup(facts, pack),
-        _route_mismatch(facts),
-        _claim_upheld(facts, pack),
-    ]
+    # Each trigger is evaluated only when the facts it reads are there: most orders ship on time.
+    candidates: list[Candidate | None] = []
+    if deadline is not None:
+        candidates += (_no_pickup_by_deadline(facts, deadline, valid_report),
+                       _unshipped_after_deadline(facts, deadline, pack))
+    if valid_report is not None:
+        candidates.append(Candidate(Trigger.SELF_REPORT, valid_report.at,
+                                    (valid_report.event_id,)))
+    if facts.merchant_chats:
+        candidates.append(_merchant_chat(facts, pack))
+    if facts.merchant_refunds:
+        candidates.append(_merchant_refund(facts))
+    if facts.buyer_refunds:
+        candidates.append(_induced_refund(facts, pack))
+    if facts.uploads:
+        candidates += (_upload_without_pickup(facts, pack), _no_scan_after_upload(facts, pack),
+                       _tracking_reused(facts, pack, context))
+    if facts.pickup is not None:
+        candidates.append(_stalled_after_pickup(facts, pack))
+        if facts.deliveries:
+            candidates.append(_route_mismatch(facts))
+    if facts.decisions:
+        candidates.append(_claim_upheld(facts, pack))
+    closed_at = facts.closed_at
     best: dict[Violation, Candidate] = {}
     for cand in candidates:
-        if not cand or cand.at > now:
+        if cand is None or cand.at > now:
             continue
-        if cand.trigger is not Trigger.CLAIM_UPHELD and not facts.open_at(cand.at):
+        if closed_at is not None and cand.at > closed_at and cand.trigger is not _CLAIM_UPHELD:
             continue
         violation = VIOLATION_OF[cand.trigger]
         held = best.get(violation)
         if held is None or (cand.at, TRIGGER_RANK[cand.trigger]) < (held.at,
                                                                     TRIGGER_RANK[held.trigger]):
             best[violation] = cand
-    verdicts = tuple(sorted(
-        (_verdict(order_id, v, c, placed, pack, deadline) for v, c in best.items()),
-        key=lambda x: x.sort_key))
-    return Judgement(order_id, pack.id, facts, deadline, verdicts, refused)
+    if not best:
+        return Judgement(order_id, pack.id, facts, deadline, (), refused)
+    verdicts = [_verdict(order_id, v, c, placed, pack, deadline) for v, c in best.items()]
+    if len(verdicts) > 1:
+        verdicts.sort(key=lambda x: x.sort_key)
+    return Judgement(order_id, pack.id, facts, deadline, tuple(verdicts), refused)
 
 
 def _verdict(order_id: str, violation: Violation, cand: Candidate, placed: Event,
@@ -153,15 +167,14 @@ def _no_pickup_by_deadline(f: OrderFacts, deadline: Deadline | None,
         return None
     if f.picked_up_by(deadline.at) or (report is not None and report.at < deadline.at):
         return None
-    late_pickup = (f.pickup.event_id,) if f.pickup is not None else ()
     return Candidate(Trigger.NO_PICKUP_BY_DEADLINE, deadline.at,
-                     deadline.evidence(f.placed, f.confirmed) + late_pickup)
+                     deadline.evidence(f.placed, f.confirmed))
 
 
 def _merchant_chat(f: OrderFacts, pack: RulePack) -> Candidate | None:
     if not f.merchant_chats:
         return None
-    find = matcher(pack.stockout.phrases, pack.stockout.denials).find
+    find = pack.stockout.says_stockout.find
     for msg in f.merchant_chats:
         if f.before_pickup(msg.at):
             phrase = find(msg.text)
@@ -180,10 +193,10 @@ def _merchant_refund(f: OrderFacts) -> Candidate | None:
 def _induced_refund(f: OrderFacts, pack: RulePack) -> Candidate | None:
     if not f.buyer_refunds:
         return None
-    window = timedelta(hours=pack.stockout.induced_refund_window_hours)
-    induce = matcher(pack.stockout.induce_phrases).find
+    window = pack.stockout.induced_refund_window
+    induce = pack.stockout.asks_to_refund.find
     asks = [(m, p) for m in f.merchant_chats if (p := induce(m.text)) is not None]
-    says_stockout = matcher(pack.stockout.phrases, pack.stockout.denials).find
+    says_stockout = pack.stockout.says_stockout.find
     for req in f.buyer_refunds:
         if not f.before_pickup(req.at):
             continue
@@ -191,9 +204,9 @@ def _induced_refund(f: OrderFacts, pack: RulePack) -> Candidate | None:
             if msg.at <= req.at <= msg.at + window:
                 return Candidate(Trigger.INDUCED_REFUND, req.at, (msg.event_id, req.event_id),
                                  phrase)
-        phrase = says_stockout(req.reason)
-        if phrase is not None:
-            return Candidate(Trigger.INDUCED_REFUND, req.at, (req.event_id,), phrase)
+        stated = says_stockout(req.reason)
+        if stated is not None:
+            return Candidate(Trigger.INDUCED_REFUND, req.at, (req.event_id,), stated)
     return None
 
 
@@ -201,7 +214,7 @@ def _unshipped_after_deadline(f: OrderFacts, deadline: Deadline | None,
                               pack: RulePack) -> Candidate | None:
     if deadline is None or f.confirmed is None or f.placed is None:
         return None
-    at = deadline.at + timedelta(hours=pack.stockout.unshipped_after_deadline_hours)
+    at = deadline.at + pack.stockout.unshipped_after_deadline
     if f.picked_up_by(at):
         return None
     return Candidate(Trigger.UNSHIPPED_AFTER_DEADLINE, at,
@@ -212,7 +225,7 @@ def _upload_without_pickup(f: OrderFacts, pack: RulePack) -> Candidate | None:
     if not f.uploads:
         return None
     first = f.uploads[0]
-    at = first.at + timedelta(hours=pack.stockout.upload_without_pickup_hours)
+    at = first.at + pack.stockout.upload_without_pickup
     if f.picked_up_by(at):
         return None
     return Candidate(Trigger.UPLOAD_WITHOUT_PICKUP, at, (first.event_id,))
@@ -222,7 +235,7 @@ def _no_scan_after_upload(f: OrderFacts, pack: RulePack) -> Candidate | None:
     if not f.uploads:
         return None
     first = f.uploads[0]
-    at = first.at + timedelta(hours=pack.fake_shipment.no_scan_after_upload_hours)
+    at = first.at + pack.fake_shipment.no_scan_after_upload
     if f.picked_up_by(at):
         return None
     return Candidate(Trigger.NO_SCAN_AFTER_UPLOAD, at, (first.event_id,))
@@ -231,7 +244,7 @@ def _no_scan_after_upload(f: OrderFacts, pack: RulePack) -> Candidate | None:
 def _tracking_reused(f: OrderFacts, pack: RulePack, ctx: JudgeContext) -> Candidate | None:
     if not f.uploads or f.placed is None:
         return None
-    window = timedelta(days=pack.fake_shipment.tracking_reuse_days)
+    window = pack.fake_shipment.tracking_reuse_window
     for upload in f.uploads:
         other = ctx.earlier_upload_to_other_buyer(upload, f.placed.buyer_id, window)
         if other is not None:
@@ -242,9 +255,9 @@ def _tracking_reused(f: OrderFacts, pack: RulePack, ctx: JudgeContext) -> Candid
 
 def _stalled_after_pickup(f: OrderFacts, pack: RulePack) -> Candidate | None:
     pickup = f.pickup
-    if pickup is None or pickup.status is ScanStatus.DELIVERED:
+    if pickup is None or pickup.status is _DELIVERED:
         return None
-    at = pickup.at + timedelta(hours=pack.fake_shipment.stalled_after_pickup_hours)
+    at = pickup.at + pack.fake_shipment.stalled_after_pickup
     if len(f.scans) > 1 and f.scans[1].at <= at:
         return None
     return Candidate(Trigger.STALLED_AFTER_PICKUP, at, (pickup.event_id,))
@@ -254,8 +267,8 @@ def _route_mismatch(f: OrderFacts) -> Candidate | None:
     want = f.placed.ship_to_region if f.placed is not None else None
     if want is None:
         return None
-    for scan in f.scans:
-        if scan.status is ScanStatus.DELIVERED and scan.region is not None and scan.region != want:
+    for scan in f.deliveries:
+        if scan.region is not None and scan.region != want:
             return Candidate(Trigger.ROUTE_MISMATCH, scan.at, (scan.event_id,), scan.region)
     return None
 

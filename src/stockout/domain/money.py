@@ -67,4 +67,4 @@ def format_yuan(cents: int) -> str:
     """¥ with two decimals, for people."""
     sign = "-" if cents < 0 else ""
     cents = abs(cents)
-    return f"{sign}¥{cents // YUAN}.{cents % YUAN:02d}"
+    return f"{sign}¥{cents // YUAN:,}.{cents % YUAN:02d}"

@@ -7,11 +7,13 @@ A `RuleBook` holds the versions of one family and picks the one in force at a gi
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from itertools import pairwise
 from types import MappingProxyType
 from typing import Any
 
+from stockout.domain.chat import PhraseMatcher
 from stockout.domain.events import ClaimKind
 from stockout.domain.money import CompensationScale, CompensationTier, format_yuan
 from stockout.domain.times import UTC, format_time
@@ -28,15 +30,24 @@ class PackError(ValueError):
         super().__init__(f"{where}{key}: {reason}")
 
 
+def _hours(key: str) -> dict[str, str]:
+    """Field metadata of a duration written in the pack as hours under `key`."""
+    return {"toml": key, "unit": "hours"}
+
+
+def _days(key: str) -> dict[str, str]:
+    return {"toml": key, "unit": "days"}
+
+
 @dataclass(frozen=True, slots=True)
 class DeadlineRules:
-    default_hours: float
-    category_hours: Mapping[str, float]
+    default: timedelta = field(metadata=_hours("default_hours"))
+    category: Mapping[str, timedelta] = field(metadata=_hours("category_hours"))
 
-    def base_hours(self, category: str | None) -> float:
-        if category is not None and category in self.category_hours:
-            return self.category_hours[category]
-        return self.default_hours
+    def limit(self, category: str | None) -> timedelta:
+        if category is not None and category in self.category:
+            return self.category[category]
+        return self.default
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,20 +57,26 @@ class LateShipmentRules:
 
 @dataclass(frozen=True, slots=True)
 class StockoutRules:
-    unshipped_after_deadline_hours: float
-    upload_without_pickup_hours: float
-    induced_refund_window_hours: float
+    unshipped_after_deadline: timedelta = field(metadata=_hours("unshipped_after_deadline_hours"))
+    upload_without_pickup: timedelta = field(metadata=_hours("upload_without_pickup_hours"))
+    induced_refund_window: timedelta = field(metadata=_hours("induced_refund_window_hours"))
     compensation: CompensationScale
     phrases: tuple[str, ...]
     denials: tuple[str, ...]
     induce_phrases: tuple[str, ...]
+    says_stockout: PhraseMatcher = field(init=False, repr=False, compare=False)
+    asks_to_refund: PhraseMatcher = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "says_stockout", PhraseMatcher(self.phrases, self.denials))
+        object.__setattr__(self, "asks_to_refund", PhraseMatcher(self.induce_phrases))
 
 
 @dataclass(frozen=True, slots=True)
 class FakeShipmentRules:
-    no_scan_after_upload_hours: float
-    stalled_after_pickup_hours: float
-    tracking_reuse_days: float
+    no_scan_after_upload: timedelta = field(metadata=_hours("no_scan_after_upload_hours"))
+    stalled_after_pickup: timedelta = field(metadata=_hours("stalled_after_pickup_hours"))
+    tracking_reuse_window: timedelta = field(metadata=_days("tracking_reuse_days"))
     compensation: CompensationScale
     withdrawal_block_days: int
 
@@ -154,6 +171,9 @@ class _Section:
             raise self.fail(name, f"must be {bound}, got {value!r}")
         return float(value)
 
+    def duration(self, name: str, unit: str = "hours") -> timedelta:
+        return timedelta(**{unit: self.number(name, positive=True)})
+
     def integer(self, name: str, *, minimum: int = 0, required: bool = True) -> int | None:
         value = self.raw(name, required)
         if value is None:
@@ -245,12 +265,12 @@ def pack_from_mapping(data: Mapping[str, Any], source: str = "") -> RulePack:
     meta.done()
 
     dl = root.section("deadline")
-    default_hours = dl.number("default_hours", positive=True)
+    default = dl.duration("default_hours")
     cat_raw = dl.raw("category_hours", required=False) or {}
     if not isinstance(cat_raw, Mapping):
         raise dl.fail("category_hours", "must be a table of category = hours")
     cats = _Section(cat_raw, dl.key("category_hours"), source)
-    category_hours = {name: cats.number(name, positive=True) for name in cat_raw}
+    category = {name: cats.duration(name) for name in cat_raw}
     cats.done()
     dl.done()
 
@@ -260,9 +280,9 @@ def pack_from_mapping(data: Mapping[str, Any], source: str = "") -> RulePack:
 
     so = root.section("stockout")
     stockout = StockoutRules(
-        unshipped_after_deadline_hours=so.number("unshipped_after_deadline_hours", positive=True),
-        upload_without_pickup_hours=so.number("upload_without_pickup_hours", positive=True),
-        induced_refund_window_hours=so.number("induced_refund_window_hours", positive=True),
+        unshipped_after_deadline=so.duration("unshipped_after_deadline_hours"),
+        upload_without_pickup=so.duration("upload_without_pickup_hours"),
+        induced_refund_window=so.duration("induced_refund_window_hours"),
         compensation=_scale(so, "compensation"),
         phrases=so.phrases("phrases"),
         denials=so.phrases("denials"),
@@ -276,9 +296,9 @@ def pack_from_mapping(data: Mapping[str, Any], source: str = "") -> RulePack:
 
     fs = root.section("fake_shipment")
     fake = FakeShipmentRules(
-        no_scan_after_upload_hours=fs.number("no_scan_after_upload_hours", positive=True),
-        stalled_after_pickup_hours=fs.number("stalled_after_pickup_hours", positive=True),
-        tracking_reuse_days=fs.number("tracking_reuse_days", positive=True),
+        no_scan_after_upload=fs.duration("no_scan_after_upload_hours"),
+        stalled_after_pickup=fs.duration("stalled_after_pickup_hours"),
+        tracking_reuse_window=fs.duration("tracking_reuse_days", unit="days"),
         compensation=_scale(fs, "compensation"),
         withdrawal_block_days=fs.integer("withdrawal_block_days") or 0,
     )
@@ -317,11 +337,11 @@ def pack_from_mapping(data: Mapping[str, Any], source: str = "") -> RulePack:
     sc.done()
     root.done()
 
-    if stockout.upload_without_pickup_hours <= fake.no_scan_after_upload_hours:
+    if stockout.upload_without_pickup <= fake.no_scan_after_upload:
         raise PackError("stockout.upload_without_pickup_hours",
                         "must be longer than fake_shipment.no_scan_after_upload_hours", source)
     return RulePack(pack_id, family, version, effective, title,
-                    DeadlineRules(default_hours, MappingProxyType(category_hours)), late_rules,
+                    DeadlineRules(default, MappingProxyType(category)), late_rules,
                     stockout, fake, fraud, self_report, scorecard)
 
 
@@ -335,7 +355,7 @@ class RuleBook:
         families = {p.family for p in ordered}
         if len(families) > 1:
             raise PackError("pack.family", f"one family per rule book, got {sorted(families)}")
-        for a, b in zip(ordered, ordered[1:], strict=False):
+        for a, b in pairwise(ordered):
             if a.effective == b.effective:
                 raise PackError("pack.effective", f"{a.id} and {b.id} take effect at the same time")
         self.packs: Sequence[RulePack] = tuple(ordered)
@@ -363,19 +383,30 @@ def pack_figures(pack: RulePack) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = [
         ("pack.id", pack.id), ("pack.family", pack.family), ("pack.version", pack.version),
         ("pack.effective", format_time(pack.effective)), ("pack.title", pack.title),
-        ("deadline.default_hours", f"{pack.deadline.default_hours:g}"),
+        ("deadline.default_hours", f"{in_hours(pack.deadline.default):g}"),
     ]
-    rows += [(f"deadline.category_hours.{k}", f"{v:g}")
-             for k, v in sorted(pack.deadline.category_hours.items())]
+    rows += [(f"deadline.category_hours.{k}", f"{in_hours(v):g}")
+             for k, v in sorted(pack.deadline.category.items())]
     sections: list[tuple[str, object]] = [
         ("late_shipment", pack.late_shipment), ("stockout", pack.stockout),
         ("fake_shipment", pack.fake_shipment), ("fraudulent_shipment", pack.fraudulent_shipment),
         ("self_report", pack.self_report), ("scorecard", pack.scorecard),
     ]
     for prefix, section in sections:
-        for name in section.__slots__:  # type: ignore[attr-defined]
-            rows.append((f"{prefix}.{name}", _figure(getattr(section, name))))
+        for f in fields(section):  # type: ignore[arg-type]
+            if not f.init:
+                continue
+            value = getattr(section, f.name)
+            if isinstance(value, timedelta):
+                per = timedelta(days=1) if f.metadata["unit"] == "days" else timedelta(hours=1)
+                rows.append((f"{prefix}.{f.metadata['toml']}", f"{value / per:g}"))
+            else:
+                rows.append((f"{prefix}.{f.name}", _figure(value)))
     return rows
+
+
+def in_hours(duration: timedelta) -> float:
+    return duration / timedelta(hours=1)
 
 
 def _figure(value: object) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from stockout.domain.events import CLOSING_TYPES, Event, EventType, Party
+from stockout.domain.events import Event, EventType, Party, ScanStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,7 @@ class OrderFacts:
     pickup: Event | None = None
     uploads: list[Event] = field(default_factory=list)
     scans: list[Event] = field(default_factory=list)
+    deliveries: list[Event] = field(default_factory=list)
     reports: list[Event] = field(default_factory=list)
     merchant_chats: list[Event] = field(default_factory=list)
     merchant_refunds: list[Event] = field(default_factory=list)
@@ -76,42 +77,61 @@ class OrderFacts:
         return self.pickup is not None and self.pickup.at <= at
 
 
+# Module-level aliases: comparing members by identity is the fold's hot path (and hashing an
+# Enum member calls Python code, so no set or dict lookups by type here).
+_SCAN = EventType.CARRIER_SCAN
+_UPLOAD = EventType.SHIPMENT_UPLOADED
+_CHAT = EventType.CHAT_MESSAGE
+_PLACED = EventType.ORDER_PLACED
+_CONFIRMED = EventType.ORDER_CONFIRMED
+_REPORT = EventType.STOCKOUT_REPORTED
+_REFUND_REQUEST = EventType.REFUND_REQUESTED
+_CLAIM = EventType.AFTER_SALE_CLAIM
+_DECISION = EventType.CLAIM_DECIDED
+_REMEDY = EventType.REMEDY_CHOSEN
+_CANCELLED = EventType.ORDER_CANCELLED
+_MERCHANT = Party.MERCHANT
+_DELIVERED = ScanStatus.DELIVERED
+
+
 def fold(timeline: Timeline, now: datetime) -> OrderFacts:
     """One pass over the timeline up to `now`."""
     f = OrderFacts()
-    T = EventType
-    for e in timeline.events:
-        if e.at > now:
-            break
+    events = timeline.events
+    if events and events[-1].at > now:
+        events = tuple(e for e in events if e.at <= now)
+    for e in events:
         t = e.type
-        if t is T.CARRIER_SCAN:
+        if t is _SCAN:
             f.scans.append(e)
             if f.pickup is None:
                 f.pickup = e
-        elif t is T.SHIPMENT_UPLOADED:
-            f.uploads.append(e)
-        elif t is T.CHAT_MESSAGE:
-            if e.sender is Party.MERCHANT:
-                f.merchant_chats.append(e)
-        elif t is T.ORDER_PLACED:
+            if e.status is _DELIVERED:
+                f.deliveries.append(e)
+        elif t is _PLACED:
             if f.placed is None:
                 f.placed = e
-        elif t is T.ORDER_CONFIRMED:
+        elif t is _CONFIRMED:
             if f.confirmed is None:
                 f.confirmed = e
-        elif t is T.STOCKOUT_REPORTED:
+        elif t is _UPLOAD:
+            f.uploads.append(e)
+        elif t is _CHAT:
+            if e.sender is _MERCHANT:
+                f.merchant_chats.append(e)
+        elif t is _REPORT:
             f.reports.append(e)
-        elif t is T.REFUND_REQUESTED:
-            (f.merchant_refunds if e.initiator is Party.MERCHANT else f.buyer_refunds).append(e)
-        elif t is T.AFTER_SALE_CLAIM:
+        elif t is _REFUND_REQUEST:
+            (f.merchant_refunds if e.initiator is _MERCHANT else f.buyer_refunds).append(e)
+        elif t is _CLAIM:
             if e.claim_id is not None:
                 f.claims.setdefault(e.claim_id, e)
-        elif t is T.CLAIM_DECIDED:
+        elif t is _DECISION:
             f.decisions.append(e)
-        elif t is T.REMEDY_CHOSEN:
+        elif t is _REMEDY:
             f.remedies.append(e)
-        if t in CLOSING_TYPES:
-            if t is T.ORDER_CANCELLED and e.by is Party.MERCHANT:
+        else:  # the three closing types
+            if t is _CANCELLED and e.by is _MERCHANT:
                 f.merchant_refunds.append(e)
             if f.closed is None:
                 f.closed = e

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+__all__ = ["SHANGHAI", "UTC", "NaiveTimeError", "format_time", "require_aware", "shanghai_day"]
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-UTC = timezone.utc
+UTC = UTC
 
 
 class NaiveTimeError(ValueError):
@@ -18,10 +20,6 @@ def require_aware(value: datetime, what: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise NaiveTimeError(f"{what}: time without offset: {value.isoformat()}")
     return value.astimezone(UTC)
-
-
-def hours(n: float) -> timedelta:
-    return timedelta(hours=n)
 
 
 def shanghai_day(at: datetime) -> date:

@@ -10,6 +10,8 @@ from stockout.domain.times import format_time
 
 
 class Violation(StrEnum):
+    __hash__ = str.__hash__  # hash like the value: fast, and equal to its string in dicts
+
     LATE_SHIPMENT = "late_shipment"
     STOCKOUT = "stockout"
     FAKE_SHIPMENT = "fake_shipment"
@@ -17,6 +19,8 @@ class Violation(StrEnum):
 
 
 class Trigger(StrEnum):
+    __hash__ = str.__hash__  # hash like the value: fast, and equal to its string in dicts
+
     NO_PICKUP_BY_DEADLINE = "no_pickup_by_deadline"
     SELF_REPORT = "self_report"
     MERCHANT_CHAT = "merchant_chat"

@@ -1,0 +1,5 @@
+"""`python -m stockout`: the same as the `stockout` command."""
+
+from stockout.cli import main
+
+main()

@@ -1,0 +1,126 @@
+"""Rule packs are validated when loaded; the family picks the version in force."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from datetime import datetime, timedelta, timezone
+from importlib import resources
+from typing import Any
+
+import pytest
+
+from stockout.domain.money import CompensationScale, CompensationTier
+from stockout.domain.rulebook import PackError, RuleBook, pack_figures, pack_from_mapping
+from stockout.rulepacks import builtin_packs, resolve_rules
+
+BASE: dict[str, Any] = tomllib.loads(
+    resources.files("stockout.rulepacks").joinpath("pdd-2025.toml").read_text("utf-8"))
+
+
+def edited(path: str, value: object = None, delete: bool = False) -> dict[str, Any]:
+    data = copy.deepcopy(BASE)
+    *parents, last = path.split(".")
+    node: Any = data
+    for p in parents:
+        node = node[int(p)] if p.isdigit() else node[p]
+    if delete:
+        del node[last]
+    else:
+        node[int(last) if last.isdigit() else last] = value
+    return data
+
+
+def test_every_shipped_pack_is_valid_and_has_a_distinct_effective_date() -> None:
+    packs = builtin_packs()
+    assert {p.id for p in packs} >= {"pdd-2025", "pdd-2023"}
+    assert len({p.effective for p in packs}) == len(packs)
+
+
+@pytest.mark.parametrize("path, value, delete, key", [
+    ("deadline.default_hours", None, True, "deadline.default_hours"),
+    ("stockout.compensation", None, True, "stockout.compensation"),
+    ("pack.effective", "2025-01-01T00:00:00", False, "pack.effective"),
+    ("deadline.default_hours", -1, False, "deadline.default_hours"),
+    ("deadline.default_hours", "48", False, "deadline.default_hours"),
+    ("self_report.daily_limit", 0, False, "self_report.daily_limit"),
+    ("scorecard.stockout_rate_max", 2.5, False, "scorecard.stockout_rate_max"),
+    ("stockout.phrases", [], False, "stockout.phrases"),
+    ("fraudulent_shipment.claim_kinds", ["lost_parcel"], False, "fraudulent_shipment.claim_kinds"),
+    ("late_shipment.typo_key", 1, False, "late_shipment.typo_key"),
+])
+def test_a_missing_or_wrong_figure_is_an_error_naming_its_key(
+        path: str, value: object, delete: bool, key: str) -> None:
+    with pytest.raises(PackError) as info:
+        pack_from_mapping(edited(path, value, delete))
+    assert info.value.key == key
+
+
+def test_a_minimum_above_the_maximum_is_a_contradiction() -> None:
+    data = edited("fake_shipment.compensation",
+                  [{"percent": 5, "min_cents": 20000, "max_cents": 10000}])
+    with pytest.raises(PackError) as info:
+        pack_from_mapping(data)
+    assert info.value.key == "fake_shipment.compensation[0].max_cents"
+
+
+def test_tiers_out_of_order_or_without_a_final_open_tier_are_contradictions() -> None:
+    unordered = [{"upto_cents": 500, "fixed_cents": 1}, {"upto_cents": 100, "fixed_cents": 2},
+                 {"percent": 1}]
+    with pytest.raises(PackError, match=r"ascending"):
+        pack_from_mapping(edited("late_shipment.compensation", unordered))
+    with pytest.raises(PackError, match=r"last tier"):
+        pack_from_mapping(edited("late_shipment.compensation",
+                                 [{"upto_cents": 500, "fixed_cents": 1}]))
+
+
+def test_a_phrase_that_is_also_a_denial_is_a_contradiction() -> None:
+    with pytest.raises(PackError) as info:
+        pack_from_mapping(edited("stockout.denials", ["没货"]))
+    assert info.value.key == "stockout.denials"
+
+
+def test_the_fake_shipment_timeout_must_come_before_the_stockout_timeout() -> None:
+    with pytest.raises(PackError) as info:
+        pack_from_mapping(edited("stockout.upload_without_pickup_hours", 12))
+    assert info.value.key == "stockout.upload_without_pickup_hours"
+
+
+def test_the_family_picks_the_version_in_force_at_confirmation() -> None:
+    book = resolve_rules("pdd")
+    cst = timezone(timedelta(hours=8))
+    assert book.pack_at(datetime(2024, 12, 31, 23, 59, 59, tzinfo=cst)).id == "pdd-2023"
+    assert book.pack_at(datetime(2025, 1, 1, 0, 0, tzinfo=cst)).id == "pdd-2025"
+    assert book.pack_at(datetime(2019, 1, 1, tzinfo=cst)).id == "pdd-2023"  # before all: first
+
+
+def test_a_rule_book_refuses_two_versions_in_force_at_once() -> None:
+    pack = builtin_packs()[0]
+    with pytest.raises(PackError):
+        RuleBook([pack, pack])
+
+
+def test_an_unknown_rules_name_lists_what_is_known() -> None:
+    with pytest.raises(PackError, match="pdd-2025"):
+        resolve_rules("taobao-2030")
+
+
+@pytest.mark.parametrize("paid, expected", [
+    (0, 500), (9999, 500), (10000, 500), (12345, 600), (199999, 9900), (200000, 10000),
+    (10**9, 10000),
+])
+def test_stockout_compensation_rounds_down_to_a_yuan_before_the_cap(paid: int, expected: int
+                                                                    ) -> None:
+    pack = resolve_rules("pdd-2025").packs[0]
+    assert pack.stockout.compensation.for_paid(paid) == expected
+
+
+def test_the_minimum_applies_after_rounding_down() -> None:
+    scale = CompensationScale((CompensationTier(None, rate_bp=500, min_cents=500, max_cents=10000),))
+    assert scale.for_paid(10999) == 500  # 5 % = 549.95 fen -> ¥5 -> already at the minimum
+    assert scale.for_paid(12000) == 600
+
+
+def test_figures_list_every_compensation_tier_in_yuan() -> None:
+    figures = dict(pack_figures(resolve_rules("pdd-2025").packs[0]))
+    assert figures["late_shipment.compensation"] == "≤ ¥300.00: ¥3.00; *: 1%↓¥, ≤ ¥30.00"
