@@ -35,6 +35,7 @@ def test_merchant_saying_there_is_no_stock_is_found(text: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "不缺货的亲", "有货，放心", "放心不会缺货", "我们没有缺货", "今天发货", "现货充足", "", None,
+    "不是没货，是快递还没来", "怎么会没货呢",
 ])
 def test_denials_and_ordinary_messages_are_not_a_stockout(text: str | None) -> None:
     assert STOCKOUT.find(text) is None
@@ -51,5 +52,9 @@ def test_merchant_asking_the_buyer_to_refund_or_cancel_is_found(text: str) -> No
     assert INDUCE.find(text) is not None
 
 
-def test_ordinary_refund_talk_is_not_an_induced_refund() -> None:
-    assert INDUCE.find("退款已经到账了吗") is None
+@pytest.mark.parametrize("text", [
+    "退款已经到账了吗", "亲，请不要取消订单，明天一定发货", "不用申请退款哦，已经补货了",
+])
+def test_ordinary_refund_talk_and_asking_not_to_refund_is_not_an_induced_refund(text: str
+                                                                                  ) -> None:
+    assert INDUCE.find(text) is None

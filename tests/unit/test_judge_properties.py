@@ -107,3 +107,23 @@ def test_no_verdict_but_fraud_is_detected_after_the_order_closed(
     for v in judge(events, LATER, notices):
         if v.violation is not Violation.FRAUDULENT_SHIPMENT and v.order_id in closed:
             assert v.detected_at <= closed[v.order_id]
+
+
+@FAST
+@given(marketplaces(max_orders=1), st.integers(0, 300))
+def test_no_verdict_appears_between_now_and_the_next_check_without_a_new_event(
+        events: list[Event], hours: int) -> None:
+    """A worker that sleeps until `next_check_at` misses nothing: without new events, judging at
+    any time before that check gives the verdicts judged now."""
+    from stockout.domain.judge import judge_order, next_check_at
+
+    now = T0 + timedelta(hours=hours)
+    visible = [e for e in events if e.at <= now]
+    timeline = Timeline.of(events[0].order_id, visible)
+    judged_now = judge_order(timeline, PACK, now)
+    wake = next_check_at(judged_now, PACK, now)
+    just_before = (wake - timedelta(seconds=1)) if wake is not None else now + timedelta(days=60)
+    later = judge_order(timeline, PACK, max(just_before, now))
+    assert {_decided(v) for v in later.verdicts} == {_decided(v) for v in judged_now.verdicts}
+    if wake is not None:
+        assert wake > now

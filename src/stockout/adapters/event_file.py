@@ -66,6 +66,9 @@ def read_events(lines: Iterable[bytes | str], progress: Callable[[int], None] | 
         log.lines = number
         if progress is not None and number % 10_000 == 0:
             progress(number)
+        if number == 1:  # a byte order mark (files saved on Windows) is not part of the event
+            raw = raw.removeprefix(b"\xef\xbb\xbf") if isinstance(raw, bytes) \
+                else raw.removeprefix("\ufeff")
         if not raw.strip():
             continue
         try:

@@ -281,3 +281,23 @@ def _claim_upheld(f: OrderFacts, pack: RulePack) -> Candidate | None:
             return Candidate(Trigger.CLAIM_UPHELD, decision.at,
                              (claim.event_id, decision.event_id), claim.kind.value if claim.kind else "")
     return None
+
+
+def next_check_at(judgement: Judgement, pack: RulePack, now: datetime) -> datetime | None:
+    """The earliest time after `now` at which a timeout of this order could still fire, so that
+    a worker wakes it then; None when no timer is left (closed, or every timer has passed)."""
+    f = judgement.facts
+    if f.placed is None or f.closed is not None:
+        return None
+    times: list[datetime] = []
+    deadline = judgement.deadline
+    if deadline is not None and f.pickup is None:
+        times += (deadline.at, deadline.at + pack.stockout.unshipped_after_deadline)
+    if f.uploads and f.pickup is None:
+        first = f.uploads[0].at
+        times += (first + pack.fake_shipment.no_scan_after_upload,
+                  first + pack.stockout.upload_without_pickup)
+    if f.pickup is not None and len(f.scans) == 1:
+        times.append(f.pickup.at + pack.fake_shipment.stalled_after_pickup)
+    future = [t for t in times if t > now]
+    return min(future) if future else None

@@ -64,12 +64,14 @@ class StockoutRules:
     phrases: tuple[str, ...]
     denials: tuple[str, ...]
     induce_phrases: tuple[str, ...]
+    induce_denials: tuple[str, ...]
     says_stockout: PhraseMatcher = field(init=False, repr=False, compare=False)
     asks_to_refund: PhraseMatcher = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "says_stockout", PhraseMatcher(self.phrases, self.denials))
-        object.__setattr__(self, "asks_to_refund", PhraseMatcher(self.induce_phrases))
+        object.__setattr__(self, "asks_to_refund", PhraseMatcher(self.induce_phrases,
+                                                                 self.induce_denials))
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +289,7 @@ def pack_from_mapping(data: Mapping[str, Any], source: str = "") -> RulePack:
         phrases=so.phrases("phrases"),
         denials=so.phrases("denials"),
         induce_phrases=so.phrases("induce_phrases"),
+        induce_denials=so.phrases("induce_denials"),
     )
     so.done()
     overlap = set(stockout.phrases) & set(stockout.denials)
