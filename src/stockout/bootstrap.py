@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,3 +34,20 @@ def load_settings(lang: str | None = None) -> Settings:
     base = Path(data) if data else Path(
         os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "stockout"
     return Settings(language, base)
+
+
+@contextmanager
+def bulk_work() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a file is read and judged.
+
+    That work builds millions of small objects without cycles; the collector would walk all of
+    them again and again (it cost more than the judging itself). Reference counting still frees
+    everything; the collector runs again afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from stockout.adapters.event_file import BadAnnouncements, dump_jsonl
-from stockout.bootstrap import Settings, load_settings
+from stockout.bootstrap import Settings, bulk_work, load_settings
 from stockout.domain.explain import explain_deadline, explain_verdict, name
 from stockout.domain.money import format_yuan
 from stockout.domain.rulebook import PackError
@@ -77,7 +77,7 @@ def _judge(events: Path, rules: str, announcements: Path | None, now: datetime,
            t: Texts) -> JudgeRun:
     if not events.exists():
         raise _fail(t("file_missing", path=events))
-    with _progress() as bar:
+    with _progress() as bar, bulk_work():
         task = bar.add_task(t("reading"), total=None)
         try:
             run = judge_file(events, rules, now, announcements,

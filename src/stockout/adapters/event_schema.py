@@ -126,17 +126,23 @@ _TIME_FIELDS = ("presale_ship_by", "until")
 _PARTY_FIELDS = ("sender", "initiator")
 
 
+_TYPES = {t.value: t for t in EventType}
+_PARTIES = {p.value: p for p in Party}
+
+
 def to_domain(model: _Base) -> Event:
     """The domain event for a validated model; every time in UTC."""
-    fields = model.model_dump(exclude_none=True)
-    fields["type"] = EventType(fields["type"])
+    fields = dict(model.__dict__)
+    fields["type"] = _TYPES[fields["type"]]
     fields["at"] = model.at.astimezone(UTC)
     for name in _TIME_FIELDS:
-        if name in fields:
-            fields[name] = fields[name].astimezone(UTC)
+        value = fields.get(name)
+        if value is not None:
+            fields[name] = value.astimezone(UTC)
     for name in _PARTY_FIELDS:
-        if name in fields:
-            fields[name] = Party(fields[name])
+        value = fields.get(name)
+        if value is not None:
+            fields[name] = _PARTIES[value]
     return Event(**fields)
 
 

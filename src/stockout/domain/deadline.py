@@ -4,9 +4,9 @@ date over all, then the platform's announcements."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from stockout.domain.announcements import Announcement
 from stockout.domain.events import Event
@@ -20,8 +20,9 @@ class DeadlineBasis(StrEnum):
     PRESALE = "presale"
 
 
-@dataclass(frozen=True, slots=True)
-class Deadline:
+class Deadline(NamedTuple):
+    """When the order must be picked up by, and how that was worked out."""
+
     at: datetime
     base: datetime
     basis: DeadlineBasis

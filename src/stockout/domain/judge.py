@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from stockout.domain.announcements import Announcement
 from stockout.domain.context import (
@@ -29,8 +30,9 @@ _DELIVERED = ScanStatus.DELIVERED
 _CLAIM_UPHELD = Trigger.CLAIM_UPHELD
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """A trigger that would fire at `at`, on the events in `evidence`."""
+
     trigger: Trigger
     at: datetime
     evidence: tuple[str, ...]
@@ -43,9 +45,8 @@ class RefusedReport:
     reason: ReportRefusal
 
 
-@dataclass(frozen=True, slots=True)
-class Judgement:
-    """Everything decided about one order as of `now`."""
+class Judgement(NamedTuple):
+    """Everything decided about one order as of `now` (a NamedTuple: one per order, built often)."""
 
     order_id: str
     pack_id: str
@@ -85,7 +86,8 @@ def judge_facts(order_id: str, facts: OrderFacts, pack: RulePack, now: datetime,
     if placed is None:
         return Judgement(order_id, pack.id, facts, None, ())
     deadline = ship_deadline(placed, facts.confirmed, pack, announcements)
-    valid_report, refused = _first_valid_report(facts, pack, context)
+    valid_report, refused = (_first_valid_report(facts, pack, context) if facts.reports
+                             else (None, ()))
     # Each trigger is evaluated only when the facts it reads are there: most orders ship on time.
     candidates: list[Candidate | None] = []
     if deadline is not None:
