@@ -56,6 +56,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "demo_took": ("用时 {seconds:.1f} 秒。", "Took {seconds:.1f} s."),
     "bad_time": ("{what}：时间必须为带时区偏移的 RFC 3339 格式，例如 2025-06-01T12:00:00+08:00",
                  "{what}: a time must be RFC 3339 with an offset, e.g. 2025-06-01T12:00:00+08:00"),
+    "times_local": ("时间均为北京时间（Asia/Shanghai）", "Times are Beijing time (Asia/Shanghai)"),
     "file_missing": ("找不到文件：{path}", "file not found: {path}"),
 }
 

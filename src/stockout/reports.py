@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from rich.table import Table
@@ -12,9 +13,15 @@ from stockout.domain.events import Event
 from stockout.domain.explain import Lang, name
 from stockout.domain.money import format_yuan
 from stockout.domain.rulebook import RulePack, pack_figures
-from stockout.domain.times import format_time, shanghai_day
+from stockout.domain.times import SHANGHAI, format_time, shanghai_day
 from stockout.domain.verdicts import Trigger, Verdict, Violation
 from stockout.i18n import Texts
+
+
+def local(at: datetime | None) -> str:
+    """A time for a table cell: Asia/Shanghai, to the second, without the offset."""
+    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if at is not None else "-"
+
 
 _STYLE = {
     Violation.LATE_SHIPMENT: "yellow",
@@ -25,15 +32,15 @@ _STYLE = {
 
 
 def verdict_table(verdicts: Sequence[Verdict], t: Texts, limit: int) -> Table:
-    table = Table(title=t("verdicts_title"), show_lines=False)
+    table = Table(title=t("verdicts_title"), caption=t("times_local"))
     for key in ("order", "shop", "violation", "trigger", "detected_at", "deadline"):
         table.add_column(t(key))
     table.add_column(t("compensation"), justify="right")
     for v in verdicts[:limit]:
         table.add_row(
             v.order_id, v.shop_id, f"[{_STYLE[v.violation]}]{name(v.violation, t.lang)}[/]",
-            name(v.trigger, t.lang), format_time(v.detected_at),
-            format_time(v.deadline) if v.deadline else "-", format_yuan(v.compensation_cents))
+            name(v.trigger, t.lang), local(v.detected_at), local(v.deadline),
+            format_yuan(v.compensation_cents))
     return table
 
 
@@ -106,16 +113,16 @@ _SKIP = {"event_id", "order_id", "type", "at"}
 
 
 def timeline_table(events: Sequence[Event], t: Texts, marks: dict[str, str]) -> Table:
-    table = Table(title=t("timeline_title"))
-    table.add_column(t("time"))
+    table = Table(title=t("timeline_title"), caption=t("times_local"))
+    table.add_column(t("time"), no_wrap=True)
     table.add_column(t("event"))
     table.add_column(t("details"), overflow="fold")
     table.add_column("")
     for e in events:
         details = ", ".join(
-            f"{k}={format_time(v) if hasattr(v, 'tzinfo') else v}"
+            f"{k}={local(v) if isinstance(v, datetime) else v}"
             for k in e._fields if k not in _SKIP and (v := getattr(e, k)) is not None)
-        table.add_row(format_time(e.at), f"{e.type.value} [dim]{e.event_id}[/]", details,
+        table.add_row(local(e.at), f"{e.type.value}\n[dim]{e.event_id}[/]", details,
                       marks.get(e.event_id, ""))
     return table
 

@@ -79,12 +79,14 @@ def explain_verdict(v: Verdict, pack: RulePack, lang: Lang) -> str:
     at = format_time(v.detected_at)
     so, fs = pack.stockout, pack.fake_shipment
     d = v.detail
+    induced = len(v.evidence) > 1  # the merchant's message and the buyer's request
     zh: dict[Trigger, str] = {
         Trigger.NO_PICKUP_BY_DEADLINE: "截至发货时限仍无揽收记录",
         Trigger.SELF_REPORT: f"商家于 {at} 报备缺货",
         Trigger.MERCHANT_CHAT: f"商家于 {at} 在聊天中表示缺货（“{d}”）",
         Trigger.MERCHANT_REFUND: f"商家于 {at} 在揽收前主动发起退款或取消订单",
-        Trigger.INDUCED_REFUND: f"商家让买家自行退款或退款理由写明缺货（“{d}”），买家于 {at} 申请退款",
+        Trigger.INDUCED_REFUND: (f"商家让买家自行申请退款（“{d}”），买家于 {at} 申请退款" if induced
+                                 else f"买家于 {at} 申请退款，理由写明缺货（“{d}”）"),
         Trigger.UNSHIPPED_AFTER_DEADLINE:
             f"超过发货时限 {in_hours(so.unshipped_after_deadline):g} 小时仍未揽收",
         Trigger.UPLOAD_WITHOUT_PICKUP: f"上传运单号 {in_hours(so.upload_without_pickup):g} 小时后仍无揽收",
@@ -100,8 +102,10 @@ def explain_verdict(v: Verdict, pack: RulePack, lang: Lang) -> str:
         Trigger.SELF_REPORT: f"the merchant reported the order out of stock at {at}",
         Trigger.MERCHANT_CHAT: f"the merchant told the buyer there is no stock at {at} (\"{d}\")",
         Trigger.MERCHANT_REFUND: f"the merchant refunded or cancelled before pickup at {at}",
-        Trigger.INDUCED_REFUND:
-            f"the buyer requested a refund at {at} after the merchant asked for it, or citing no stock (\"{d}\")",
+        Trigger.INDUCED_REFUND: (
+            f"the buyer requested a refund at {at} after the merchant asked for one (\"{d}\")"
+            if induced else f"the buyer requested a refund at {at} giving no stock as the reason"
+                            f" (\"{d}\")"),
         Trigger.UNSHIPPED_AFTER_DEADLINE:
             f"still no pickup {in_hours(so.unshipped_after_deadline):g} h after the deadline",
         Trigger.UPLOAD_WITHOUT_PICKUP:
