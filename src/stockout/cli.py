@@ -221,18 +221,12 @@ def simulate(ctx: typer.Context,
     t = _settings(ctx).texts
     with _progress() as bar:
         task = bar.add_task(t("simulating"), total=None)
-        lines = write_jsonl(_counting(simulate_events(orders, seed, days=days), bar, task), out_path)
+        lines = write_jsonl(simulate_events(orders, seed, days=days), out_path,
+                            progress=lambda n: bar.update(task, completed=n))
     if announcements_out is not None:
         announcements_out.write_text(json.dumps(simulate_announcements(seed, days=days),
                                                 ensure_ascii=False, indent=1), encoding="utf-8")
     out.print(t("simulated", orders=f"{orders:,}", lines=f"{lines:,}", path=out_path))
-
-
-def _counting(events, bar: Progress, task):  # type: ignore[no-untyped-def]
-    for n, event in enumerate(events, start=1):
-        if n % 10_000 == 0:
-            bar.update(task, completed=n)
-        yield event
 
 
 @app.command()
@@ -243,8 +237,12 @@ def demo(ctx: typer.Context,
          ) -> None:
     """模拟一个市场、判定并展示结果 (simulate a marketplace, judge it, show the result)."""
     from stockout.reports import plot_violations, totals_table, worst_shops_table
-    from stockout.simulation import simulate_announcements, simulate_events, write_jsonl
-    from stockout.simulation.marketplace import DEFAULT_START
+    from stockout.simulation import (
+        DEFAULT_START,
+        simulate_announcements,
+        simulate_events,
+        write_jsonl,
+    )
 
     settings = _settings(ctx)
     t = settings.texts
@@ -254,7 +252,8 @@ def demo(ctx: typer.Context,
     days = 30
     with _progress() as bar:
         task = bar.add_task(t("simulating"), total=None)
-        write_jsonl(_counting(simulate_events(orders, seed, days=days), bar, task), events_path)
+        write_jsonl(simulate_events(orders, seed, days=days), events_path,
+                    progress=lambda n: bar.update(task, completed=n))
     ann_path.write_text(json.dumps(simulate_announcements(seed, days=days), ensure_ascii=False,
                                    indent=1), encoding="utf-8")
     now = DEFAULT_START + timedelta(days=days + 15)

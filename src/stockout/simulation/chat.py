@@ -1,8 +1,5 @@
-"""The Chinese texts the simulator writes: chat lines, refund, cancel and stockout reasons.
-
-Stockout statements come in the disguises merchants really use (traditional characters, spaced
-or punctuated characters) so that the judge's phrase matching is exercised, not flattered.
-"""
+"""Chinese chat lines and reasons; stockout admissions come disguised (traditional, spaced)
+as merchants really write them, so the judge's phrase matching is tested, not flattered."""
 
 from __future__ import annotations
 
@@ -55,6 +52,9 @@ DOUBT_LINES: tuple[str, ...] = (
     "老板，是不是缺货了",
 )
 
+# A buyer chasing an order that has not shipped.
+NUDGE_LINES: tuple[str, ...] = ("什么时候发货？", "怎么还不发货", "还要等多久啊", "怎么还没发货")
+
 # Ordinary pre-shipment chat: (buyer question, merchant answer).
 SMALL_TALK: tuple[tuple[str, str], ...] = (
     ("什么时候发货？", "今天发"),
@@ -93,6 +93,9 @@ UNSHIPPED_REFUND_REASONS: tuple[str, ...] = (
     "商家说没货",
     "不想等了",
 )
+
+# Buyer refund reasons on an order whose tracking number never moved.
+FAKE_REFUND_REASONS: tuple[str, ...] = ("物流一直不更新", "未收到货", "商家说没货")
 
 MERCHANT_REFUND_REASONS: tuple[str, ...] = ("缺货", "库存不足", "无法发货", "商品已下架")
 MERCHANT_CANCEL_REASONS: tuple[str, ...] = ("缺货", "无法发货", "地址无法配送", "商品信息有误")

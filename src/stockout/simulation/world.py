@@ -1,8 +1,5 @@
-"""The simulated marketplace's cast: regions, carriers, categories, shops, SKUs, buyers, notices.
-
-Everything is drawn once per run from the seed, so every order drawn from it is reproducible.
-Times are whole seconds since the Unix epoch; they are written in +08:00 (China has no DST).
-"""
+"""The cast of a simulated marketplace (regions, carriers, shops, SKUs, buyers, notices), drawn
+once per run from the seed; times are epoch seconds, written in +08:00 (China has no DST)."""
 
 from __future__ import annotations
 
@@ -50,13 +47,6 @@ PROFILES: tuple[str, ...] = ("good", "sloppy", "fraud")
 _PROFILE_CUM: tuple[float, ...] = (0.85, 0.97, 1.0)
 
 
-@lru_cache(maxsize=1 << 16)
-def _minute_prefix(local_minute: int) -> str:
-    days, minute = divmod(local_minute, 1440)
-    y, m, d = _civil(days)
-    return f"{y:04d}-{m:02d}-{d:02d}T{minute // 60:02d}:{minute % 60:02d}:"
-
-
 def _civil(days: int) -> tuple[int, int, int]:
     """Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm)."""
     z = days + 719468
@@ -70,13 +60,28 @@ def _civil(days: int) -> tuple[int, int, int]:
     return yoe + era * 400 + (m <= 2), m, d
 
 
-_SECONDS: tuple[str, ...] = tuple(f"{s:02d}+08:00" for s in range(60))
+@lru_cache(maxsize=4096)
+def _date_prefix(days: int) -> str:
+    y, m, d = _civil(days)
+    return f"{y:04d}-{m:02d}-{d:02d}T"
+
+
+@lru_cache(maxsize=4096)
+def yymmdd(days: int) -> str:
+    """The yymmdd of a day count since 1970-01-01 (order numbers start with it)."""
+    y, m, d = _civil(days)
+    return f"{y % 100:02d}{m:02d}{d:02d}"
+
+
+_HHMM: tuple[str, ...] = tuple(f"{m // 60:02d}:{m % 60:02d}:" for m in range(1440))
+_SS: tuple[str, ...] = tuple(f"{s:02d}+08:00" for s in range(60))
 
 
 def fmt(t: int) -> str:
     """RFC 3339 in +08:00 to the second, for epoch seconds `t`."""
-    local = t + _CST
-    return _minute_prefix(local // 60) + _SECONDS[local % 60]
+    days, sec = divmod(t + _CST, DAY)
+    minute, sec = divmod(sec, 60)
+    return _date_prefix(days) + _HHMM[minute] + _SS[sec]
 
 
 def local_day(t: int) -> int:
@@ -168,7 +173,7 @@ class World:
             skus = []
             for j in range(rng.randint(3, 8)):
                 cat = CATEGORIES[main] if rng.random() < 0.8 else rng.choices(CATEGORIES)[0]
-                sku_id = f"K{(len(shops) * 16 + j) * 7919 % 10**9:09d}"
+                sku_id = f"K{(i * 16 + j) * 7919 % 10**9:09d}"
                 skus.append(Sku(sku_id, cat[0], _price(rng, cat[2], cat[3])))
             shops.append(Shop(
                 shop_id=f"S{(i * 104729 + 1000003) % 10**8:08d}",
@@ -187,6 +192,7 @@ class World:
         self.buyer_regions = [
             REGION_NAMES[bisect(dst_cum, rng.random() * dst_cum[-1])] for _ in range(n_buyers)
         ]
+        self.buyer_ids = [f"B{(b * 7919 + 5003) % 10**9:09d}" for b in range(n_buyers)]
         self._tracking = 0
 
     def pick_shop(self) -> Shop:
@@ -194,16 +200,11 @@ class World:
         return self.shops[bisect(cum, self.rng.random() * cum[-1])]
 
     def pick_buyer(self) -> int:
-        return self.rng.randrange(len(self.buyer_regions))
-
-    @staticmethod
-    def buyer_id(buyer: int) -> str:
-        return f"B{(buyer * 7919 + 5003) % 10**9:09d}"
+        return int(self.rng.random() * len(self.buyer_regions))
 
     def order_id(self, seq: int, placed: int) -> str:
         """Pinduoduo-style order number: yymmdd of placement, a dash, 15 unique digits."""
-        y, m, d = _civil(local_day(placed))
-        return f"{y % 100:02d}{m:02d}{d:02d}-{(seq * 982451653 + self._mix) % 10**15:015d}"
+        return f"{yymmdd(local_day(placed))}-{(seq * 982451653 + self._mix) % 10**15:015d}"
 
     def tracking_no(self, carrier: int) -> str:
         """A tracking number no other order of this run has (unless reused on purpose)."""
@@ -212,10 +213,15 @@ class World:
         return f"{prefix}{(self._tracking * 7777777 + self._mix) % 10**digits:0{digits}d}"
 
 
+def promo_day(days: int) -> int:
+    """The big promotion's day in the period: the 18th (6·18 with the default start)."""
+    return min(days - 1, 17)
+
+
 def build_notices(seed: int, start: int, days: int) -> list[Notice]:
-    """A big promotion (the 18th day of the period) and weather notices that never overlap."""
+    """The promotion's extension and weather notices; never two at once, so none stack."""
     rng = Random(f"stockout-notices:{seed}")
-    promo = min(days - 1, 17)
+    promo = promo_day(days)
     base = start - (start + _CST) % DAY
     notices = [Notice(f"ANN-PROMO-{promo + 1:02d}", base + (promo + 1) * DAY,
                       base + (promo + 4) * DAY, 24)]
@@ -223,7 +229,7 @@ def build_notices(seed: int, start: int, days: int) -> list[Notice]:
     weather = (
         ("TYPHOON", 3, 48, {"ship_from_regions": ("广东", "福建", "海南")}),
         ("RAIN", 2, 24, {"ship_from_regions": ("江西", "湖南", "湖北", "安徽", "浙江")}),
-        ("SNOW", 3, 72, {"ship_to_regions": ("新疆", "西藏", "青海")}),
+        ("ROADS", 3, 72, {"ship_to_regions": ("新疆", "西藏", "青海")}),
         ("HEAT", 2, 24, {"categories": ("生鲜",)}),
     )
     for name, length, extend, lists in weather:
