@@ -14,8 +14,9 @@ from types import MappingProxyType
 from typing import Any
 
 from stockout.domain.chat import PhraseMatcher
-from stockout.domain.events import ClaimKind
+from stockout.domain.events import ClaimKind, Remedy
 from stockout.domain.money import CompensationScale, CompensationTier, format_yuan
+from stockout.domain.remedies import RemedyRules
 from stockout.domain.times import UTC, format_time
 
 
@@ -110,6 +111,11 @@ class ScorecardTargets:
 
 
 @dataclass(frozen=True, slots=True)
+class InventoryRules:
+    safety_stock: int  # a listing is taken down when sellable falls to this
+
+
+@dataclass(frozen=True, slots=True)
 class RulePack:
     id: str
     family: str
@@ -123,6 +129,8 @@ class RulePack:
     fraudulent_shipment: FraudRules
     self_report: SelfReportRules
     scorecard: ScorecardTargets
+    remedies: RemedyRules
+    inventory: InventoryRules
 
     def rule_id(self, violation: str, trigger: str) -> str:
         """The `rule` of a verdict: pack, violation and trigger."""
@@ -338,6 +346,28 @@ def pack_from_mapping(data: Mapping[str, Any], source: str = "") -> RulePack:
         if getattr(scorecard, name) > 1:
             raise sc.fail(name, "a rate is a fraction between 0 and 1")
     sc.done()
+
+    rm = root.section("remedies")
+    default_text = rm.text("default")
+    try:
+        default_remedy = Remedy(default_text)
+    except ValueError:
+        raise rm.fail("default", f"one of {', '.join(r.value for r in Remedy)}") from None
+    remedies = RemedyRules(
+        choice_window=rm.duration("choice_hours"),
+        default=default_remedy,
+        substitute_price_band_percent=rm.integer("substitute_price_band_percent") or 0,
+        max_wait=rm.duration("max_wait_days", unit="days"),
+    )
+    if default_remedy is not Remedy.REFUND:
+        raise rm.fail("default", "only a refund can happen without the buyer choosing it")
+    if remedies.substitute_price_band_percent >= 100:
+        raise rm.fail("substitute_price_band_percent", "must be below 100")
+    rm.done()
+
+    inv = root.section("inventory")
+    inventory = InventoryRules(inv.integer("safety_stock") or 0)
+    inv.done()
     root.done()
 
     if stockout.upload_without_pickup <= fake.no_scan_after_upload:
@@ -345,7 +375,7 @@ def pack_from_mapping(data: Mapping[str, Any], source: str = "") -> RulePack:
                         "must be longer than fake_shipment.no_scan_after_upload_hours", source)
     return RulePack(pack_id, family, version, effective, title,
                     DeadlineRules(default, MappingProxyType(category)), late_rules,
-                    stockout, fake, fraud, self_report, scorecard)
+                    stockout, fake, fraud, self_report, scorecard, remedies, inventory)
 
 
 class RuleBook:
@@ -394,6 +424,7 @@ def pack_figures(pack: RulePack) -> list[tuple[str, str]]:
         ("late_shipment", pack.late_shipment), ("stockout", pack.stockout),
         ("fake_shipment", pack.fake_shipment), ("fraudulent_shipment", pack.fraudulent_shipment),
         ("self_report", pack.self_report), ("scorecard", pack.scorecard),
+        ("remedies", pack.remedies), ("inventory", pack.inventory),
     ]
     for prefix, section in sections:
         for f in fields(section):  # type: ignore[arg-type]
