@@ -48,6 +48,13 @@ def test_every_shipped_pack_is_valid_and_has_a_distinct_effective_date() -> None
     ("stockout.phrases", [], False, "stockout.phrases"),
     ("fraudulent_shipment.claim_kinds", ["lost_parcel"], False, "fraudulent_shipment.claim_kinds"),
     ("late_shipment.typo_key", 1, False, "late_shipment.typo_key"),
+    ("remedies.default", "wait", False, "remedies.default"),
+    ("appeals.evidence_types", ["image/png", "text/html"], False, "appeals.evidence_types"),
+    ("measures.0.scope", "weekly", False, "measures[0].scope"),
+    ("measures.1.window_days", None, True, "measures[1].window_days"),
+    ("reputation.weights.stockout_self_report", 5, False,
+     "reputation.weights.stockout_self_report"),
+    ("reputation.weights.fake_shipment", None, True, "reputation.weights.fake_shipment"),
 ])
 def test_a_missing_or_wrong_figure_is_an_error_naming_its_key(
         path: str, value: object, delete: bool, key: str) -> None:

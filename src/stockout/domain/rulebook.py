@@ -13,11 +13,15 @@ from itertools import pairwise
 from types import MappingProxyType
 from typing import Any
 
+from stockout.domain.appeals import AppealGround, AppealRules
 from stockout.domain.chat import PhraseMatcher
 from stockout.domain.events import ClaimKind, Remedy
+from stockout.domain.measures import MeasureKind, MeasureRule, Scope
 from stockout.domain.money import CompensationScale, CompensationTier, format_yuan
 from stockout.domain.remedies import RemedyRules
+from stockout.domain.reputation import SELF_REPORTED, ReputationRules
 from stockout.domain.times import UTC, format_time
+from stockout.domain.verdicts import Violation
 
 
 class PackError(ValueError):
@@ -131,6 +135,9 @@ class RulePack:
     scorecard: ScorecardTargets
     remedies: RemedyRules
     inventory: InventoryRules
+    appeals: AppealRules
+    measures: tuple[MeasureRule, ...]
+    reputation: ReputationRules
 
     def rule_id(self, violation: str, trigger: str) -> str:
         """The `rule` of a verdict: pack, violation and trigger."""
@@ -368,6 +375,9 @@ def pack_from_mapping(data: Mapping[str, Any], source: str = "") -> RulePack:
     inv = root.section("inventory")
     inventory = InventoryRules(inv.integer("safety_stock") or 0)
     inv.done()
+    appeals = _appeals(root.section("appeals"))
+    measures = _measures(root)
+    reputation = _reputation(root.section("reputation"))
     root.done()
 
     if stockout.upload_without_pickup <= fake.no_scan_after_upload:
@@ -375,7 +385,81 @@ def pack_from_mapping(data: Mapping[str, Any], source: str = "") -> RulePack:
                         "must be longer than fake_shipment.no_scan_after_upload_hours", source)
     return RulePack(pack_id, family, version, effective, title,
                     DeadlineRules(default, MappingProxyType(category)), late_rules,
-                    stockout, fake, fraud, self_report, scorecard, remedies, inventory)
+                    stockout, fake, fraud, self_report, scorecard, remedies, inventory, appeals,
+                    measures, reputation)
+
+
+def _choices(section: _Section, name: str, kind: type[Any]) -> tuple[Any, ...]:
+    values = section.phrases(name)
+    try:
+        return tuple(kind(v) for v in values)
+    except ValueError:
+        allowed = ", ".join(k.value for k in kind)
+        raise section.fail(name, f"each must be one of {allowed}") from None
+
+
+def _one_of(section: _Section, name: str, kind: type[Any]) -> Any:
+    value = section.text(name)
+    try:
+        return kind(value)
+    except ValueError:
+        raise section.fail(name, f"one of {', '.join(k.value for k in kind)}") from None
+
+
+def _appeals(ap: _Section) -> AppealRules:
+    rules = AppealRules(
+        window=ap.duration("window_days", unit="days"),
+        review_sla=ap.duration("review_sla_hours"),
+        auto_approve_grounds=frozenset(_choices(ap, "auto_approve_grounds", AppealGround)),
+        evidence_max_bytes=ap.integer("evidence_max_bytes", minimum=1) or 1,
+        evidence_types=frozenset(ap.phrases("evidence_types")),
+    )
+    unsafe = {t for t in rules.evidence_types if "html" in t or "svg" in t or "xml" in t}
+    if unsafe:
+        raise ap.fail("evidence_types", f"never accepted (could be served as a page): {unsafe}")
+    ap.done()
+    return rules
+
+
+def _measures(root: _Section) -> tuple[MeasureRule, ...]:
+    entries = root.raw("measures")
+    if not isinstance(entries, list) or not entries:
+        raise root.fail("measures", "must be a non-empty list of [[measures]] tables")
+    rules: list[MeasureRule] = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            raise PackError(f"measures[{i}]", "must be a table", root.source)
+        m = _Section(entry, f"measures[{i}]", root.source)
+        scope = _one_of(m, "scope", Scope)
+        violation = _one_of(m, "violation", Violation)
+        window = m.duration("window_days", unit="days") if scope is Scope.SHOP else None
+        rate = m.number("more_than_rate")
+        if rate >= 1:
+            raise m.fail("more_than_rate", "a rate is a fraction below 1")
+        rules.append(MeasureRule(m.text("id"), scope, violation,
+                                 m.integer("more_than_count") or 0, rate,
+                                 _choices(m, "measures", MeasureKind),
+                                 m.duration("duration_days", unit="days"), window))
+        m.done()
+    ids = [r.id for r in rules]
+    if len(set(ids)) != len(ids):
+        raise PackError("measures.id", f"ids must be unique, got {ids}", root.source)
+    return tuple(rules)
+
+
+def _reputation(rp: _Section) -> ReputationRules:
+    start = rp.number("start", positive=True)
+    weights_section = rp.section("weights")
+    needed = [v.value for v in Violation] + [SELF_REPORTED]
+    weights = {k: weights_section.number(k) for k in needed}
+    weights_section.done()
+    if weights[SELF_REPORTED] > weights[Violation.STOCKOUT.value]:
+        raise weights_section.fail(SELF_REPORTED, "a reported stockout cannot weigh more than an "
+                                                  "unreported one")
+    rules = ReputationRules(start, rp.duration("half_life_days", unit="days"),
+                            rp.duration("window_days", unit="days"), MappingProxyType(weights))
+    rp.done()
+    return rules
 
 
 class RuleBook:
@@ -424,7 +508,8 @@ def pack_figures(pack: RulePack) -> list[tuple[str, str]]:
         ("late_shipment", pack.late_shipment), ("stockout", pack.stockout),
         ("fake_shipment", pack.fake_shipment), ("fraudulent_shipment", pack.fraudulent_shipment),
         ("self_report", pack.self_report), ("scorecard", pack.scorecard),
-        ("remedies", pack.remedies), ("inventory", pack.inventory),
+        ("remedies", pack.remedies), ("inventory", pack.inventory), ("appeals", pack.appeals),
+        ("reputation", pack.reputation),
     ]
     for prefix, section in sections:
         for f in fields(section):  # type: ignore[arg-type]
@@ -436,6 +521,12 @@ def pack_figures(pack: RulePack) -> list[tuple[str, str]]:
                 rows.append((f"{prefix}.{f.metadata['toml']}", f"{value / per:g}"))
             else:
                 rows.append((f"{prefix}.{f.name}", _figure(value)))
+    for i, rule in enumerate(pack.measures):
+        window = f", {rule.window.days} d" if rule.window is not None else ""
+        rows.append((f"measures[{i}].{rule.id}",
+                     f"{rule.scope.value}{window}: {rule.violation.value} > {rule.more_than_count} "
+                     f"& > {rule.more_than_rate * 100:g}% → {', '.join(m.value for m in rule.measures)}"
+                     f" ({rule.duration.days} d)"))
     return rows
 
 
@@ -444,6 +535,8 @@ def in_hours(duration: timedelta) -> float:
 
 
 def _figure(value: object) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={_figure(v)}" for k, v in value.items())
     if isinstance(value, CompensationScale):
         return "; ".join(_tier(t) for t in value.tiers)
     if isinstance(value, frozenset):
