@@ -7,10 +7,19 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stockout.domain.explain import Lang
 from stockout.i18n import Texts
+
+if TYPE_CHECKING:
+    from stockout.services.adjudicate import Rules
+    from stockout.services.clock import Clock
+    from stockout.services.notify import Notifier
+    from stockout.store.engine import Store
+    from stockout.store.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +60,82 @@ def bulk_work() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+# --- The online judge: database, rules, clock and notifier for `serve` and `worker` ---------
+# Heavy libraries (SQLAlchemy, FastAPI) are imported inside the functions, so that `stockout
+# judge` does not pay for them.
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """`--db` beats STOCKOUT_DB beats the SQLite file in the data directory; `--at` beats
+    STOCKOUT_NOW (a frozen clock, for replays and tests) beats the system clock."""
+
+    db_url: str
+    rules: str
+    now: datetime | None
+    notifications: Path
+    max_body_bytes: int = 4 * 1024 * 1024
+    warn_before_hours: float = 12
+
+
+def server_settings(settings: Settings, db: str | None = None, rules: str = "pdd",
+                    at: str | None = None) -> ServerSettings:
+    from stockout.store.engine import default_url
+
+    url = db or os.environ.get("STOCKOUT_DB") or default_url(settings.data_dir)
+    when = at or os.environ.get("STOCKOUT_NOW")
+    now: datetime | None = None
+    if when:
+        try:
+            now = datetime.fromisoformat(when)
+        except ValueError:
+            raise ValueError(f"--at/STOCKOUT_NOW: not an RFC 3339 time: {when!r}") from None
+        if now.tzinfo is None:
+            raise ValueError(f"--at/STOCKOUT_NOW: time without offset: {when!r}")
+    limit = int(os.environ.get("STOCKOUT_MAX_BODY", 4 * 1024 * 1024))
+    return ServerSettings(url, rules, now, settings.data_dir / "notifications.jsonl", limit)
+
+
+@dataclass(slots=True)
+class Runtime:
+    """Everything a request or a sweep needs, built once per process."""
+
+    settings: Settings
+    server: ServerSettings
+    store: Store
+    rules: Rules
+    clock: Clock
+    notifier: Notifier
+
+    def uow(self) -> UnitOfWork:
+        from stockout.store.uow import UnitOfWork
+
+        return UnitOfWork(self.store)
+
+    def close(self) -> None:
+        self.store.dispose()
+
+
+def build_runtime(settings: Settings, server: ServerSettings, migrate: bool = True) -> Runtime:
+    """Open the database (upgrading its schema when `migrate`), load the rules, pick the clock."""
+    from datetime import timedelta
+
+    from stockout.rulepacks import resolve_rules
+    from stockout.services.adjudicate import Rules
+    from stockout.services.clock import FixedClock, SystemClock
+    from stockout.services.notify import JsonlNotifier
+    from stockout.store.engine import open_store
+    from stockout.store.migrate import upgrade
+
+    rules = Rules(resolve_rules(server.rules), timedelta(hours=server.warn_before_hours))
+    store = open_store(server.db_url)
+    try:
+        if migrate:
+            upgrade(store)
+    except Exception:
+        store.dispose()
+        raise
+    clock: Clock = FixedClock(server.now) if server.now is not None else SystemClock()
+    return Runtime(settings, server, store, rules, clock, JsonlNotifier(server.notifications))

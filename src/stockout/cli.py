@@ -95,8 +95,16 @@ def judge(ctx: typer.Context,
           events: Annotated[Path, typer.Argument(help="事件文件（JSON Lines）")],
           rules: RulesOpt = "pdd", announcements: AnnOpt = None, at: AtOpt = None,
           as_json: Annotated[bool, typer.Option("--json", help="每条判定输出一行 JSON")] = False,
-          limit: Annotated[int, typer.Option(help="表格最多显示的行数")] = 50) -> None:
+          limit: Annotated[int, typer.Option(help="表格最多显示的行数")] = 50,
+          engine: Annotated[str, typer.Option("--engine", help="python | duckdb | spark")] = "python",
+          out_file: Annotated[Path | None, typer.Option("--out", help="判定结果写入 .jsonl 或 .parquet")] = None,
+          ) -> None:
     """判定事件文件中的每个订单 (judge every order of an event file)."""
+    if engine != "python" or out_file is not None or events.is_dir() or events.suffix == ".parquet":
+        from stockout.cli_bulk import judge_bulk  # columnar engines, Parquet in or out
+
+        judge_bulk(ctx, events, rules, announcements, at, as_json, limit, engine, out_file)
+        return
     t = _settings(ctx).texts
     run = _judge(events, rules, announcements, _parse_at(at, t), t)
     verdicts = run.verdicts
@@ -214,15 +222,24 @@ def simulate(ctx: typer.Context,
              out_path: Annotated[Path, typer.Option("--out", help="输出事件文件")] = Path("events.jsonl"),
              days: Annotated[int, typer.Option(min=1, help="模拟天数")] = 30,
              announcements_out: Annotated[Path | None, typer.Option(
-                 "--announcements-out", help="同时写出平台公告 JSON")] = None) -> None:
+                 "--announcements-out", help="同时写出平台公告 JSON")] = None,
+             fmt: Annotated[str, typer.Option("--format", help="jsonl 或 parquet")] = "jsonl",
+             ) -> None:
     """生成逼真的市场事件文件（可复现）(simulate a marketplace, deterministically)."""
     from stockout.simulation import simulate_announcements, simulate_events, write_jsonl
 
     t = _settings(ctx).texts
+    if fmt not in ("jsonl", "parquet"):
+        raise _fail(t("bad_format"))
     with _progress() as bar:
         task = bar.add_task(t("simulating"), total=None)
-        lines = write_jsonl(simulate_events(orders, seed, days=days), out_path,
-                            progress=lambda n: bar.update(task, completed=n))
+        if fmt == "parquet":  # judge-ready Parquet for the bulk engines
+            from stockout.cli_bulk import simulate_parquet
+
+            lines, out_path = simulate_parquet(orders, seed, days, out_path)
+        else:
+            lines = write_jsonl(simulate_events(orders, seed, days=days), out_path,
+                                progress=lambda n: bar.update(task, completed=n))
     if announcements_out is not None:
         announcements_out.write_text(json.dumps(simulate_announcements(seed, days=days),
                                                 ensure_ascii=False, indent=1), encoding="utf-8")
@@ -270,6 +287,16 @@ def demo(ctx: typer.Context,
     out.print(t("plot_saved", path=plot))
     out.print(t("demo_files", events=events_path, verdicts=verdicts_path))
     out.print(t("demo_took", seconds=time.perf_counter() - started))
+
+
+# The online judge's commands (serve, worker, tokens, db) live in their own module.
+from stockout.cli_server import register as _register_server  # noqa: E402
+
+_register_server(app)
+# The bulk commands (whatif; judge --engine and simulate --format parquet delegate to it).
+from stockout.cli_bulk import register as _register_bulk  # noqa: E402
+
+_register_bulk(app)
 
 
 def main() -> None:

@@ -1,0 +1,39 @@
+"""The FastAPI application of a runtime (built by `stockout serve` or a test)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from stockout.api import problems
+from stockout.api.limits import BodyLimit
+from stockout.api.routes import announcements, events, meta, orders, shops
+from stockout.bootstrap import Runtime
+
+DESCRIPTION = """Online adjudication of marketplace orders (Pinduoduo rules by default).
+
+Events arrive at `POST /v1/events`; deadlines fall due on their own (`stockout worker`);
+verdicts and compensation coupons are recorded once. Every `/v1` route takes a bearer token
+(`stockout tokens create`): `platform` sees everything, `merchant` its shops, `buyer` its own
+orders. Errors are RFC 9457 problem details. Times are RFC 3339 in Asia/Shanghai; money is
+integer fen."""
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    from stockout import __name__ as package
+
+    app = FastAPI(title="stockout", version=_version(package), description=DESCRIPTION)
+    app.state.runtime = runtime
+    problems.install(app)
+    for module in (events, orders, shops, announcements, meta):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=runtime.server.max_body_bytes)
+    return app
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "0"

@@ -1,0 +1,38 @@
+"""Bearer tokens on every /v1 route: who is asking, as a `Principal`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from stockout.api.problems import Problem
+from stockout.bootstrap import Runtime
+from stockout.services.access import Principal
+from stockout.services.tokens import authenticate
+
+_bearer = HTTPBearer(auto_error=False, description="`stockout tokens create --role ...`")
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def runtime(request: Request) -> Runtime:
+    rt = request.app.state.runtime
+    assert isinstance(rt, Runtime)
+    return rt
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+
+
+def principal(rt: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                                     Depends(_bearer)]) -> Principal:
+    if credentials is None:
+        raise Problem(401, "a bearer token is required", "unauthorized", headers=_CHALLENGE)
+    found = authenticate(rt.uow(), credentials.credentials)
+    if found is None:
+        raise Problem(401, "unknown or revoked token", "unauthorized", headers=_CHALLENGE)
+    return found
+
+
+PrincipalDep = Annotated[Principal, Depends(principal)]

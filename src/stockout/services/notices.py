@@ -1,0 +1,123 @@
+"""Notifications to buyers and merchants, written to the outbox in both languages.
+
+Each message has a dedupe key derived from what it reports (a coupon's idempotency key, a
+verdict's order/violation/generation, an order's deadline), so a retried transaction or a
+re-delivered message is recognisable as the same news.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from stockout.domain.explain import Lang, explain_verdict, name
+from stockout.domain.money import format_yuan
+from stockout.domain.rulebook import RulePack
+from stockout.domain.times import format_time
+from stockout.domain.verdicts import Verdict, Violation
+from stockout.i18n import Texts
+from stockout.store.mapping import dumps
+
+_TEXTS = {lang: Texts(lang) for lang in Lang}
+
+
+def _both(title: str, body: str, **values: Any) -> dict[str, dict[str, str]]:
+    out = {}
+    for lang, t in _TEXTS.items():
+        local = {k: (v(lang) if callable(v) else v) for k, v in values.items()}
+        out[lang.value] = {"title": t(title, **local), "body": t(body, **local)}
+    return out
+
+
+def _row(key: str, role: str, recipient: str, topic: str, order_id: str | None,
+         texts: dict[str, dict[str, str]], data: dict[str, Any], now: datetime
+         ) -> dict[str, Any]:
+    payload = {"dedupe_key": key, "topic": topic, "order_id": order_id, "texts": texts,
+               "data": data}
+    return {"dedupe_key": key, "recipient_role": role, "recipient_id": recipient, "topic": topic,
+            "order_id": order_id, "payload": dumps(payload), "created_at": now,
+            "available_at": now, "state": "pending", "attempts": 0}
+
+
+def verdict_key(v: Verdict, generation: int) -> str:
+    return f"{v.order_id}/{v.violation.value}/{generation}"
+
+
+def coupon_notice_key(coupon_key: str) -> str:
+    return f"coupon:{coupon_key}:issued"
+
+
+def verdict_notice_key(v: Verdict, generation: int) -> str:
+    return f"verdict:{verdict_key(v, generation)}:issued"
+
+
+def void_reason_text(reason: str, cause: str, lang: Lang) -> str:
+    t = _TEXTS[lang]
+    if cause.startswith("announcement:"):
+        return t("void_announcement", id=cause.split(":", 1)[1])
+    return t(f"void_{reason}")
+
+
+def _remedies(v: Verdict, lang: Lang) -> str:
+    t = _TEXTS[lang]
+    if v.violation is Violation.FRAUDULENT_SHIPMENT:
+        return t("notice_remedies_fraud", legal=format_yuan(v.legal_claim_cents or 0))
+    if v.violation is Violation.FAKE_SHIPMENT:
+        return t("notice_remedies_fake")
+    return t("notice_remedies")
+
+
+def coupon_issued(v: Verdict, coupon_key: str, buyer_id: str, pack: RulePack, now: datetime
+                  ) -> dict[str, Any]:
+    texts = _both("notice_coupon_title", "notice_coupon_body", order=v.order_id,
+                  amount=format_yuan(v.compensation_cents), rule=v.rule,
+                  violation=lambda lang: name(v.violation, lang),
+                  why=lambda lang: explain_verdict(v, pack, lang),
+                  remedies=lambda lang: _remedies(v, lang))
+    data = {"coupon_key": coupon_key, "amount_cents": v.compensation_cents,
+            "violation": v.violation.value, "remedies": ["wait", "substitute", "presale", "refund"]
+            if v.violation in (Violation.LATE_SHIPMENT, Violation.STOCKOUT) else ["refund"]}
+    return _row(coupon_notice_key(coupon_key), "buyer", buyer_id, "compensation", v.order_id,
+                texts, data, now)
+
+
+def coupon_taken_back(v: Verdict, coupon_key: str, buyer_id: str, reason: str, cause: str,
+                      now: datetime) -> dict[str, Any]:
+    texts = _both("notice_clawback_title", "notice_clawback_body", order=v.order_id,
+                  amount=format_yuan(v.compensation_cents),
+                  violation=lambda lang: name(v.violation, lang),
+                  reason=lambda lang: void_reason_text(reason, cause, lang))
+    data = {"coupon_key": coupon_key, "amount_cents": v.compensation_cents, "reason": reason}
+    return _row(f"coupon:{coupon_key}:clawed_back", "buyer", buyer_id, "compensation_withdrawn",
+                v.order_id, texts, data, now)
+
+
+def verdict_issued(v: Verdict, generation: int, pack: RulePack, now: datetime) -> dict[str, Any]:
+    texts = _both("notice_verdict_title", "notice_verdict_body", order=v.order_id,
+                  amount=format_yuan(v.compensation_cents), rule=v.rule,
+                  violation=lambda lang: name(v.violation, lang),
+                  why=lambda lang: explain_verdict(v, pack, lang))
+    data = {"verdict": v.to_record(), "generation": generation}
+    return _row(verdict_notice_key(v, generation), "merchant", v.shop_id, "verdict", v.order_id,
+                texts, data, now)
+
+
+def verdict_voided(v: Verdict, generation: int, reason: str, cause: str, now: datetime
+                   ) -> dict[str, Any]:
+    texts = _both("notice_voided_title", "notice_voided_body", order=v.order_id,
+                  violation=lambda lang: name(v.violation, lang),
+                  reason=lambda lang: void_reason_text(reason, cause, lang))
+    data = {"verdict": v.to_record(), "generation": generation, "reason": reason}
+    return _row(f"verdict:{verdict_key(v, generation)}:voided", "merchant", v.shop_id,
+                "verdict_voided", v.order_id, texts, data, now)
+
+
+def at_risk(order_id: str, shop_id: str, deadline: datetime, late_cents: int, now: datetime
+            ) -> dict[str, Any]:
+    hours = max(0.0, (deadline - now) / timedelta(hours=1))
+    texts = _both("notice_at_risk_title", "notice_at_risk_body", order=order_id,
+                  deadline=format_time(deadline), hours=f"{hours:.1f}",
+                  late=format_yuan(late_cents))
+    data = {"deadline": format_time(deadline), "late_shipment_cents": late_cents}
+    return _row(f"at_risk:{order_id}:{format_time(deadline)}", "merchant", shop_id, "at_risk",
+                order_id, texts, data, now)

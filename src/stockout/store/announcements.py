@@ -1,0 +1,35 @@
+"""The platform's announcements, kept as posted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from stockout.domain.announcements import Announcement
+from stockout.store.mapping import announcement_from_row
+from stockout.store.tables import announcements
+
+
+class AnnouncementRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def all(self) -> list[Announcement]:
+        q = select(announcements).order_by(announcements.c.starts, announcements.c.id)
+        return [announcement_from_row(dict(r._mapping)) for r in self.conn.execute(q)]
+
+    def rows(self, after: str | None, limit: int) -> list[dict[str, Any]]:
+        q = select(announcements).order_by(announcements.c.id).limit(limit)
+        if after is not None:
+            q = q.where(announcements.c.id > after)
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def get(self, announcement_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(select(announcements).where(
+            announcements.c.id == announcement_id)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def insert(self, row: dict[str, Any]) -> None:
+        self.conn.execute(insert(announcements), [row])

@@ -1,0 +1,87 @@
+"""Which database a URL names, and the engine for it (built by bootstrap, never at import)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.sql.elements import ColumnElement
+
+
+class BadDatabaseUrl(ValueError):
+    """`--db` names no database stockout can use."""
+
+
+class StoreDialect(Protocol):
+    """What differs between SQLite and PostgreSQL (one module per technology)."""
+
+    name: str
+
+    def make_engine(self) -> Engine: ...
+    def writer(self) -> AbstractContextManager[None]: ...
+    def insert_rows(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
+                    ignore: Sequence[str] = (), returning: Sequence[str] = ()
+                    ) -> list[tuple[Any, ...]]:
+        """Insert many rows (skipping conflicts on `ignore`); the `returning` columns of the
+        rows written, in no particular order."""
+        ...
+    def update_rows(self, conn: Connection, table: Table, key: str,
+                    rows: Sequence[dict[str, Any]]) -> None:
+        """Rewrite the given columns of the rows found by `key`."""
+        ...
+    def one_of(self, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+        """`column IN (values)`, spelled the way the database handles best."""
+        ...
+    def lock(self, conn: Connection, keys: list[int]) -> None: ...
+    def is_retryable(self, exc: BaseException) -> bool: ...
+
+
+def default_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'stockout.db'}"
+
+
+def normalize_url(url: str) -> str:
+    """`postgresql://` and `postgres://` use psycopg 3; `sqlite:///FILE` as given."""
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def dialect_for(url: str) -> StoreDialect:
+    url = normalize_url(url)
+    try:
+        backend = make_url(url).get_backend_name()
+    except Exception as exc:  # sqlalchemy raises ArgumentError with its own wording
+        raise BadDatabaseUrl(f"--db: not a database URL: {url!r} ({exc})") from None
+    if backend == "sqlite":
+        from stockout.store.sqlite import SqliteDialect
+
+        return SqliteDialect(url)
+    if backend == "postgresql":
+        from stockout.store.postgres import PostgresDialect
+
+        return PostgresDialect(url)
+    raise BadDatabaseUrl(f"--db: use sqlite:///FILE or postgresql://..., not {backend!r}")
+
+
+@dataclass(slots=True)
+class Store:
+    """An engine and what its database needs; `uow()` opens a unit of work on it."""
+
+    url: str
+    dialect: StoreDialect
+    engine: Engine
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str) -> Store:
+    dialect = dialect_for(url)
+    return Store(normalize_url(url), dialect, dialect.make_engine())

@@ -1,0 +1,114 @@
+"""The event log: append once per event id, read an order's events back as domain events."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from stockout.domain.events import Event
+from stockout.store.engine import StoreDialect
+from stockout.store.mapping import event_from_fields
+from stockout.store.tables import events, orders
+
+T = TypeVar("T")
+CHUNK = 900
+UPLOAD = "shipment_uploaded"
+REPORT = "stockout_reported"
+
+
+def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """Bounded IN lists (SQLite limits bound parameters)."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUpload:
+    """An upload of a tracking number, with its order's buyer when the order is placed."""
+
+    carrier: str
+    tracking_no: str
+    at: datetime
+    event_id: str
+    order_id: str
+    buyer_id: str | None
+    placed_at: datetime | None
+
+
+class EventRepo:
+    def __init__(self, conn: Connection, dialect: StoreDialect) -> None:
+        self.conn = conn
+        self.dialect = dialect
+
+    def digests(self, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """event id -> (digest, order id) of the ids already stored."""
+        out: dict[str, tuple[str, str]] = {}
+        for part in chunks(dict.fromkeys(event_ids)):
+            q = select(events.c.event_id, events.c.digest, events.c.order_id).where(
+                self.dialect.one_of(events.c.event_id, part))
+            out.update((r.event_id, (r.digest, r.order_id)) for r in self.conn.execute(q))
+        return out
+
+    def insert(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Append; an id stored meanwhile is skipped. The ids actually written."""
+        if not rows:
+            return set()
+        written = self.dialect.insert_rows(self.conn, events, rows, ignore=("event_id",),
+                                           returning=("event_id",))
+        return {r[0] for r in written}
+
+    def for_orders(self, order_ids: Iterable[str]) -> dict[str, list[tuple[int, Event]]]:
+        """Each order's stored events with their arrival number (seq)."""
+        out: dict[str, list[tuple[int, Event]]] = defaultdict(list)
+        for part in chunks(order_ids):
+            q = select(events.c.order_id, events.c.seq, events.c.fields).where(
+                self.dialect.one_of(events.c.order_id, part))
+            for order_id, seq, fields in self.conn.execute(q):
+                out[order_id].append((seq, event_from_fields(fields)))
+        return out
+
+    def lock_hints(self, order_ids: Iterable[str]) -> list[tuple[str, str, datetime, str | None,
+                                                                 str | None]]:
+        """(order, type, at, carrier, tracking) of the orders' uploads and reports: what their
+        re-judging shares with other orders, read before the locks are taken."""
+        out = []
+        for part in chunks(order_ids):
+            q = select(events.c.order_id, events.c.type, events.c.at, events.c.carrier,
+                       events.c.tracking_no).where(self.dialect.one_of(events.c.order_id, part),
+                                                   events.c.type.in_((UPLOAD, REPORT)))
+            out += [tuple(r) for r in self.conn.execute(q)]
+        return out
+
+    def uploads(self, tracking_nos: Iterable[str], since: datetime, until: datetime
+                ) -> list[StoredUpload]:
+        """Uploads of these tracking numbers made in [since, until], any carrier."""
+        out: list[StoredUpload] = []
+        for part in chunks(sorted(set(tracking_nos))):
+            q = (select(events.c.carrier, events.c.tracking_no, events.c.at, events.c.event_id,
+                        events.c.order_id, orders.c.buyer_id, orders.c.placed_at)
+                 .select_from(events.outerjoin(orders, orders.c.order_id == events.c.order_id))
+                 .where(events.c.type == UPLOAD, self.dialect.one_of(events.c.tracking_no, part),
+                        events.c.at >= since, events.c.at <= until))
+            out += [StoredUpload(*r) for r in self.conn.execute(q)]
+        return out
+
+    def of_order(self, order_id: str) -> list[dict[str, Any]]:
+        q = (select(events.c.seq, events.c.event_id, events.c.type, events.c.at, events.c.raw,
+                    events.c.received_at)
+             .where(events.c.order_id == order_id).order_by(events.c.at, events.c.event_id))
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def count(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(events)).scalar_one())

@@ -1,0 +1,128 @@
+"""Orders (what the judge last found, when to look again) and the shops' admissible
+out-of-stock reports that rank within a day."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, delete, exists, func, select, tuple_, update
+from sqlalchemy.engine import Connection
+
+from stockout.store.engine import StoreDialect
+from stockout.store.events import chunks
+from stockout.store.tables import orders, reports, verdicts
+
+
+class OrderRepo:
+    def __init__(self, conn: Connection, dialect: StoreDialect) -> None:
+        self.conn = conn
+        self.dialect = dialect
+
+    def get_many(self, order_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for part in chunks(order_ids):
+            q = select(orders).where(self.dialect.one_of(orders.c.order_id, part))
+            out.update((r.order_id, dict(r._mapping)) for r in self.conn.execute(q))
+        return out
+
+    def get(self, order_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(select(orders).where(orders.c.order_id == order_id)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def save(self, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
+        """Insert the new rows, rewrite the changed ones (whole rows, every column)."""
+        self.dialect.insert_rows(self.conn, orders, new)
+        self.dialect.update_rows(self.conn, orders, "order_id", changed)
+
+    def due(self, now: datetime, limit: int) -> list[str]:
+        """Orders whose next check is due, earliest first: an index range, whatever the total."""
+        q = (select(orders.c.order_id).where(orders.c.next_due_at <= now)
+             .order_by(orders.c.next_due_at, orders.c.order_id).limit(limit))
+        return list(self.conn.execute(q).scalars())
+
+    def due_count(self, now: datetime) -> int:
+        q = select(func.count()).select_from(orders).where(orders.c.next_due_at <= now)
+        return int(self.conn.execute(q).scalar_one())
+
+    def mark_due(self, order_ids: Sequence[str], at: datetime) -> None:
+        for part in chunks(order_ids):
+            self.conn.execute(update(orders).where(
+                self.dialect.one_of(orders.c.order_id, part),
+                (orders.c.next_due_at.is_(None)) | (orders.c.next_due_at > at),
+            ).values(next_due_at=at))
+
+    def with_base_deadline_in(self, starts: datetime, ends: datetime) -> list[str]:
+        """Unclosed orders whose deadline before announcements falls in [starts, ends)."""
+        q = (select(orders.c.order_id)
+             .where(orders.c.deadline_base_at >= starts, orders.c.deadline_base_at < ends,
+                    orders.c.state != "closed")
+             .order_by(orders.c.order_id))
+        return list(self.conn.execute(q).scalars())
+
+    def at_risk(self, shop_id: str, after: tuple[datetime, str] | None, until: datetime | None,
+                limit: int) -> list[dict[str, Any]]:
+        """The shop's confirmed, unclosed orders without a pickup, by deadline."""
+        conds = [orders.c.shop_id == shop_id, orders.c.state == "open",
+                 orders.c.picked_up_at.is_(None), orders.c.deadline_at.is_not(None)]
+        if after is not None:
+            conds.append(tuple_(orders.c.deadline_at, orders.c.order_id) > tuple_(*after))
+        if until is not None:
+            conds.append(orders.c.deadline_at <= until)
+        q = (select(orders.c.order_id, orders.c.deadline_at, orders.c.paid_cents,
+                    orders.c.pack_id, orders.c.first_upload_at, orders.c.buyer_id)
+             .where(*conds).order_by(orders.c.deadline_at, orders.c.order_id).limit(limit))
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def scorecard_counts(self, shop_id: str, since: datetime, until: datetime) -> dict[str, int]:
+        """Orders due in [since, until] and how many drew each verdict; uploads and how many
+        a carrier scanned (a valid tracking number)."""
+        def verdict_of(violation: str) -> Any:
+            return exists().where(verdicts.c.order_id == orders.c.order_id,
+                                  verdicts.c.violation == violation,
+                                  verdicts.c.status == "active")
+
+        due = (select(func.count(),
+                      func.coalesce(func.sum(case((verdict_of("late_shipment"), 1), else_=0)), 0),
+                      func.coalesce(func.sum(case((verdict_of("stockout"), 1), else_=0)), 0))
+               .where(orders.c.shop_id == shop_id, orders.c.deadline_at >= since,
+                      orders.c.deadline_at <= until))
+        n_due, n_late, n_stockout = self.conn.execute(due).one()
+        uploads = (select(func.count(), func.coalesce(func.sum(
+            case((orders.c.picked_up_at.is_not(None), 1), else_=0)), 0))
+            .where(orders.c.shop_id == shop_id, orders.c.first_upload_at >= since,
+                   orders.c.first_upload_at <= until))
+        n_uploads, n_valid = self.conn.execute(uploads).one()
+        return {"due": int(n_due), "late_shipment": int(n_late), "stockout": int(n_stockout),
+                "uploads": int(n_uploads), "valid_tracking": int(n_valid)}
+
+    def shop_known(self, shop_id: str) -> bool:
+        q = select(orders.c.order_id).where(orders.c.shop_id == shop_id).limit(1)
+        return self.conn.execute(q).first() is not None
+
+
+class ReportRepo:
+    def __init__(self, conn: Connection, dialect: StoreDialect) -> None:
+        self.conn = conn
+        self.dialect = dialect
+
+    def for_orders(self, order_ids: Iterable[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for part in chunks(order_ids):
+            q = select(reports).where(self.dialect.one_of(reports.c.order_id, part))
+            out += [dict(r._mapping) for r in self.conn.execute(q)]
+        return out
+
+    def for_shop_days(self, shop_days: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for part in chunks(sorted(set(shop_days))):
+            q = select(reports).where(tuple_(reports.c.shop_id, reports.c.day).in_(part))
+            out += [dict(r._mapping) for r in self.conn.execute(q)]
+        return out
+
+    def replace(self, order_ids: Sequence[str], rows: list[dict[str, Any]]) -> None:
+        for part in chunks(order_ids):
+            self.conn.execute(delete(reports).where(self.dialect.one_of(reports.c.order_id, part)))
+        self.dialect.insert_rows(self.conn, reports, rows)
+

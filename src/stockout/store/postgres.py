@@ -1,0 +1,130 @@
+"""PostgreSQL through psycopg 3: UTC sessions, transaction-scoped advisory locks taken in the
+order `locks.lock_plan` gives, and retries on deadlock or serialization failure."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    create_engine,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.elements import ColumnElement
+
+from stockout.store.types import UTCDateTime
+
+_RETRY_STATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+_LOCK = text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k")
+
+
+class PostgresDialect:
+    name = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def make_engine(self) -> Engine:
+        return create_engine(self.url, pool_size=8, max_overflow=40, pool_pre_ping=True,
+                             connect_args={"options": "-c timezone=UTC"})
+
+    @contextmanager
+    def writer(self) -> Iterator[None]:
+        """Writers run side by side; the locks below serialise what they share."""
+        yield
+
+    def insert_rows(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
+                    ignore: Sequence[str] = (), returning: Sequence[str] = ()
+                    ) -> list[tuple[Any, ...]]:
+        """One statement whatever the number of rows: the rows travel as one JSON document
+        (`INSERT ... SELECT FROM json_to_recordset(...)`), so the statement text stays short
+        (and cached) and no per-value escaping happens in Python."""
+        if not rows:
+            return []
+        columns = list(rows[0])
+        sql = (f"INSERT INTO {table.name} ({', '.join(_q(c) for c in columns)}) "
+               f"SELECT {', '.join(_q(c) for c in columns)} FROM {_recordset(table, columns)}")
+        if ignore:
+            sql += f" ON CONFLICT ({', '.join(_q(c) for c in ignore)}) DO NOTHING"
+        params = {"rows": _json_rows(rows)}
+        if returning:
+            sql += f" RETURNING {', '.join(_q(c) for c in returning)}"
+            return [tuple(r) for r in conn.execute(text(sql), params)]
+        conn.execute(text(sql), params)
+        return []
+
+    def update_rows(self, conn: Connection, table: Table, key: str,
+                    rows: Sequence[dict[str, Any]]) -> None:
+        """Rewrite rows found by `key`, all in one statement (`UPDATE ... FROM` the rows)."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        sets = ", ".join(f"{_q(c)} = u.{_q(c)}" for c in columns if c != key)
+        sql = (f"UPDATE {table.name} AS t SET {sets} FROM {_recordset(table, columns, 'u')} "
+               f"WHERE t.{_q(key)} = u.{_q(key)}")
+        conn.execute(text(sql), {"rows": _json_rows(rows)})
+
+    def one_of(self, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+        """`column = ANY(:array)`: one parameter, so the statement text is the same (and its
+        parse cached) whatever the number of values."""
+        kind = BigInteger() if isinstance(column.type, Integer) else Text()
+        return column == any_(bindparam(None, list(values), type_=ARRAY(kind)))
+
+    def lock(self, conn: Connection, keys: list[int]) -> None:
+        """Advisory locks held until the transaction ends, taken in the order given."""
+        if keys:
+            conn.execute(_LOCK, {"keys": keys})
+
+    def is_retryable(self, exc: BaseException) -> bool:
+        if not isinstance(exc, DBAPIError):
+            return False
+        return getattr(exc.orig, "sqlstate", None) in _RETRY_STATES
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {value!r}")
+
+
+def _json_rows(rows: Sequence[dict[str, Any]]) -> str:
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_value)
+
+
+def _recordset(table: Table, columns: Sequence[str], alias: str = "r") -> str:
+    types = ", ".join(f"{_q(c)} {_pg_type(table.c[c])}" for c in columns)
+    return f"json_to_recordset(CAST(:rows AS json)) AS {alias}({types})"
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+def _pg_type(column: Column[Any]) -> str:
+    kind = column.type
+    if isinstance(kind, UTCDateTime):
+        return "timestamptz"
+    if isinstance(kind, BigInteger):
+        return "bigint"
+    if isinstance(kind, Integer):
+        return "integer"
+    if isinstance(kind, Float):
+        return "double precision"
+    if isinstance(kind, Boolean):
+        return "boolean"
+    return "text"

@@ -1,0 +1,216 @@
+"""The tables of the online judge (SQLAlchemy Core). Migrations create them; this metadata is
+what the code queries and what the migration test compares the migrated schema with."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from stockout.store.types import BigId, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+# Every event as received, once per event id. `fields` is the normalised domain event (UTC
+# times) the judge folds; `raw` the JSON object exactly as it was posted.
+events = Table(
+    "events", metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("event_id", Text, nullable=False, unique=True),
+    Column("order_id", Text, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("carrier", Text),
+    Column("tracking_no", Text),
+    Column("digest", Text, nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("raw", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("received_by", Text),
+    Index("ix_events_order", "order_id", "seq"),
+    # Tracking numbers: the other uploads of one carrier + number (fake shipment by reuse).
+    Index("ix_events_tracking", "tracking_no", "carrier", "at",
+          sqlite_where=text("type = 'shipment_uploaded'"),
+          postgresql_where=text("type = 'shipment_uploaded'")),
+)
+
+# One row per order: who owns it, what the judge last found, and when it must be looked at again.
+orders = Table(
+    "orders", metadata,
+    Column("order_id", Text, primary_key=True),
+    Column("shop_id", Text),
+    Column("buyer_id", Text),
+    Column("state", Text, nullable=False),  # unplaced | placed | open | closed
+    Column("pack_id", Text),
+    Column("paid_cents", BigInteger),
+    Column("category", Text),
+    Column("ship_from_region", Text),
+    Column("ship_to_region", Text),
+    Column("placed_at", UTCDateTime),
+    Column("confirmed_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    Column("picked_up_at", UTCDateTime),
+    Column("first_upload_at", UTCDateTime),
+    Column("deadline_at", UTCDateTime),
+    Column("deadline_base_at", UTCDateTime),
+    Column("deadline_basis", Text),
+    Column("deadline_announcement_id", Text),
+    Column("next_due_at", UTCDateTime),
+    Column("judged_at", UTCDateTime),
+    Column("judged_seq", BigInteger, nullable=False, server_default=text("0")),
+    Index("ix_orders_due", "next_due_at",
+          sqlite_where=text("next_due_at IS NOT NULL"),
+          postgresql_where=text("next_due_at IS NOT NULL")),
+    Index("ix_orders_shop_deadline", "shop_id", "deadline_at"),
+    Index("ix_orders_shop_upload", "shop_id", "first_upload_at"),
+    Index("ix_orders_buyer", "buyer_id"),
+    Index("ix_orders_deadline_base", "deadline_base_at"),
+)
+
+# A shop's out-of-stock reports the pack admits (quota aside), as of their order's last judging:
+# their rank within the shop's Asia/Shanghai day decides the daily limit.
+reports = Table(
+    "reports", metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("order_id", Text, nullable=False),
+    Column("shop_id", Text, nullable=False),
+    Column("day", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_reports_shop_day", "shop_id", "day", "at", "event_id"),
+    Index("ix_reports_order", "order_id"),
+)
+
+# Every verdict ever issued. At most one active verdict per order and violation (partial unique
+# index); a voided verdict stays, with why and what replaced it.
+verdicts = Table(
+    "verdicts", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("order_id", Text, nullable=False),
+    Column("violation", Text, nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("trigger", Text, nullable=False),
+    Column("detected_at", UTCDateTime, nullable=False),
+    Column("deadline", UTCDateTime),
+    Column("compensation_cents", BigInteger, nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON list of event ids
+    Column("shop_id", Text, nullable=False),
+    Column("buyer_id", Text),
+    Column("paid_cents", BigInteger, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("legal_claim_cents", BigInteger),
+    Column("pack_id", Text, nullable=False),
+    Column("judged_seq", BigInteger, nullable=False),
+    Column("status", Text, nullable=False),  # active | voided
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("issued_by", Text, nullable=False),
+    Column("cause", Text, nullable=False),
+    Column("voided_at", UTCDateTime),
+    Column("void_reason", Text),
+    Column("void_cause", Text),
+    Column("replaced_by", BigInteger),
+    UniqueConstraint("order_id", "violation", "generation",
+                     name="uq_verdicts_order_violation_generation"),
+    Index("uq_verdicts_active", "order_id", "violation", unique=True,
+          sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+    Index("ix_verdicts_list", "status", "order_id", "detected_at", "violation"),
+    Index("ix_verdicts_shop", "shop_id", "status", "order_id"),
+    Index("ix_verdicts_buyer", "buyer_id", "status", "order_id"),
+)
+
+# The compensation ledger: one coupon per verdict, paid to the buyer once.
+coupons = Table(
+    "coupons", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("verdict_id", BigInteger, ForeignKey("verdicts.id"), nullable=False, unique=True),
+    Column("idempotency_key", Text, nullable=False, unique=True),
+    Column("order_id", Text, nullable=False),
+    Column("shop_id", Text, nullable=False),
+    Column("buyer_id", Text),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("state", Text, nullable=False),  # issued | voided | clawed_back
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("changed_at", UTCDateTime),
+    Column("change_reason", Text),
+    Index("ix_coupons_order", "order_id"),
+    Index("ix_coupons_buyer", "buyer_id"),
+)
+
+# Notifications to deliver at least once; receivers dedupe on `dedupe_key`.
+outbox = Table(
+    "outbox", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("dedupe_key", Text, nullable=False, unique=True),
+    Column("recipient_role", Text, nullable=False),  # buyer | merchant
+    Column("recipient_id", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("order_id", Text),
+    Column("payload", Text, nullable=False),  # JSON
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("available_at", UTCDateTime, nullable=False),
+    Column("state", Text, nullable=False),  # pending | delivered | cancelled
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text),
+    Column("delivered_at", UTCDateTime),
+    Index("ix_outbox_pending", "available_at", "id",
+          sqlite_where=text("state = 'pending'"), postgresql_where=text("state = 'pending'")),
+    Index("ix_outbox_recipient", "recipient_role", "recipient_id", "id"),
+)
+
+announcements = Table(
+    "announcements", metadata,
+    Column("id", Text, primary_key=True),
+    Column("starts", UTCDateTime, nullable=False),
+    Column("ends", UTCDateTime, nullable=False),
+    Column("extend_hours", Float, nullable=False),
+    Column("ship_from_regions", Text),  # JSON list or NULL (every region)
+    Column("ship_to_regions", Text),
+    Column("categories", Text),
+    Column("digest", Text, nullable=False),
+    Column("raw", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", Text, nullable=False),
+)
+
+# Bearer tokens: only a hash of the secret is kept.
+tokens = Table(
+    "tokens", metadata,
+    Column("id", Text, primary_key=True),
+    Column("secret_hash", Text, nullable=False, unique=True),
+    Column("role", Text, nullable=False),  # platform | merchant | buyer
+    Column("shop_ids", Text, nullable=False),  # JSON list
+    Column("buyer_id", Text),
+    Column("label", Text, nullable=False, server_default=text("''")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+# Who decided what, when: every decision that moves money.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("order_id", Text),
+    Column("amount_cents", BigInteger),
+    Column("details", Text, nullable=False),  # JSON
+    Index("ix_audit_order", "order_id"),
+)

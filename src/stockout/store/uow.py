@@ -1,0 +1,99 @@
+"""The unit of work: one transaction and the repositories bound to it.
+
+`with uow: ...; uow.commit()` -- leaving the block without `commit()` rolls back
+(cosmicpython's pattern). A writing unit on SQLite queues behind the process's other writers
+and holds the database's write lock from its first statement.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager, nullcontext
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.engine import Connection, RootTransaction
+
+from stockout.store.announcements import AnnouncementRepo
+from stockout.store.engine import Store
+from stockout.store.events import EventRepo
+from stockout.store.orders import OrderRepo, ReportRepo
+from stockout.store.outbox import OutboxRepo
+from stockout.store.tokens import AuditRepo, TokenRepo
+from stockout.store.verdicts import CouponRepo, VerdictRepo
+
+
+class UnitOfWork:
+    events: EventRepo
+    orders: OrderRepo
+    reports: ReportRepo
+    verdicts: VerdictRepo
+    coupons: CouponRepo
+    outbox: OutboxRepo
+    announcements: AnnouncementRepo
+    tokens: TokenRepo
+    audit: AuditRepo
+
+    def __init__(self, store: Store, readonly: bool = False) -> None:
+        self.store = store
+        self.readonly = readonly
+        self._guard: AbstractContextManager[Any] | None = None
+        self._conn: Connection | None = None
+        self._tx: RootTransaction | None = None
+
+    @property
+    def shares_writes(self) -> bool:
+        """True where writers run side by side and must lock what they share (PostgreSQL)."""
+        return self.store.dialect.name == "postgresql"
+
+    def __enter__(self) -> UnitOfWork:
+        self._guard = nullcontext() if self.readonly else self.store.dialect.writer()
+        self._guard.__enter__()
+        try:
+            conn = self.store.engine.connect()
+            if self.readonly:
+                conn = conn.execution_options(stockout_readonly=True)
+            self._conn = conn
+            self._tx = conn.begin()
+        except BaseException:
+            self._guard.__exit__(None, None, None)
+            raise
+        dialect = self.store.dialect
+        self.events = EventRepo(conn, dialect)
+        self.orders = OrderRepo(conn, dialect)
+        self.reports = ReportRepo(conn, dialect)
+        self.verdicts = VerdictRepo(conn, dialect)
+        self.coupons = CouponRepo(conn, dialect)
+        self.outbox = OutboxRepo(conn, dialect)
+        self.announcements = AnnouncementRepo(conn)
+        self.tokens = TokenRepo(conn)
+        self.audit = AuditRepo(conn, dialect)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = self._tx = None
+            if self._guard is not None:
+                self._guard.__exit__(kind, exc, tb)
+                self._guard = None
+
+    def reader(self) -> UnitOfWork:
+        """A read-only unit of work on the same store (never waits for writers)."""
+        return UnitOfWork(self.store, readonly=True)
+
+    def commit(self) -> None:
+        assert self._tx is not None, "commit outside `with uow:`"
+        self._tx.commit()
+
+    def lock(self, keys: list[int]) -> None:
+        """Take the keys `locks.lock_plan` ordered, until the transaction ends."""
+        assert self._conn is not None
+        self.store.dialect.lock(self._conn, keys)
+
+    def is_retryable(self, exc: BaseException) -> bool:
+        return self.store.dialect.is_retryable(exc)

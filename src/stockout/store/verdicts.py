@@ -1,0 +1,123 @@
+"""Verdicts (issued once, voided with a reason, never deleted) and the coupons they owe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy.engine import Connection
+
+from stockout.store.engine import StoreDialect
+from stockout.store.events import chunks
+from stockout.store.tables import coupons, verdicts
+
+_VOID = (update(verdicts).where(verdicts.c.id == bindparam("b_id"), verdicts.c.status == "active")
+         .values(status="voided", voided_at=bindparam("b_at"), void_reason=bindparam("b_reason"),
+                 void_cause=bindparam("b_cause")))
+_REPLACED = (update(verdicts).where(verdicts.c.id == bindparam("b_id"))
+             .values(replaced_by=bindparam("b_new")))
+_COUPON_STATE = (update(coupons).where(coupons.c.id == bindparam("b_id"),
+                                       coupons.c.state == "issued")
+                 .values(state=bindparam("b_state"), changed_at=bindparam("b_at"),
+                         change_reason=bindparam("b_reason")))
+
+
+class VerdictRepo:
+    def __init__(self, conn: Connection, dialect: StoreDialect) -> None:
+        self.conn = conn
+        self.dialect = dialect
+
+    def active_for(self, order_ids: Iterable[str]) -> dict[str, dict[str, dict[str, Any]]]:
+        """order id -> violation -> the active verdict row."""
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for part in chunks(order_ids):
+            q = select(verdicts).where(self.dialect.one_of(verdicts.c.order_id, part),
+                                       verdicts.c.status == "active")
+            for r in self.conn.execute(q):
+                out.setdefault(r.order_id, {})[r.violation] = dict(r._mapping)
+        return out
+
+    def generations(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The highest generation issued so far for each (order, violation)."""
+        out: dict[tuple[str, str], int] = {}
+        for part in chunks(sorted(set(pairs))):
+            q = (select(verdicts.c.order_id, verdicts.c.violation, func.max(verdicts.c.generation))
+                 .where(tuple_(verdicts.c.order_id, verdicts.c.violation).in_(part))
+                 .group_by(verdicts.c.order_id, verdicts.c.violation))
+            out.update(((o, v), int(g)) for o, v, g in self.conn.execute(q))
+        return out
+
+    def insert(self, rows: list[dict[str, Any]]) -> list[int]:
+        """The new rows' ids, in the order given."""
+        written = self.dialect.insert_rows(self.conn, verdicts, rows, returning=(
+            "id", "order_id", "violation", "generation"))
+        ids = {(o, v, g): i for i, o, v, g in written}
+        return [ids[(r["order_id"], r["violation"], r["generation"])] for r in rows]
+
+    def void(self, ids: Sequence[int], at: datetime, reasons: Sequence[str],
+             causes: Sequence[str]) -> None:
+        if ids:
+            self.conn.execute(_VOID, [{"b_id": i, "b_at": at, "b_reason": r, "b_cause": c}
+                                      for i, r, c in zip(ids, reasons, causes, strict=True)])
+
+    def link(self, pairs: Sequence[tuple[int, int]]) -> None:
+        """Old verdict id -> the id of the verdict that replaced it."""
+        if pairs:
+            self.conn.execute(_REPLACED, [{"b_id": a, "b_new": b} for a, b in pairs])
+
+    def page(self, *, shop_ids: Sequence[str] | None, buyer_id: str | None,
+             violation: str | None, since: datetime | None,
+             after: tuple[str, datetime, str] | None, limit: int) -> list[dict[str, Any]]:
+        """Active verdicts in the contract's order: order id, detection time, violation."""
+        conds = [verdicts.c.status == "active"]
+        if shop_ids is not None:
+            conds.append(verdicts.c.shop_id.in_(list(shop_ids)))
+        if buyer_id is not None:
+            conds.append(verdicts.c.buyer_id == buyer_id)
+        if violation is not None:
+            conds.append(verdicts.c.violation == violation)
+        if since is not None:
+            conds.append(verdicts.c.detected_at >= since)
+        if after is not None:
+            conds.append(tuple_(verdicts.c.order_id, verdicts.c.detected_at, verdicts.c.violation)
+                         > tuple_(*after))
+        q = (select(verdicts).where(*conds)
+             .order_by(verdicts.c.order_id, verdicts.c.detected_at, verdicts.c.violation)
+             .limit(limit))
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def of_order(self, order_id: str) -> list[dict[str, Any]]:
+        q = select(verdicts).where(verdicts.c.order_id == order_id).order_by(verdicts.c.id)
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+
+class CouponRepo:
+    def __init__(self, conn: Connection, dialect: StoreDialect) -> None:
+        self.conn = conn
+        self.dialect = dialect
+
+    def insert(self, rows: list[dict[str, Any]]) -> list[int]:
+        """The new coupons' ids, in the order given."""
+        written = self.dialect.insert_rows(self.conn, coupons, rows,
+                                           returning=("id", "verdict_id"))
+        ids = {verdict: i for i, verdict in written}
+        return [ids[r["verdict_id"]] for r in rows]
+
+    def by_verdicts(self, verdict_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        for part in chunks(verdict_ids):
+            q = select(coupons).where(self.dialect.one_of(coupons.c.verdict_id, part))
+            out.update((r.verdict_id, dict(r._mapping)) for r in self.conn.execute(q))
+        return out
+
+    def set_state(self, changes: Sequence[tuple[int, str, str]], at: datetime) -> None:
+        """(coupon id, new state, reason): only a coupon still `issued` changes."""
+        if changes:
+            self.conn.execute(_COUPON_STATE, [
+                {"b_id": i, "b_state": s, "b_at": at, "b_reason": r} for i, s, r in changes])
+
+    def of_order(self, order_id: str) -> list[dict[str, Any]]:
+        q = select(coupons).where(coupons.c.order_id == order_id).order_by(coupons.c.id)
+        return [dict(r._mapping) for r in self.conn.execute(q)]

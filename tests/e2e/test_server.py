@@ -1,0 +1,166 @@
+"""`stockout serve` as a real uvicorn process, on both stores: the done-criterion parity with
+`stockout judge --json`, and a crash test that SIGKILLs the server in the middle of a stream of
+posts, restarts it, re-sends what was not acknowledged and finds every event and every coupon
+exactly once."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from stockout.services.access import Role
+from stockout.services.clock import SystemClock
+from stockout.services.tokens import create_token
+from stockout.store.engine import open_store
+from stockout.store.migrate import upgrade
+from stockout.store.uow import UnitOfWork
+from tests.online import Server, environment, get_all, read_jsonl, stockout
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_db(request: pytest.FixtureRequest) -> str | None:
+    """None: no --db at all (the SQLite file in the data directory); else a new, empty
+    PostgreSQL database that `serve` must migrate itself."""
+    if request.param == "sqlite":
+        return None
+    return str(request.getfixturevalue("postgres_server").create_database())
+
+
+def _db_args(db: str | None) -> list[str]:
+    return ["--db", db] if db else []
+
+
+def test_serve_and_worker_give_the_verdicts_stockout_judge_gives_for_a_simulated_file(
+        fresh_db: str | None, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = environment(data)
+    events = tmp_path / "events.jsonl"
+    assert stockout("simulate", "--orders", "300", "--seed", "5", "--days", "20", "--out",
+                    str(events), env=env).returncode == 0
+    made = stockout("tokens", "create", "--role", "platform", *_db_args(fresh_db), env=env)
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+    server = Server(fresh_db, data)
+    try:
+        lines = read_jsonl(events)
+        with server.client(token) as client:
+            for i in range(0, len(lines), 500):
+                answer = client.post("/v1/events", json=lines[i:i + 500])
+                assert answer.status_code == 200 and answer.json()["rejected"] == []
+            swept = stockout("worker", "--once", *_db_args(fresh_db), env=env)
+            assert swept.returncode == 0, swept.stderr
+            served = get_all(client, "/v1/verdicts", limit=250)
+    finally:
+        server.stop()
+    judged = stockout("judge", str(events), "--json", env=env)
+    assert judged.returncode == 0
+    expected = read_jsonl_text(judged.stdout)
+    assert len(expected) > 20
+    assert served == expected
+    if fresh_db is None:
+        assert (data / "stockout.db").exists()
+
+
+def read_jsonl_text(text: str) -> list[dict[str, Any]]:
+    import json
+
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+class Stream:
+    """Posts batches one after the other and remembers which ones were acknowledged."""
+
+    def __init__(self, batches: list[list[dict[str, Any]]]) -> None:
+        self.batches = batches
+        self.acked: set[int] = set()
+        self.answers: dict[int, dict[str, Any]] = {}
+        self.lock = threading.Lock()
+
+    def run(self, server: Server, token: str, lose_ack_after: int | None = None) -> None:
+        """Post every batch not acknowledged yet. With `lose_ack_after`, the answer to the
+        post after that many acknowledgements is lost on its way back (and the stream stops)."""
+        with server.client(token) as client:
+            for i, batch in enumerate(self.batches):
+                if i in self.acked:
+                    continue
+                try:
+                    answer = client.post("/v1/events", json=batch)
+                except httpx.TransportError:
+                    return  # the server died under this post: not acknowledged
+                if answer.status_code != 200:
+                    return
+                if lose_ack_after is not None and len(self.acked) >= lose_ack_after:
+                    return
+                with self.lock:
+                    self.acked.add(i)
+                    self.answers[i] = answer.json()
+
+
+def test_a_killed_server_loses_no_event_and_pays_no_coupon_twice(
+        store_url: str, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = environment(data)
+    events = tmp_path / "events.jsonl"
+    assert stockout("simulate", "--orders", "250", "--seed", "9", "--days", "20", "--out",
+                    str(events), env=env).returncode == 0
+    lines = read_jsonl(events)
+    batches = [lines[i:i + 25] for i in range(0, len(lines), 25)]
+    store = open_store(store_url)
+    upgrade(store)
+    token = create_token(UnitOfWork(store), SystemClock(), Role.PLATFORM).secret
+
+    stream = Stream(batches)
+    # 1. Killed in the middle of the stream, a post in flight (before, during or after its
+    #    transaction: wherever the SIGKILL lands).
+    server = Server(store_url, data)
+    poster = threading.Thread(target=stream.run, args=(server, token))
+    poster.start()
+    while poster.is_alive() and len(stream.acked) < len(batches) // 3:
+        poster.join(0.002)
+    time.sleep(random.uniform(0, 0.04))
+    server.kill()
+    poster.join(60)
+    # 2. A post committed, its answer lost, then the server killed.
+    server = Server(store_url, data)
+    stream.run(server, token, lose_ack_after=2 * len(batches) // 3)
+    lost = min(set(range(len(batches))) - stream.acked)
+    server.kill()
+    assert len(stream.acked) < len(batches)
+    # 3. Restarted: re-send what was not acknowledged.
+    server = Server(store_url, data)
+    try:
+        stream.run(server, token)
+        assert stream.acked == set(range(len(batches)))
+        assert stream.answers[lost]["accepted"] == []  # it had been committed: all duplicates
+        assert len(stream.answers[lost]["duplicates"]) == len(batches[lost])
+        with server.client(token) as client:
+            served = get_all(client, "/v1/verdicts", limit=500)
+    finally:
+        server.stop()
+    judged = stockout("judge", str(events), "--json", env=env)
+    assert served == read_jsonl_text(judged.stdout)
+    from sqlalchemy import text
+
+    with store.engine.connect() as conn:
+        def one(sql: str) -> int:
+            return int(conn.execute(text(sql)).scalar_one())
+
+        assert one("SELECT count(*) FROM events") == len({e["event_id"] for e in lines})
+        assert one("SELECT count(*) FROM (SELECT event_id FROM events GROUP BY event_id "
+                   "HAVING count(*) > 1) d") == 0
+        # Every verdict ever issued that owes money has exactly one coupon; live ones are issued.
+        assert one("SELECT count(*) FROM verdicts v WHERE v.compensation_cents > 0 AND "
+                   "(SELECT count(*) FROM coupons c WHERE c.verdict_id = v.id) <> 1") == 0
+        assert one("SELECT count(*) FROM coupons c JOIN verdicts v ON v.id = c.verdict_id "
+                   "WHERE (v.status = 'active') <> (c.state = 'issued')") == 0
+        assert one("SELECT count(*) FROM coupons WHERE state = 'issued'") == sum(
+            1 for v in served if v["compensation_cents"] > 0)
+    store.dispose()

@@ -1,0 +1,98 @@
+"""The rules' SQL: generated from the packs, transpiled for Spark, each figure as the domain has it.
+
+Expressions are evaluated in an in-memory DuckDB (no files) and compared with the domain's own
+functions on the values around every threshold.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import pyarrow as pa
+import pytest
+import sqlglot
+
+from stockout.batch.records import format_times
+from stockout.batch.rules_sql import _amount, _pack_index, micros, rules_query, transpile
+from stockout.batch.udfs import find_phrases
+from stockout.domain.rulebook import RuleBook
+from stockout.domain.times import format_time
+from stockout.rulepacks import builtin_packs, resolve_rules
+from tests.strategies import TEXTS
+
+BOOK = resolve_rules("pdd")
+NOW = datetime(2025, 7, 1, tzinfo=UTC)
+
+
+def test_every_placeholder_is_filled_and_every_duration_comes_from_the_packs() -> None:
+    sql = rules_query(BOOK, NOW).duckdb
+    assert "${" not in sql
+    for pack in BOOK.packs:
+        for figure in (pack.stockout.unshipped_after_deadline, pack.fake_shipment.no_scan_after_upload,
+                       pack.fake_shipment.tracking_reuse_window, pack.deadline.default):
+            assert str(micros(figure)) in sql
+    assert "'pdd-2023'" in sql and "'pdd-2025'" in sql
+
+
+def test_spark_text_parses_as_spark_sql_and_has_no_duckdb_only_syntax() -> None:
+    spark = rules_query(BOOK, NOW).spark()
+    sqlglot.parse_one(spark, read="spark")
+    for duckdb_only in ("STRUCT_PACK", "LIST_FILTER", "//", "MATERIALIZED", "LAMBDA", ":="):
+        assert duckdb_only not in spark.upper()
+    assert "ARRAY_SORT(COLLECT_LIST(ts) FILTER" in spark
+
+
+def test_the_n_smallest_values_become_a_sorted_list_outside_duckdb() -> None:
+    spark = transpile("SELECT min(ts, 2) FILTER (WHERE type = 'x')[2] FROM t", "spark")
+    assert " ".join(spark.split()) == (
+        "SELECT ARRAY_SORT(COLLECT_LIST(ts) FILTER(WHERE type = 'x'))[1] FROM t")
+
+
+def _eval(expr: str, **columns: object) -> object:
+    select = ", ".join(f"{v!r} AS {k}" if not isinstance(v, int) else f"{v}::BIGINT AS {k}"
+                       for k, v in columns.items())
+    rows = duckdb.sql(f"SELECT {expr} FROM (SELECT {select})").fetchall()
+    return rows[0][0]
+
+
+@pytest.mark.parametrize("pack", builtin_packs(), ids=lambda p: p.id)
+def test_compensation_in_sql_is_the_packs_scale_rounded_down_to_a_yuan(pack: object) -> None:
+    from stockout.domain.rulebook import RulePack
+
+    assert isinstance(pack, RulePack)
+    scales = (pack.late_shipment.compensation, pack.stockout.compensation,
+              pack.fake_shipment.compensation, pack.fraudulent_shipment.compensation)
+    paid_values = {0, 1, 99, 100, 1999, 2000, 9999, 10000, 10099, 29999, 30000, 30001, 30100,
+                   123_456, 999_999, 10_000_000}
+    for scale in scales:
+        expr = _amount(scale, "paid")
+        for paid in sorted(paid_values):
+            assert _eval(expr, paid=paid) == scale.for_paid(paid), (scale, paid)
+
+
+def test_the_pack_in_force_at_the_clock_start_is_chosen_as_the_rule_book_does() -> None:
+    expr = _pack_index(list(BOOK.packs))
+    for pack in BOOK.packs:
+        for delta in (timedelta(0), timedelta(microseconds=-1), timedelta(days=400)):
+            at = pack.effective + delta
+            chosen = BOOK.packs[int(_eval(expr, clock=micros(at)))]  # type: ignore[call-overload]
+            assert chosen is BOOK.pack_at(at)
+    assert _pack_index([BOOK.packs[0]]) == "0"
+    assert isinstance(RuleBook([BOOK.packs[0]]).pack_at(NOW), type(BOOK.packs[0]))
+
+
+def test_times_are_written_as_the_domain_writes_them() -> None:
+    times = [datetime(2025, 6, 1, 2, 0, tzinfo=UTC), datetime(2025, 6, 1, 2, 0, 0, 500, tzinfo=UTC),
+             datetime(1990, 7, 1, 0, 0, tzinfo=UTC), datetime(2025, 12, 31, 16, 0, tzinfo=UTC)]
+    text = format_times(pa.array([micros(t) for t in times] + [None], type=pa.int64()))
+    assert text.to_pylist() == [format_time(t) for t in times] + [None]
+
+
+def test_phrase_function_is_the_domains_matcher_for_every_text() -> None:
+    matcher = BOOK.packs[-1].stockout.says_stockout
+    texts = [*TEXTS, None, "", *TEXTS]
+    cache: dict[str, str | None] = {}
+    for use in (None, cache, cache):
+        found = find_phrases(matcher, pa.array(texts, type=pa.string()), use)
+        assert found.to_pylist() == [matcher.find(t) for t in texts]
