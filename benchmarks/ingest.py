@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -83,6 +84,37 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (Linux /proc), to tell the server's own cost
+    from the wall time, which other load on the machine stretches."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def server_pids(proc: subprocess.Popen[bytes], pg: Any) -> list[int]:
+    """The stockout server, and every process of the PostgreSQL cluster when there is one."""
+    pids = [proc.pid]
+    if pg is not None and pg.data_dir is not None:
+        postmaster = int((pg.data_dir / "postmaster.pid").read_text().split()[0])
+        pids.append(postmaster)
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except OSError:
+                    continue
+                if ppid == postmaster:
+                    pids.append(int(entry.name))
+    return pids
+
+
 def batched(base: str, token: str, events: list[dict[str, Any]], size: int) -> tuple[float, int]:
     bodies = [json.dumps(events[i:i + size], ensure_ascii=False).encode("utf-8")
               for i in range(0, len(events), size)]
@@ -143,9 +175,12 @@ def run(store: str, args: argparse.Namespace, events: list[dict[str, Any]],
         token = platform_token(url)
         proc = serve(url, port, work / f"serve-{store}.log")
         base = f"http://127.0.0.1:{port}"
+        cpu_before = cpu_seconds(server_pids(proc, pg))
         rate, issued = batched(base, token, events, args.batch)
+        cpu = cpu_seconds(server_pids(proc, pg)) - cpu_before
         print(f"{store:>10}: batches of {args.batch}: {rate:,.0f} events/s "
-              f"({len(events):,} events, {issued:,} verdicts issued)", flush=True)
+              f"({len(events):,} events, {issued:,} verdicts issued; server CPU "
+              f"{cpu:.1f} s = {len(events) / cpu:,.0f} events per CPU-second)", flush=True)
         p50, p99, rps = singles(base, token, single, args.clients)
         print(f"{store:>10}: single-event posts, {args.clients} clients: p50 {p50:.1f} ms, "
               f"p99 {p99:.1f} ms ({rps:,.0f} posts/s, {len(single):,} posts)", flush=True)

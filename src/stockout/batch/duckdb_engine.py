@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import sqlglot
+from sqlglot import exp
 
 from stockout.batch.parquet_io import EventSource
 from stockout.batch.rules_sql import PhraseFunction, rules_query
@@ -68,7 +70,55 @@ def judge(con: duckdb.DuckDBPyConnection, book: RuleBook, now: datetime,
     query = rules_query(book, now, announcements, unique=unique)
     for fn in query.functions:
         _register(con, fn)
-    return arrow_table(con.sql(query.duckdb))
+    parts = max(1, -(-_rows(con) // ROWS_PER_PART))
+    if parts == 1:
+        return arrow_table(con.sql(query.duckdb))
+    first, rest = split_orders(query.duckdb, parts)
+    con.execute("DROP TABLE IF EXISTS stockout_orders")
+    for i, statement in enumerate(first):
+        con.execute(("CREATE TEMP TABLE stockout_orders AS " if i == 0
+                     else "INSERT INTO stockout_orders ") + statement)
+    try:
+        return arrow_table(con.sql(rest))
+    finally:
+        con.execute("DROP TABLE IF EXISTS stockout_orders")
+
+
+# Above this many events, the per-order aggregation runs in slices of orders: its states (the
+# first event of each kind, with ids) take about 2 KB an order, and DuckDB spills them badly.
+ROWS_PER_PART = 16_000_000
+
+
+def _rows(con: duckdb.DuckDBPyConnection) -> int:
+    rows = con.execute("SELECT count(*) FROM events").fetchall()
+    return int(rows[0][0])
+
+
+def split_orders(sql: str, parts: int) -> tuple[list[str], str]:
+    """The rules as `parts` statements computing the CTE `o` (one order per row) for a slice of
+    the orders each, and the rest of the query reading them from the table `stockout_orders`.
+    The same text, only executed in pieces: the rules stay written once in `rules.sql`."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    key = "with_" if "with_" in tree.args else "with"  # the name changed in SQLGlot 28
+    ctes = {cte.alias: cte for cte in tree.args[key].expressions}
+    slices = []
+    for i in range(parts):
+        o_all = ctes["o_all"].copy()
+        o_all.this.where(f"hash(order_id) % {parts} = {i}", copy=False)
+        select = exp.select("*").from_("o")
+        select.set(key, exp.With(expressions=[ctes["ev"].copy(), o_all, ctes["o"].copy()]))
+        slices.append(select.sql(dialect="duckdb"))
+    rest = tree.copy()
+    kept = []
+    for cte in rest.args[key].expressions:
+        if cte.alias == "o_all":
+            continue
+        if cte.alias == "o":
+            cte.set("this", exp.select("*").from_("stockout_orders"))
+            cte.set("materialized", None)
+        kept.append(cte)
+    rest.args[key].set("expressions", kept)
+    return slices, rest.sql(dialect="duckdb")
 
 
 def arrow_table(relation: duckdb.DuckDBPyRelation) -> pa.Table:
