@@ -297,6 +297,9 @@ _register_server(app)
 from stockout.cli_bulk import register as _register_bulk  # noqa: E402
 
 _register_bulk(app)
+from stockout.cli_stock import register as _register_stock  # noqa: E402
+
+_register_stock(app)
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ from stockout.domain.judge import Judgement, judge_facts, next_check_at
 from stockout.domain.rulebook import RuleBook, RulePack
 from stockout.domain.timeline import OrderFacts, Timeline, fold
 from stockout.domain.times import shanghai_day
-from stockout.services import ledger, notices
+from stockout.services import ledger, notices, order_stock
 from stockout.store.locks import lock_plan
 from stockout.store.uow import UnitOfWork
 
@@ -134,6 +134,7 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
     orders = [_prepare(oid, evs, rows.get(oid), rules, now) for oid in ids
               if (evs := stored.get(oid))]
     batch = {o.order_id for o in orders}
+    order_stock.follow_orders(uow, [(o.order_id, o.facts) for o in orders], now)
     ranks, neighbours = _reports(uow, orders, batch)
     uploads, more = _uploads(uow, rules, orders, batch, now)
     neighbours |= more

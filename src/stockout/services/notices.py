@@ -121,3 +121,12 @@ def at_risk(order_id: str, shop_id: str, deadline: datetime, late_cents: int, no
     data = {"deadline": format_time(deadline), "late_shipment_cents": late_cents}
     return _row(f"at_risk:{order_id}:{format_time(deadline)}", "merchant", shop_id, "at_risk",
                 order_id, texts, data, now)
+
+
+def stock_shortfall(order_id: str, shop_id: str, sku_id: str, quantity: int, sellable: int,
+                    now: datetime) -> dict[str, Any]:
+    texts = _both("notice_stock_shortfall_title", "notice_stock_shortfall_body", order=order_id,
+                  sku=sku_id, quantity=quantity, sellable=sellable)
+    data = {"sku_id": sku_id, "quantity": quantity, "sellable": sellable}
+    return _row(f"stock_shortfall:{order_id}:{format_time(now)}", "merchant", shop_id,
+                "stock_shortfall", order_id, texts, data, now)

@@ -98,6 +98,7 @@ def at_risk(uow: UnitOfWork, rules: Rules, principal: Principal, shop_id: str, n
     rows = uow.orders.at_risk(shop_id, after, now + within if within is not None else None,
                               limit + 1)
     more = len(rows) > limit
+    short = {s["order_id"] for s in uow.stock.shortfalls(shop_id)} if rows else set()
     items = []
     for r in rows[:limit]:
         pack = pack_by_id(rules, r["pack_id"])
@@ -106,6 +107,7 @@ def at_risk(uow: UnitOfWork, rules: Rules, principal: Principal, shop_id: str, n
         items.append({"order_id": r["order_id"], "deadline": _t(r["deadline_at"]),
                       "seconds_left": int(left), "late": left < 0,
                       "tracking_uploaded": r["first_upload_at"] is not None, "paid_cents": paid,
+                      "stock_shortfall": r["order_id"] in short,
                       "if_missed": {
                           "late_shipment_cents": pack.late_shipment.compensation.for_paid(paid),
                           "stockout_cents": pack.stockout.compensation.for_paid(paid)}})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     Float,
     ForeignKey,
@@ -213,4 +214,56 @@ audit_log = Table(
     Column("amount_cents", BigInteger),
     Column("details", Text, nullable=False),  # JSON
     Index("ix_audit_order", "order_id"),
+)
+
+# A SKU and its balance, derived from `stock_movements` and rewritten in the same transaction
+# as each movement. The database itself refuses a sellable below zero.
+skus = Table(
+    "skus", metadata,
+    Column("sku_id", Text, primary_key=True),
+    Column("shop_id", Text, nullable=False),
+    Column("title", Text, nullable=False, server_default=text("''")),
+    Column("category", Text),
+    Column("price_cents", BigInteger),
+    Column("on_hand", Integer, nullable=False, server_default=text("0")),
+    Column("reserved", Integer, nullable=False, server_default=text("0")),
+    Column("listing", Text, nullable=False),  # listed | delisted_auto | delisted_manual
+    Column("safety_stock", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("reserved >= 0 AND on_hand >= reserved",
+                    name="ck_skus_sellable_not_negative"),
+    Index("ix_skus_shop", "shop_id", "sku_id"),
+)
+
+# The stock ledger, append-only. Order-driven movements carry an idempotency key
+# (`ORDER/KIND`), so a replayed event never moves stock twice.
+stock_movements = Table(
+    "stock_movements", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("sku_id", Text, nullable=False),
+    Column("kind", Text, nullable=False),  # receipt | reservation | release | shipment | ...
+    Column("quantity", Integer, nullable=False),  # signed only for an adjustment
+    Column("at", UTCDateTime, nullable=False),
+    Column("order_id", Text),
+    Column("reason", Text, nullable=False, server_default=text("''")),
+    Column("idempotency_key", Text, unique=True),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("recorded_by", Text, nullable=False),
+    Index("ix_stock_movements_sku", "sku_id", "id"),
+    Index("ix_stock_movements_order", "order_id"),
+)
+
+# A confirmed order whose reservation was refused (not enough sellable): the event is kept,
+# the order flagged; `resolved_at` is set once a later try reserves its units.
+stock_shortfalls = Table(
+    "stock_shortfalls", metadata,
+    Column("order_id", Text, primary_key=True),
+    Column("sku_id", Text, nullable=False),
+    Column("shop_id", Text, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("sellable", Integer, nullable=False),
+    Column("refused_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Index("ix_stock_shortfalls_shop", "shop_id", "order_id"),
 )

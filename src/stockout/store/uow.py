@@ -18,6 +18,7 @@ from stockout.store.engine import Store
 from stockout.store.events import EventRepo
 from stockout.store.orders import OrderRepo, ReportRepo
 from stockout.store.outbox import OutboxRepo
+from stockout.store.stock import StockRepo
 from stockout.store.tokens import AuditRepo, TokenRepo
 from stockout.store.verdicts import CouponRepo, VerdictRepo
 
@@ -32,6 +33,7 @@ class UnitOfWork:
     announcements: AnnouncementRepo
     tokens: TokenRepo
     audit: AuditRepo
+    stock: StockRepo
 
     def __init__(self, store: Store, readonly: bool = False) -> None:
         self.store = store
@@ -67,6 +69,7 @@ class UnitOfWork:
         self.announcements = AnnouncementRepo(conn)
         self.tokens = TokenRepo(conn)
         self.audit = AuditRepo(conn, dialect)
+        self.stock = StockRepo(conn, dialect)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
