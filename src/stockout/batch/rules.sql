@@ -75,9 +75,10 @@ said AS (  -- chat.PhraseMatcher, as functions of the engine: only merchant chat
   FROM rare WHERE type = 'refund_requested' AND initiator IS DISTINCT FROM 'merchant'
 ),
 said_pk AS (
-  SELECT s.*, f.pk, f.k.ts AS pickup,
+  SELECT s.*, f.pk, f.pickup,
          ${says_by_pack} AS says, ${asks_by_pack} AS asks, ${induced_window_us} AS window_us
-  FROM said AS s JOIN f ON s.order_id = f.order_id
+  FROM said AS s JOIN (SELECT order_id, pk, k.ts AS pickup FROM f) AS f
+    ON s.order_id = f.order_id
 ),
 chat_hit AS (  -- judge._merchant_chat: the first stockout phrase of the merchant, before pickup
   SELECT order_id, min(struct_pack(ts := ts, id := event_id)) AS hit
@@ -102,12 +103,14 @@ induced AS (  -- judge._induced_refund: a buyer's refund the merchant asked for,
 ),
 admissible AS (  -- context.report_refusal, then the shop's daily quota (build_context)
   SELECT e.order_id, e.ts, e.event_id, f.pk,
-         row_number() OVER (PARTITION BY f.p.shop, (e.ts + 28800000000) // 86400000000
+         row_number() OVER (PARTITION BY f.shop, (e.ts + 28800000000) // 86400000000
                             ORDER BY e.ts, e.event_id) AS rank_in_day
-  FROM rare AS e JOIN f ON e.order_id = f.order_id
-  WHERE e.type = 'stockout_reported' AND f.p.shop IS NOT NULL
-    AND NOT (coalesce(f.p.campaign, FALSE) AND NOT ${allow_campaign})
-    AND (f.k IS NULL OR e.ts < f.k.ts)
+  FROM rare AS e
+  JOIN (SELECT order_id, pk, p.shop AS shop, p.campaign AS campaign, k.ts AS pickup, closed
+        FROM f) AS f ON e.order_id = f.order_id
+  WHERE e.type = 'stockout_reported' AND f.shop IS NOT NULL
+    AND NOT (coalesce(f.campaign, FALSE) AND NOT ${allow_campaign})
+    AND (f.pickup IS NULL OR e.ts < f.pickup)
     AND (f.closed IS NULL OR e.ts <= f.closed)
 ),
 report AS (  -- judge._first_valid_report
@@ -116,8 +119,9 @@ report AS (  -- judge._first_valid_report
   GROUP BY order_id
 ),
 up AS (  -- build_context: every upload with its order's buyer
-  SELECT e.order_id, e.ts, e.event_id, e.carrier, e.tracking_no, o.p.buyer AS buyer
-  FROM rare AS e JOIN o ON e.order_id = o.order_id
+  SELECT e.order_id, e.ts, e.event_id, e.carrier, e.tracking_no, o.buyer
+  FROM rare AS e JOIN (SELECT order_id, p.buyer AS buyer FROM o) AS o
+    ON e.order_id = o.order_id
   WHERE e.type = 'shipment_uploaded' AND e.carrier IS NOT NULL
     AND e.tracking_no IS NOT NULL
 ),
@@ -127,10 +131,11 @@ shared_no AS (  -- only numbers uploaded on two orders or more can be reused
 ),
 reused AS (  -- JudgeContext.earlier_upload_to_other_buyer, for each upload of each order
   SELECT a.order_id, a.ts, a.event_id, max(struct_pack(ts := b.ts, id := b.event_id)) AS other
-  FROM (SELECT x.*, f.p.buyer AS own_buyer, ${reuse_window_us} AS window_us
+  FROM (SELECT x.*, f.own_buyer, ${reuse_window_us} AS window_us
         FROM up AS x SEMI JOIN shared_no AS s
           ON x.carrier = s.carrier AND x.tracking_no = s.tracking_no
-        JOIN f ON x.order_id = f.order_id) AS a
+        JOIN (SELECT order_id, pk, p.buyer AS own_buyer FROM f) AS f
+          ON x.order_id = f.order_id) AS a
   JOIN up AS b
     ON a.carrier = b.carrier AND a.tracking_no = b.tracking_no AND a.order_id <> b.order_id
    AND b.ts <= a.ts AND b.ts >= a.ts - a.window_us
@@ -148,14 +153,14 @@ claim AS (  -- judge._claim_upheld: the first upheld decision on a claim of a fr
         FROM rare WHERE type = 'after_sale_claim' AND claim_id IS NOT NULL
         GROUP BY order_id, claim_id) AS cf
     ON d.order_id = cf.order_id AND d.claim_id = cf.claim_id
-  JOIN f ON d.order_id = f.order_id
+  JOIN (SELECT order_id, pk FROM f) AS f ON d.order_id = f.order_id
   WHERE d.type = 'claim_decided' AND d.upheld AND ${claim_kind_ok}
   GROUP BY d.order_id
 ),
 route AS (  -- judge._route_mismatch: the first delivery scan in another region than the order's
   SELECT d.order_id, min(struct_pack(ts := d.ts, id := d.event_id)) AS hit
-  FROM rare AS d JOIN f ON d.order_id = f.order_id
-  WHERE d.type = 'carrier_scan' AND d.region <> f.p.dst
+  FROM rare AS d JOIN (SELECT order_id, p.dst AS dst FROM f) AS f ON d.order_id = f.order_id
+  WHERE d.type = 'carrier_scan' AND d.region <> f.dst
   GROUP BY d.order_id
 ),
 facts AS (
