@@ -19,6 +19,7 @@ from stockout.bootstrap import Settings, bulk_work, load_settings
 from stockout.domain.explain import explain_deadline, explain_verdict, name
 from stockout.domain.money import format_yuan
 from stockout.domain.rulebook import PackError
+from stockout.domain.timeline import Timeline
 from stockout.domain.times import UTC, format_time
 from stockout.i18n import Texts
 from stockout.services.judging import JudgeRun, judge_file
@@ -153,7 +154,7 @@ def explain(ctx: typer.Context, order_id: Annotated[str, typer.Argument(help="ËÆ
     for v in j.verdicts:
         for eid in v.evidence:
             marks[eid] = (marks.get(eid, "") + " ‚Üê " + name(v.violation, t.lang)).strip()
-    ordered = sorted(timeline, key=lambda e: (e.at, e.event_id))
+    ordered = Timeline.of(order_id, timeline).events
     out.print(timeline_table([e for e in ordered if e.at <= run.now], t, marks))
     if not j.judged:
         out.print(t("not_judged"))
@@ -177,13 +178,11 @@ def rules_list(ctx: typer.Context) -> None:
 
     from stockout.rulepacks import builtin_packs
 
-    t = _settings(ctx).texts
     table = Table()
     for col in ("id", "family", "version", "effective", "title"):
         table.add_column(col)
     for p in builtin_packs():
         table.add_row(p.id, p.family, p.version, format_time(p.effective), p.title)
-    del t
     out.print(table)
 
 

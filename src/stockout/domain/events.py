@@ -71,11 +71,6 @@ class Remedy(StrEnum):
     REFUND = "refund"
 
 
-CLOSING_TYPES = frozenset(
-    {EventType.GROUP_FAILED, EventType.ORDER_CANCELLED, EventType.REFUND_COMPLETED}
-)
-
-
 class Event(NamedTuple):
     """One event of one order. `at` is timezone-aware (UTC inside the core)."""
 
@@ -118,7 +113,3 @@ class Event(NamedTuple):
     until: datetime | None = None
     substitute_sku_id: str | None = None
 
-    @property
-    def sort_key(self) -> tuple[datetime, str]:
-        """Events are ordered by time; ties by event id, so arrival order never changes a verdict."""
-        return (self.at, self.event_id)

@@ -5,21 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-__all__ = ["SHANGHAI", "UTC", "NaiveTimeError", "format_time", "require_aware", "shanghai_day"]
+__all__ = ["SHANGHAI", "UTC", "format_time", "shanghai_day"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-UTC = UTC
-
-
-class NaiveTimeError(ValueError):
-    """A time without an offset reached the core; callers must reject it at the edge."""
-
-
-def require_aware(value: datetime, what: str) -> datetime:
-    """Return `value` in UTC, or raise if it has no offset."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise NaiveTimeError(f"{what}: time without offset: {value.isoformat()}")
-    return value.astimezone(UTC)
 
 
 def shanghai_day(at: datetime) -> date:
