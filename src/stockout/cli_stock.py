@@ -1,6 +1,7 @@
 """Stock commands: `audit` recomputes every balance from the ledger and the orders, prints the
-findings, and with `--repair` fixes each by an entry that says why. Thin: parse, call the
-service, print."""
+findings, and with `--repair` fixes each by an entry that says why; `report` reports an order
+or a whole SKU out of stock (缺货报备); `plan` prints a SKU's shipping plan. Thin: parse, call
+the service, print."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from stockout.cli_server import DbOpt, _runtime, _server, _settings, out
+from stockout.cli_server import AtOpt, DbOpt, _fail, _runtime, _server, _settings, err, out
 
 
 def audit(ctx: typer.Context,
@@ -47,6 +48,74 @@ def audit(ctx: typer.Context,
         raise typer.Exit(1)
 
 
+def report(ctx: typer.Context,
+           order_id: Annotated[str | None, typer.Argument(help="订单号 (the order)")] = None,
+           sku: Annotated[str | None, typer.Option(
+               "--sku", help="报备整个商品：覆盖其所有未揽收订单 (a whole SKU)")] = None,
+           reason: Annotated[str, typer.Option("--reason", help="原因")] = "缺货",
+           db: DbOpt = None, at: AtOpt = None) -> None:
+    """缺货报备：下架商品并报备订单缺货 (report an order or a whole SKU out of stock).
+    Exit 0 when reported, 1 when the pack refuses (the rule is printed), 2 on bad usage."""
+    from stockout.services.access import CLI, NotFound
+    from stockout.services.self_report import ReportRefused, report_order, report_sku
+
+    t = _settings(ctx).texts
+    if (order_id is None) == (sku is None):
+        raise _fail("give an ORDER_ID or --sku SKU (one of them)")
+    runtime = _runtime(ctx, _server(ctx, db, at=at))
+    try:
+        if sku is not None:
+            done = report_sku(runtime.uow(), runtime.rules, runtime.clock, CLI, sku, reason)
+            for r in done.reported:
+                out.print(t("report_already" if r.already else "report_done", order=r.order_id,
+                            event=r.event_id), highlight=False)
+            for x in done.refused:
+                out.print(t("report_refused_cli", order=x.order_id, rule=x.rule,
+                            reason=t(f"refusal_{x.code.value}")), highlight=False)
+            out.print(t("report_sku_done", sku=sku, n=len(done.reported),
+                        refused=len(done.refused)), highlight=False)
+            return
+        assert order_id is not None
+        one = report_order(runtime.uow(), runtime.rules, runtime.clock, CLI, order_id, reason)
+        out.print(t("report_already" if one.already else "report_done", order=one.order_id,
+                    event=one.event_id), highlight=False)
+    except ReportRefused as exc:
+        err.print(t("report_refused_cli", order=exc.order_id, rule=exc.rule,
+                    reason=t(f"refusal_{exc.code.value}")), highlight=False)
+        raise typer.Exit(1) from None
+    except NotFound as exc:
+        raise _fail(exc.what) from None
+    finally:
+        runtime.close()
+
+
+def plan(ctx: typer.Context, sku: Annotated[str, typer.Argument(help="商品 (the SKU)")],
+         db: DbOpt = None, at: AtOpt = None) -> None:
+    """发货计划：可售上限与有风险订单 (a SKU's listing cap and orders at risk)."""
+    from stockout.services.access import CLI, NotFound
+    from stockout.services.capacity import CapacityNotSet, capacity_plan
+
+    t = _settings(ctx).texts
+    runtime = _runtime(ctx, _server(ctx, db, at=at))
+    try:
+        p = capacity_plan(runtime.uow(), runtime.rules, runtime.clock, CLI, sku)
+    except (CapacityNotSet, NotFound) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        runtime.close()
+    table = Table(title=t("plan_title", sku=sku))
+    for column in ("order", "count", "deadline", "plan_ship_day", "plan_at_risk"):
+        table.add_column(t(column))
+    for o in p["orders"]:
+        table.add_row(o["order_id"], str(o["quantity"]), o["deadline"], o["ship_day"] or "—",
+                      "⚠" if o["at_risk"] else "")
+    out.print(table)
+    out.print(t("plan_summary", daily=p["daily_capacity"], cap=p["listing_cap"],
+                n=len(p["at_risk"])), highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add the stock commands to the `stockout` command."""
     app.command()(audit)
+    app.command()(report)
+    app.command()(plan)

@@ -140,6 +140,101 @@ _MESSAGES.update({
 })
 
 
+# The buyer's remedies after a stockout (services/remedy_notices.py), and out-of-stock reports.
+_MESSAGES.update({
+    "remedy_wait": ("等待补货", "waiting for the restock"),
+    "remedy_substitute": ("换成其他商品", "a substitute item"),
+    "remedy_presale": ("改为预售", "presale"),
+    "remedy_refund": ("全额退款", "a full refund"),
+    "notice_remedy_offer_title": ("订单 {order} 缺货，请选择处理方式",
+                                  "Order {order} is out of stock: please choose what happens next"),
+    "notice_remedy_offer_body": (
+        "很抱歉，您的订单 {order} 所购商品暂时缺货，商家无法按时发货。请在 {choose_by} 前选择："
+        "等待补货（商家提出补货日期，您同意后即为新的发货时限）、换成本店同类且价格相近的其他商品"
+        "（绝不多收费，更便宜时退还差价）、改为预售（在约定日期前发货），或立即全额退款。"
+        "到时未选择的，将默认为您办理{default}。平台的缺货赔付另行发放，不受您的选择影响。",
+        "We are sorry: the item of your order {order} is out of stock and the merchant cannot "
+        "ship it on time. Until {choose_by} you may choose to wait for the restock (the merchant "
+        "proposes a date; once you accept it, it is your order's new ship-by date), take a "
+        "similar item of the same shop at a similar price (never charged more; the difference "
+        "refunded when it is cheaper), switch to presale (shipped by a promised date), or get a "
+        "full refund at once. If you have not chosen by then, you get {default}. The "
+        "platform's out-of-stock compensation is paid separately, whatever you choose."),
+    "notice_remedy_proposed_title": ("订单 {order}：商家提出了补货日期",
+                                     "Order {order}: the merchant proposes a restock date"),
+    "notice_remedy_proposed_body": (
+        "商家承诺在 {until} 前补货并发货。如您愿意等待，请在 {choose_by} 前选择“等待补货”；"
+        "您也可以选择其他方式。到时未选择的，将默认为您办理{default}。",
+        "The merchant promises to restock and ship by {until}. If you are happy to wait, choose "
+        "'wait' before {choose_by}; the other choices stay open. If you have not chosen by "
+        "then, you get {default}."),
+    "notice_remedy_chosen_title": ("订单 {order}：已为您办理{remedy}",
+                                   "Order {order}: {remedy} it is"),
+    "notice_remedy_chosen_wait": (
+        "商家须在 {until} 前发货并揽收，这是订单新的发货时限。如未做到，平台将为您全额退款并再次发放赔付。",
+        "The merchant must ship, picked up by the carrier, by {until}: your order's new ship-by "
+        "date. If it does not, the platform refunds you in full and compensates you again."),
+    "notice_remedy_chosen_presale": (
+        "订单已改为预售，商家须在 {until} 前发货并揽收。如未做到，平台将为您全额退款并再次发放赔付。",
+        "Your order is now a presale: the merchant must ship, picked up by the carrier, by "
+        "{until}. If it does not, the platform refunds you in full and compensates you again."),
+    "notice_remedy_chosen_substitute": (
+        "商家将改发商品 {sku}，您无需多付任何费用；差价 {amount} 已退回给您。",
+        "The merchant will send item {sku} instead, at no extra cost to you; the difference of "
+        "{amount} is refunded to you."),
+    "notice_remedy_chosen_substitute_same": (
+        "商家将改发商品 {sku}，您无需多付任何费用。",
+        "The merchant will send item {sku} instead, at no extra cost to you."),
+    "notice_remedy_chosen_refund": ("已为您全额退款 {amount}，款项将原路退回。",
+                                    "You have been refunded {amount} in full, to how you paid."),
+    "notice_remedy_chosen_default": (
+        "您在 {choose_by} 前没有作出选择，按规则已为您全额退款 {amount}，款项将原路退回。",
+        "You had not chosen by {choose_by}, so as the rules provide you have been refunded "
+        "{amount} in full, to how you paid."),
+    "notice_remedy_merchant_title": ("订单 {order}：处理方式为{remedy}", "Order {order}: {remedy}"),
+    "notice_remedy_merchant_wait": (
+        "买家同意等待补货：请在 {until} 前发货并揽收。逾期未揽收，将自动全额退款并再次赔付买家。",
+        "The buyer agreed to wait: ship, picked up by the carrier, by {until}. Otherwise the "
+        "buyer is refunded in full and compensated again, automatically."),
+    "notice_remedy_merchant_presale": (
+        "订单已改为预售：请在 {until} 前发货并揽收。逾期未揽收，将自动全额退款并再次赔付买家。",
+        "The order is now a presale: ship, picked up by the carrier, by {until}. Otherwise the "
+        "buyer is refunded in full and compensated again, automatically."),
+    "notice_remedy_merchant_substitute": (
+        "买家选择改发商品 {sku}：库存已改为预留该商品，原商品的预留已释放。退还买家差价 {amount}。",
+        "The buyer takes item {sku} instead: its stock is now reserved and the original item's "
+        "released. Difference refunded to the buyer: {amount}."),
+    "notice_remedy_merchant_refund": ("订单已全额退款 {amount}，预留库存已释放。",
+                                      "The order was refunded in full ({amount}); its reserved "
+                                      "stock was released."),
+    "notice_remedy_missed_title": ("订单 {order} 未在承诺日期前发货",
+                                   "Order {order} was not shipped by the promised date"),
+    "notice_remedy_missed_body": (
+        "很抱歉，商家承诺在 {until} 前发货，但没有做到。平台已为您全额退款 {amount}，并再次向您"
+        "发放 {coupon} 无门槛券作为补偿，无需任何操作即可使用。",
+        "We are sorry: the merchant promised to ship by {until} and did not. The platform has "
+        "refunded you {amount} in full and given you another {coupon} no-threshold coupon as "
+        "compensation, ready to use."),
+    "notice_remedy_missed_merchant": (
+        "订单未在承诺的 {until} 前揽收：已自动为买家全额退款 {amount}，并再次赔付 {coupon}，由店铺承担。",
+        "The order was not picked up by the promised {until}: the buyer was refunded {amount} "
+        "in full and compensated again with {coupon}, charged to the shop."),
+    "report_done": ("订单 {order} 已报备缺货（事件 {event}），商品已下架。",
+                    "Order {order} reported out of stock (event {event}); the SKU is delisted."),
+    "report_already": ("订单 {order} 此前已报备缺货（事件 {event}）。",
+                       "Order {order} was already reported out of stock (event {event})."),
+    "report_refused_cli": ("订单 {order} 的缺货报备不予受理（规则 {rule}）：{reason}",
+                           "The out-of-stock report of order {order} is refused (rule {rule}): {reason}"),
+    "report_sku_done": ("商品 {sku} 已下架；报备 {n} 个订单，{refused} 个不予受理。",
+                        "SKU {sku} delisted; {n} orders reported, {refused} refused."),
+    "plan_title": ("商品 {sku} 的发货计划", "Shipping plan of SKU {sku}"),
+    "plan_summary": ("每日发货能力 {daily} 件；还可销售 {cap} 件；有风险订单 {n} 个。",
+                     "Daily shipping capacity {daily}; {cap} more can be sold; {n} orders at risk."),
+    "plan_ship_day": ("计划发货日", "planned ship day"),
+    "plan_at_risk": ("有风险", "at risk"),
+})
+
+
 class Texts:
     def __init__(self, lang: Lang) -> None:
         self.lang = lang

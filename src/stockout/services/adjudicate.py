@@ -25,7 +25,7 @@ from stockout.domain.judge import Judgement, judge_facts, next_check_at
 from stockout.domain.rulebook import RuleBook, RulePack
 from stockout.domain.timeline import OrderFacts, Timeline, fold
 from stockout.domain.times import shanghai_day
-from stockout.services import ledger, notices, order_stock
+from stockout.services import ledger, notices, order_stock, remedy_offers
 from stockout.store.locks import lock_plan
 from stockout.store.uow import UnitOfWork
 
@@ -151,6 +151,8 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
         if warning is not None:
             warnings.append(warning)
     changes = ledger.record(uow, judged, now, actor, cause)
+    remedy_offers.open_offers(uow, [(j.judgement.facts, j.pack, j.judgement.verdicts)
+                                    for j in judged], now)
     uow.orders.save([r for r, new in order_rows if new], [r for r, new in order_rows if not new])
     uow.outbox.enqueue(warnings)
     outcome.judged += len(orders)

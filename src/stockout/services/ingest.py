@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from stockout.adapters.event_schema import InvalidEvent, parse_event_object
 from stockout.domain.events import Event, EventType
@@ -82,9 +83,32 @@ def ingest_events(uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[o
     if len(items) > MAX_EVENTS:
         raise TooManyEvents(len(items))
     parsed, rejected = _parse(items)
+    candidates, result = _first_of_each(parsed, rejected)
+    if not candidates:
+        return IngestResult(duplicates=result.duplicates, rejected=rejected)
+    result = in_transaction(uow, lambda u: _append(u, rules, clock.now(), principal,
+                                                   candidates, result))
+    result.rejected.sort(key=lambda r: r.index)
+    return result
+
+
+def append_events(uow: UnitOfWork, rules: Rules, now: datetime, principal: Principal,
+                  items: Sequence[object]) -> IngestResult:
+    """The same as `ingest_events`, inside the caller's transaction (a service that writes
+    something else with the events: an out-of-stock report delists the SKU, a remedy)."""
+    parsed, rejected = _parse(items)
+    candidates, result = _first_of_each(parsed, rejected)
+    result = _append(uow, rules, now, principal, candidates, result) if candidates else \
+        IngestResult(duplicates=result.duplicates, rejected=rejected)
+    result.rejected.sort(key=lambda r: r.index)
+    return result
+
+
+def _first_of_each(parsed: list[_Item], rejected: list[Rejection]
+                   ) -> tuple[list[_Item], IngestResult]:
     first: dict[str, _Item] = {}
     candidates: list[_Item] = []
-    result = IngestResult()
+    result = IngestResult(rejected=rejected)
     for item in parsed:
         seen = first.get(item.event.event_id)
         if seen is None:
@@ -94,45 +118,42 @@ def ingest_events(uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[o
             result.duplicates.append(item.event.event_id)
         else:
             rejected.append(_conflict(item))
+    return candidates, result
 
-    def work(uow: UnitOfWork) -> IngestResult:
-        out = IngestResult(duplicates=list(result.duplicates), rejected=list(rejected))
-        now = clock.now()
-        order_ids = sorted({i.event.order_id for i in candidates})
-        lock_orders(uow, order_ids, (i.event for i in candidates))
-        allowed = _allowed(uow, principal, candidates, out)
-        stored = uow.events.digests([i.event.event_id for i in allowed])
-        fresh: list[_Item] = []
-        for item in allowed:
-            known = stored.get(item.event.event_id)
-            if known is None:
-                fresh.append(item)
-            elif known[0] == item.digest:
-                out.duplicates.append(item.event.event_id)
-            else:
-                out.rejected.append(_conflict(item))
-        rows = [event_row(i.event, i.raw, now, principal.actor, i.fields, i.digest)
-                for i in fresh]
-        written = uow.events.insert(rows)
-        for item in fresh:  # stored meanwhile by another post: same rule as above
-            if item.event.event_id in written:
-                out.accepted.append(item.event.event_id)
-            elif uow.events.digests([item.event.event_id]).get(
-                    item.event.event_id, ("", ""))[0] == item.digest:
-                out.duplicates.append(item.event.event_id)
-            else:
-                out.rejected.append(_conflict(item))
-        touched = {i.event.order_id for i in fresh if i.event.event_id in written}
-        if touched:
-            ids = out.accepted[:3]
-            cause = "events:" + ",".join(ids) + (",..." if len(out.accepted) > 3 else "")
-            out.outcome = rejudge(uow, rules, touched, now, principal.actor, cause, locked=True)
-        return out
 
-    result = in_transaction(uow, work) if candidates else IngestResult(
-        duplicates=result.duplicates, rejected=rejected)
-    result.rejected.sort(key=lambda r: r.index)
-    return result
+def _append(uow: UnitOfWork, rules: Rules, now: datetime, principal: Principal,
+            candidates: list[_Item], result: IngestResult) -> IngestResult:
+    out = IngestResult(duplicates=list(result.duplicates), rejected=list(result.rejected))
+    order_ids = sorted({i.event.order_id for i in candidates})
+    lock_orders(uow, order_ids, (i.event for i in candidates))
+    allowed = _allowed(uow, principal, candidates, out)
+    stored = uow.events.digests([i.event.event_id for i in allowed])
+    fresh: list[_Item] = []
+    for item in allowed:
+        known = stored.get(item.event.event_id)
+        if known is None:
+            fresh.append(item)
+        elif known[0] == item.digest:
+            out.duplicates.append(item.event.event_id)
+        else:
+            out.rejected.append(_conflict(item))
+    rows = [event_row(i.event, i.raw, now, principal.actor, i.fields, i.digest)
+            for i in fresh]
+    written = uow.events.insert(rows)
+    for item in fresh:  # stored meanwhile by another post: same rule as above
+        if item.event.event_id in written:
+            out.accepted.append(item.event.event_id)
+        elif uow.events.digests([item.event.event_id]).get(
+                item.event.event_id, ("", ""))[0] == item.digest:
+            out.duplicates.append(item.event.event_id)
+        else:
+            out.rejected.append(_conflict(item))
+    touched = {i.event.order_id for i in fresh if i.event.event_id in written}
+    if touched:
+        ids = out.accepted[:3]
+        cause = "events:" + ",".join(ids) + (",..." if len(out.accepted) > 3 else "")
+        out.outcome = rejudge(uow, rules, touched, now, principal.actor, cause, locked=True)
+    return out
 
 
 def _conflict(item: _Item) -> Rejection:

@@ -142,19 +142,28 @@ def ship(uow: UnitOfWork, clock: Clock, sku_id: str, quantity: int, order_id: st
 def set_listing(uow: UnitOfWork, clock: Clock, sku_id: str, listed: bool) -> StockState:
     """Delist by hand (only a hand relists it), or relist: listed unless sellable is at the
     safety stock, in which case it stays delisted automatically until a receipt."""
+    return in_transaction(uow, lambda u: listing_in(u, sku_id, listed, clock.now()))
 
-    def work(uow: UnitOfWork) -> StockState:
-        row = uow.stock.lock(sku_id)
-        if row is None:
-            raise UnknownSku(sku_id)
-        balance = Balance(row["on_hand"], row["reserved"])
-        listing = (listing_after(ListingState.LISTED, balance, row["safety_stock"]) if listed
-                   else ListingState.DELISTED_MANUAL)
-        uow.stock.save_balance(sku_id, balance.on_hand, balance.reserved, listing.value,
-                               clock.now())
-        return _state(row, balance, listing)
 
-    return in_transaction(uow, work)
+def listing_in(uow: UnitOfWork, sku_id: str, listed: bool, now: datetime) -> StockState:
+    """`set_listing` inside the caller's transaction (an out-of-stock report delists)."""
+    row = uow.stock.lock(sku_id)
+    if row is None:
+        raise UnknownSku(sku_id)
+    balance = Balance(row["on_hand"], row["reserved"])
+    listing = (listing_after(ListingState.LISTED, balance, row["safety_stock"]) if listed
+               else ListingState.DELISTED_MANUAL)
+    uow.stock.save_balance(sku_id, balance.on_hand, balance.reserved, listing.value, now)
+    return _state(row, balance, listing)
+
+
+def visible_sku(uow: UnitOfWork, who: Principal, sku_id: str) -> dict[str, Any]:
+    """The SKU's row for the platform or its own shop's merchant; `NotFound` otherwise."""
+    with uow.reader() as r:
+        row = r.stock.get(sku_id)
+    if row is None or not who.sees_shop(row["shop_id"]):
+        raise NotFound(f"SKU {sku_id!r} not found")
+    return row
 
 
 def stock_of(uow: UnitOfWork, sku_id: str) -> StockState:

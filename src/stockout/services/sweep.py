@@ -13,6 +13,7 @@ from stockout.services.access import WORKER
 from stockout.services.adjudicate import Rules, rejudge
 from stockout.services.clock import Clock
 from stockout.services.notify import Notifier
+from stockout.services.remedies import settle_due
 from stockout.services.tx import in_transaction
 from stockout.store.uow import UnitOfWork
 
@@ -26,11 +27,13 @@ class SweepReport:
     issued: int = 0
     voided: int = 0
     batches: int = 0
+    remedies: int = 0  # remedies settled: defaults applied, promised dates checked
 
 
 def sweep_due(uow: UnitOfWork, rules: Rules, clock: Clock, batch: int = SWEEP_BATCH,
               max_batches: int | None = None) -> SweepReport:
-    """Re-judge every order due by now, `batch` orders a transaction, earliest first."""
+    """Re-judge every order due by now, `batch` orders a transaction, earliest first; then
+    settle the remedies that fell due (`services.remedies.settle_due`)."""
     report = SweepReport()
 
     def one(uow: UnitOfWork) -> int:
@@ -54,6 +57,7 @@ def sweep_due(uow: UnitOfWork, rules: Rules, clock: Clock, batch: int = SWEEP_BA
         report.batches += 1
         if n < batch:
             break
+    report.remedies = settle_due(uow, rules, clock)
     return report
 
 

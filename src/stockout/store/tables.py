@@ -139,7 +139,8 @@ verdicts = Table(
 coupons = Table(
     "coupons", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("verdict_id", BigInteger, ForeignKey("verdicts.id"), nullable=False, unique=True),
+    # NULL for the compensation owed again when a remedy's promise was missed (no verdict).
+    Column("verdict_id", BigInteger, ForeignKey("verdicts.id"), unique=True),
     Column("idempotency_key", Text, nullable=False, unique=True),
     Column("order_id", Text, nullable=False),
     Column("shop_id", Text, nullable=False),
@@ -266,4 +267,60 @@ stock_shortfalls = Table(
     Column("refused_at", UTCDateTime, nullable=False),
     Column("resolved_at", UTCDateTime),
     Index("ix_stock_shortfalls_shop", "shop_id", "order_id"),
+)
+
+# The buyer's remedy after a stockout verdict: the offer (until when, the default), the merchant's
+# proposed restock date, the choice and the promised ship-by; `due_at` is when the worker must
+# look again (the end of the choice window, or a promised date).
+remedies = Table(
+    "remedies", metadata,
+    Column("order_id", Text, primary_key=True),
+    Column("shop_id", Text, nullable=False),
+    Column("buyer_id", Text),
+    Column("sku_id", Text),
+    Column("quantity", Integer, nullable=False),
+    Column("paid_cents", BigInteger, nullable=False),
+    Column("pack_id", Text, nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("choose_by", UTCDateTime, nullable=False),
+    Column("default_remedy", Text, nullable=False),
+    # offered | wait | substitute | presale | refund | fulfilled | missed
+    Column("state", Text, nullable=False),
+    Column("remedy", Text),
+    Column("chosen_at", UTCDateTime),
+    Column("chosen_by", Text),  # buyer | default
+    Column("proposed_until", UTCDateTime),
+    Column("proposed_at", UTCDateTime),
+    Column("until", UTCDateTime),  # the promised ship-by of a wait or presale
+    Column("substitute_sku_id", Text),
+    Column("refund_cents", BigInteger, nullable=False, server_default=text("0")),
+    Column("due_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Index("ix_remedies_due", "due_at",
+          sqlite_where=text("due_at IS NOT NULL"), postgresql_where=text("due_at IS NOT NULL")),
+    Index("ix_remedies_shop", "shop_id", "order_id"),
+    Index("ix_remedies_buyer", "buyer_id"),
+)
+
+# What a SKU can ship a day (Asia/Shanghai), for the listing cap and the orders at risk.
+sku_capacity = Table(
+    "sku_capacity", metadata,
+    Column("sku_id", Text, primary_key=True),
+    Column("daily_capacity", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    CheckConstraint("daily_capacity > 0", name="ck_sku_capacity_positive"),
+)
+
+# Goods the merchant expects in: `quantity` units of a SKU on `day` (YYYY-MM-DD, Asia/Shanghai).
+expected_receipts = Table(
+    "expected_receipts", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("sku_id", Text, nullable=False),
+    Column("day", Text, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", Text, nullable=False),
+    CheckConstraint("quantity > 0", name="ck_expected_receipts_positive"),
+    Index("ix_expected_receipts_sku", "sku_id", "day"),
 )

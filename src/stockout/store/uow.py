@@ -18,6 +18,7 @@ from stockout.store.engine import Store
 from stockout.store.events import EventRepo
 from stockout.store.orders import OrderRepo, ReportRepo
 from stockout.store.outbox import OutboxRepo
+from stockout.store.remedies import CapacityRepo, RemedyRepo
 from stockout.store.stock import StockRepo
 from stockout.store.tokens import AuditRepo, TokenRepo
 from stockout.store.verdicts import CouponRepo, VerdictRepo
@@ -34,6 +35,8 @@ class UnitOfWork:
     tokens: TokenRepo
     audit: AuditRepo
     stock: StockRepo
+    remedies: RemedyRepo
+    capacity: CapacityRepo
 
     def __init__(self, store: Store, readonly: bool = False) -> None:
         self.store = store
@@ -70,6 +73,8 @@ class UnitOfWork:
         self.tokens = TokenRepo(conn)
         self.audit = AuditRepo(conn, dialect)
         self.stock = StockRepo(conn, dialect)
+        self.remedies = RemedyRepo(conn, dialect)
+        self.capacity = CapacityRepo(conn, dialect)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,

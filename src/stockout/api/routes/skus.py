@@ -1,7 +1,10 @@
-"""A SKU's stock: its balance and listing, and the receipts and adjustments posted by hand."""
+"""A SKU's stock: registration, its balance, ledger and listing, the receipts and adjustments
+posted by hand, and its shipping plan (daily capacity, expected receipts, listing cap, orders at
+risk)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter
@@ -10,7 +13,9 @@ from pydantic import BaseModel, Field
 from stockout.api.auth import PrincipalDep, RuntimeDep
 from stockout.api.problems import Problem
 from stockout.domain.inventory import LedgerError, MovementKind
-from stockout.services.stock import StockState, record_movement, visible_stock
+from stockout.domain.times import format_time
+from stockout.services import capacity
+from stockout.services.stock import StockState, record_movement, set_listing, visible_stock
 
 router = APIRouter(prefix="/v1/skus", tags=["stock"])
 
@@ -45,3 +50,95 @@ def post_movement(sku_id: str, body: MovementIn, rt: RuntimeDep, who: PrincipalD
     except LedgerError as exc:
         raise Problem(422, str(exc), "ledger-refused") from None
     return _body(state)
+
+
+class SkuIn(BaseModel):
+    sku_id: str = Field(min_length=1, max_length=200)
+    shop_id: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=500)
+    category: str | None = Field(None, max_length=200)
+    price_cents: int = Field(ge=0, description="the listed unit price, in fen")
+    safety_stock: int | None = Field(None, ge=0, description="default: the pack's [inventory]")
+
+
+class ListingIn(BaseModel):
+    listed: bool
+
+
+class CapacityIn(BaseModel):
+    daily_capacity: int = Field(gt=0, description="units the shop can ship a day of this SKU")
+
+
+class ExpectedReceiptIn(BaseModel):
+    day: date = Field(description="Asia/Shanghai calendar day the goods arrive")
+    quantity: int = Field(gt=0)
+
+
+def _unprocessable(exc: ValueError) -> Problem:
+    return Problem(422, str(exc), "invalid-request")
+
+
+@router.post("", status_code=201, summary="Register a SKU")
+def post_sku(body: SkuIn, rt: RuntimeDep, who: PrincipalDep) -> dict[str, Any]:
+    """A merchant registers its shops' SKUs (the platform any). Nothing in stock yet, so it is
+    delisted until a receipt. 409 when the SKU id is taken."""
+    try:
+        fresh = capacity.register(rt.uow(), rt.rules, rt.clock, who, body.sku_id, body.shop_id,
+                                  body.title, body.category, body.price_cents, body.safety_stock)
+    except ValueError as exc:
+        raise _unprocessable(exc) from None
+    if not fresh:
+        raise Problem(409, f"SKU {body.sku_id!r} is already registered", "conflict")
+    return _body(visible_stock(rt.uow(), who, body.sku_id))
+
+
+@router.get("/{sku_id}/movements", summary="A SKU's stock ledger")
+def get_movements(sku_id: str, rt: RuntimeDep, who: PrincipalDep) -> dict[str, Any]:
+    """Every movement in the order written: receipts, reservations, releases, shipments,
+    adjustments (with why)."""
+    visible_stock(rt.uow(), who, sku_id)
+    with rt.uow().reader() as r:
+        rows = r.stock.movements(sku_id)
+    return {"items": [{"kind": m.kind.value, "quantity": m.quantity, "at": format_time(m.at),
+                       "order_id": m.order_id, "reason": m.reason} for m in rows],
+            "next": None}
+
+
+@router.post("/{sku_id}/listing", summary="List or delist a SKU by hand")
+def post_listing(sku_id: str, body: ListingIn, rt: RuntimeDep, who: PrincipalDep
+                 ) -> dict[str, Any]:
+    """Delisted by hand, only a hand relists it; relisting keeps it delisted automatically while
+    sellable is at the safety stock."""
+    visible_stock(rt.uow(), who, sku_id)
+    return _body(set_listing(rt.uow(), rt.clock, sku_id, body.listed))
+
+
+@router.put("/{sku_id}/capacity", summary="Set the SKU's daily shipping capacity")
+def put_capacity(sku_id: str, body: CapacityIn, rt: RuntimeDep, who: PrincipalDep
+                 ) -> dict[str, Any]:
+    capacity.set_capacity(rt.uow(), rt.clock, who, sku_id, body.daily_capacity)
+    return {"sku_id": sku_id, "daily_capacity": body.daily_capacity}
+
+
+@router.post("/{sku_id}/expected-receipts", status_code=201,
+             summary="Goods expected in on a day")
+def post_expected_receipt(sku_id: str, body: ExpectedReceiptIn, rt: RuntimeDep,
+                          who: PrincipalDep) -> dict[str, Any]:
+    """Planned, not received: the shipping plan counts them from their day on."""
+    try:
+        capacity.expect_receipt(rt.uow(), rt.clock, who, sku_id, body.day, body.quantity)
+    except ValueError as exc:
+        raise _unprocessable(exc) from None
+    return {"sku_id": sku_id, "day": body.day.isoformat(), "quantity": body.quantity}
+
+
+@router.get("/{sku_id}/plan", summary="Listing cap and orders at risk")
+def get_plan(sku_id: str, rt: RuntimeDep, who: PrincipalDep) -> dict[str, Any]:
+    """Earliest deadline first, day by day within the daily capacity and what is in stock (on
+    hand plus expected receipts): each open order's planned ship day, the orders that cannot
+    ship by their deadline (or the date promised to a waiting buyer), and `listing_cap`, the
+    units a new order could still get in time. 409 until a capacity is set."""
+    try:
+        return capacity.capacity_plan(rt.uow(), rt.rules, rt.clock, who, sku_id)
+    except capacity.CapacityNotSet as exc:
+        raise Problem(409, str(exc), "capacity-not-set") from None

@@ -1,0 +1,50 @@
+"""Out-of-stock reports (缺货报备) of one order or a whole SKU; a refusal is a problem document
+naming the rule (`code`, `rule`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from stockout.api.auth import PrincipalDep, RuntimeDep
+from stockout.api.problems import Problem
+from stockout.domain.context import ReportRefusal
+from stockout.services.self_report import ReportRefused, report_order, report_sku
+
+router = APIRouter(prefix="/v1", tags=["reports"])
+
+STATUS = {ReportRefusal.CAMPAIGN: 422, ReportRefusal.AFTER_PICKUP: 409,
+          ReportRefusal.CLOSED: 409, ReportRefusal.DAILY_LIMIT: 429}
+
+
+class ReportIn(BaseModel):
+    reason: str = Field("缺货", min_length=1, max_length=500, description="why (shown to staff)")
+
+
+def refused(exc: ReportRefused) -> Problem:
+    return Problem(STATUS[exc.code], exc.detail, "report-refused", code=exc.code.value,
+                   rule=exc.rule, order_id=exc.order_id)
+
+
+@router.post("/orders/{order_id}/stockout-report", status_code=201,
+             summary="Report one order out of stock")
+def post_order_report(order_id: str, body: ReportIn, rt: RuntimeDep, who: PrincipalDep
+                      ) -> dict[str, Any]:
+    """Checked against the pack (daily limit, campaign, pickup, closed); when admitted the
+    order's SKU is delisted and a `stockout_reported` event is ingested. A refusal is 422
+    (campaign), 409 (picked up, closed) or 429 (daily limit), with `code` and `rule`."""
+    try:
+        return report_order(rt.uow(), rt.rules, rt.clock, who, order_id, body.reason).to_dict()
+    except ReportRefused as exc:
+        raise refused(exc) from None
+
+
+@router.post("/skus/{sku_id}/stockout-report", status_code=201,
+             summary="Report a whole SKU out of stock")
+def post_sku_report(sku_id: str, body: ReportIn, rt: RuntimeDep, who: PrincipalDep
+                    ) -> dict[str, Any]:
+    """Delists the SKU and reports each of its open, not picked-up orders, soonest deadline
+    first; each counts against the daily limit. `reported` and `refused` (with each rule)."""
+    return report_sku(rt.uow(), rt.rules, rt.clock, who, sku_id, body.reason).to_dict()

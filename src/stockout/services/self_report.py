@@ -1,0 +1,180 @@
+"""Merchants' out-of-stock reports (缺货报备), checked against the pack before anything is
+written: at most `daily_limit` a shop a day (Asia/Shanghai), never a campaign order, only before
+pickup and on an open order. A report the pack admits delists the SKU (by hand: only a hand
+relists it) and becomes a `stockout_reported` event ingested in the same transaction, so the
+judge, the ledger and the notifications follow. A refused report writes nothing.
+
+A whole-SKU report covers the SKU's open orders without a pickup (those holding a reservation
+of it, or waiting for one), soonest deadline first. Each order's report counts against the
+daily limit on its own; those beyond it are refused and listed, with the other refusals.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from stockout.domain.context import ReportRefusal, report_refusal
+from stockout.domain.events import Event, EventType
+from stockout.domain.inventory import reservations_by_order
+from stockout.domain.timeline import Timeline, fold
+from stockout.domain.times import format_time, shanghai_day
+from stockout.services.access import NotFound, Principal
+from stockout.services.adjudicate import Rules, lock_orders
+from stockout.services.clock import Clock
+from stockout.services.ingest import append_events
+from stockout.services.stock import listing_in
+from stockout.services.tx import in_transaction
+from stockout.store.uow import UnitOfWork
+
+RULE_SECTION = "self_report"
+
+
+class ReportRefused(Exception):
+    """The pack refuses this report; `code` and `rule` say which rule."""
+
+    def __init__(self, order_id: str, code: ReportRefusal, rule: str, detail: str) -> None:
+        super().__init__(f"order {order_id!r}: {detail}")
+        self.order_id = order_id
+        self.code = code
+        self.rule = rule
+        self.detail = detail
+
+    def to_dict(self) -> dict[str, str]:
+        return {"order_id": self.order_id, "code": self.code.value, "rule": self.rule,
+                "detail": self.detail}
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    order_id: str
+    event_id: str
+    at: datetime
+    already: bool = False  # the order had been reported before: nothing new was written
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"order_id": self.order_id, "event_id": self.event_id, "at": format_time(self.at),
+                "already_reported": self.already}
+
+
+@dataclass(slots=True)
+class SkuReport:
+    sku_id: str
+    listing: str
+    reported: list[Reported] = field(default_factory=list)
+    refused: list[ReportRefused] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sku_id": self.sku_id, "listing": self.listing,
+                "reported": [r.to_dict() for r in self.reported],
+                "refused": [r.to_dict() for r in self.refused]}
+
+
+_DETAIL = {
+    ReportRefusal.CAMPAIGN: "campaign orders cannot be reported out of stock",
+    ReportRefusal.AFTER_PICKUP: "the carrier already picked the order up",
+    ReportRefusal.CLOSED: "the order is already closed",
+    ReportRefusal.DAILY_LIMIT: "the shop reached its daily limit of {limit} reports "
+                               "(Asia/Shanghai day {day})",
+}
+
+
+def report_order(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, order_id: str,
+                 reason: str) -> Reported:
+    """Report one order out of stock; raises `ReportRefused` (nothing written) or `NotFound`."""
+    def work(uow: UnitOfWork) -> Reported:
+        now = clock.now()
+        done = _report(uow, rules, who, [order_id], reason, now, delist=True)
+        if done.refused:
+            raise done.refused[0]
+        return done.reported[0]
+
+    return in_transaction(uow, work)
+
+
+def report_sku(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, sku_id: str,
+               reason: str) -> SkuReport:
+    """Delist the SKU and report each of its open, not picked-up orders (see the module)."""
+    def work(uow: UnitOfWork) -> SkuReport:
+        now = clock.now()
+        row = uow.stock.lock(sku_id)
+        if row is None or not who.may_post_for(row["shop_id"]):
+            raise NotFound(f"SKU {sku_id!r} not found")
+        held = reservations_by_order(uow.stock.movements(sku_id))
+        waiting = {r["order_id"] for r in uow.stock.shortfalls(sku_id=sku_id)}
+        candidates = {o for o, q in held.items() if q > 0} | waiting
+        rows = uow.orders.get_many(candidates)
+        open_ids = sorted((o for o, r in rows.items()
+                           if r["state"] in ("open", "placed") and r["picked_up_at"] is None),
+                          key=lambda o: (rows[o]["deadline_at"] or now, o))
+        state = listing_in(uow, sku_id, False, now)
+        done = _report(uow, rules, who, open_ids, reason, now, delist=False)
+        return SkuReport(sku_id, state.listing.value, done.reported, done.refused)
+
+    return in_transaction(uow, work)
+
+
+@dataclass(slots=True)
+class _Done:
+    reported: list[Reported] = field(default_factory=list)
+    refused: list[ReportRefused] = field(default_factory=list)
+
+
+def _report(uow: UnitOfWork, rules: Rules, who: Principal, order_ids: list[str], reason: str,
+            now: datetime, delist: bool) -> _Done:
+    events = {o: _event(o, reason, now) for o in order_ids}
+    lock_orders(uow, order_ids, events.values())  # the orders and their shop's day
+    stored = uow.events.for_orders(order_ids)
+    orders = uow.orders.get_many(order_ids)
+    done = _Done()
+    admitted = {r["order_id"]: r for r in uow.reports.for_orders(order_ids)}
+    used: dict[tuple[str, str], int] = {}
+    fresh: list[Event] = []
+    skus: set[str] = set()
+    for order_id in order_ids:
+        row = orders.get(order_id)
+        if row is None or not stored.get(order_id) or not who.may_post_for(row["shop_id"]):
+            raise NotFound(f"order {order_id!r} not found")
+        if order_id in admitted:
+            old = admitted[order_id]
+            done.reported.append(Reported(order_id, old["event_id"], old["at"], already=True))
+            continue
+        report = events[order_id]
+        timeline = Timeline.of(order_id, [*(e for _, e in stored[order_id]), report])
+        facts = fold(timeline, now)
+        pack = rules.pack_for(timeline)
+        code = report_refusal(report, facts, pack)
+        shop, day = row["shop_id"], shanghai_day(now).isoformat()
+        if code is None:
+            if (shop, day) not in used:
+                used[(shop, day)] = len(uow.reports.for_shop_days([(shop, day)]))
+            if used[(shop, day)] >= pack.self_report.daily_limit:
+                code = ReportRefusal.DAILY_LIMIT
+        if code is not None:
+            detail = _DETAIL[code].format(limit=pack.self_report.daily_limit, day=day)
+            done.refused.append(ReportRefused(order_id, code,
+                                              pack.rule_id(RULE_SECTION, code.value), detail))
+            continue
+        used[(shop, day)] += 1
+        fresh.append(report)
+        if facts.placed is not None and facts.placed.sku_id:
+            skus.add(facts.placed.sku_id)
+        done.reported.append(Reported(order_id, report.event_id, now))
+    if fresh:
+        if delist:
+            for sku in sorted(uow.stock.known(skus)):
+                listing_in(uow, sku, False, now)
+        append_events(uow, rules, now, who, [_raw(e) for e in fresh])
+    return done
+
+
+def _event(order_id: str, reason: str, now: datetime) -> Event:
+    return Event(f"{order_id}.stockout_report.{uuid.uuid4().hex[:12]}", order_id,
+                 EventType.STOCKOUT_REPORTED, now, reason=reason)
+
+
+def _raw(e: Event) -> dict[str, Any]:
+    return {"event_id": e.event_id, "order_id": e.order_id, "type": e.type.value,
+            "at": format_time(e.at), "reason": e.reason or ""}
