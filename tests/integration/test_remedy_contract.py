@@ -176,3 +176,25 @@ def test_choices_out_of_the_rules_are_refused_with_the_rule(bench: Bench) -> Non
     with pytest.raises(RemedyRefused) as again:
         choose(bench.uow(), bench.rules, bench.clock, B1, "A", Remedy.REFUND)
     assert again.value.reason is RefusalReason.ALREADY_CHOSEN
+
+
+def test_an_offer_is_withdrawn_when_its_stockout_is_voided_and_opens_again_if_found_anew(
+        bench: Bench) -> None:
+    bench.at(T - 3 * H)
+    sku(bench, "K1", "纯棉短袖T恤 白色 L码", 5000, 1)
+    o = Order("A", T - H, shop_id="s1", buyer_id="b1", paid_cents=5000)
+    o.events[0].update(sku_id="K1")
+    o.confirm(T)
+    o.chat(T + 2 * H, "不好意思，这款没货了")
+    bench.at(T + 2 * H).post(o)
+    assert remedy_view(bench.uow(), bench.rules, B1, "A")["state"] == "offered"
+    late = Order("A", T - H, shop_id="s1", buyer_id="b1")  # the pickup, arriving late
+    late.events.clear()
+    late.scan(T + H)
+    bench.at(T + 3 * H).post(late)
+    assert [v["violation"] for v in bench.verdicts()] == []  # the chat came after the pickup
+    with pytest.raises(RemedyRefused) as refused:
+        choose(bench.uow(), bench.rules, bench.clock, B1, "A", Remedy.REFUND)
+    assert refused.value.reason is RefusalReason.NO_STOCKOUT
+    assert bench.rows("SELECT state, due_at FROM remedies")[0] == {"state": "withdrawn",
+                                                                  "due_at": None}

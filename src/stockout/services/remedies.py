@@ -34,7 +34,7 @@ from stockout.services.adjudicate import Rules, lock_orders
 from stockout.services.clock import Clock
 from stockout.services.ingest import append_events
 from stockout.services.queries import pack_by_id
-from stockout.services.remedy_offers import OFFERED
+from stockout.services.remedy_offers import OFFERED, WITHDRAWN
 from stockout.services.tx import in_transaction
 from stockout.store.mapping import dumps
 from stockout.store.uow import UnitOfWork
@@ -48,7 +48,7 @@ def _visible(uow: UnitOfWork, who: Principal, order_id: str, lock: bool = False
     if order is None or not who.sees_order(order["shop_id"], order["buyer_id"]):
         raise NotFound(f"order {order_id!r} not found")
     row = uow.remedies.get(order_id, lock=lock)
-    if row is None:
+    if row is None or row["state"] == WITHDRAWN:
         raise RemedyRefused(RefusalReason.NO_STOCKOUT,
                             f"order {order_id!r} has no stockout verdict to remedy")
     return row
@@ -70,8 +70,7 @@ def substitutes(uow: UnitOfWork, rules: Rules, row: dict[str, Any]) -> list[Subs
                        sku["title"] if sku is not None else "", row["paid_cents"], 0)
     candidates = [Listing(r["sku_id"], r["shop_id"], r["category"], r["title"],
                           r["price_cents"], r["on_hand"] - r["reserved"])
-                  for r in uow.stock.all() if r["shop_id"] == row["shop_id"]
-                  and r["listing"] == "listed" and r["price_cents"] is not None]
+                  for r in uow.stock.all(row["shop_id"]) if r["listing"] == "listed" and r["price_cents"] is not None]
     unit = row["paid_cents"] // max(row["quantity"], 1)
     return rank_substitutes(original, unit, row["quantity"], candidates,
                             pack.remedies.substitute_price_band_percent)

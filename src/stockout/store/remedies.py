@@ -33,6 +33,14 @@ class RemedyRepo:
             out.update(self.conn.execute(q).scalars())
         return out
 
+    def in_state(self, order_ids: Iterable[str], state: str) -> set[str]:
+        out: set[str] = set()
+        for part in chunks(sorted(set(order_ids))):
+            q = select(remedies.c.order_id).where(self.dialect.one_of(remedies.c.order_id, part),
+                                                  remedies.c.state == state)
+            out.update(self.conn.execute(q).scalars())
+        return out
+
     def get(self, order_id: str, lock: bool = False) -> dict[str, Any] | None:
         q = select(remedies).where(remedies.c.order_id == order_id)
         row = self.conn.execute(q.with_for_update() if lock else q).first()

@@ -48,8 +48,11 @@ class StockRepo:
             out.update(self.conn.execute(q).scalars())
         return out
 
-    def all(self) -> list[dict[str, Any]]:
-        return [dict(r._mapping) for r in self.conn.execute(select(skus).order_by(skus.c.sku_id))]
+    def all(self, shop_id: str | None = None) -> list[dict[str, Any]]:
+        q = select(skus).order_by(skus.c.sku_id)
+        if shop_id is not None:
+            q = q.where(skus.c.shop_id == shop_id)
+        return [dict(r._mapping) for r in self.conn.execute(q)]
 
     def save_balance(self, sku_id: str, on_hand: int, reserved: int, listing: str,
                      at: datetime) -> None:
