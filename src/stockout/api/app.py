@@ -6,7 +6,16 @@ from fastapi import FastAPI
 
 from stockout.api import problems
 from stockout.api.limits import BodyLimit
-from stockout.api.routes import announcements, events, meta, orders, shops, skus
+from stockout.api.routes import (
+    announcements,
+    appeals,
+    coupons,
+    events,
+    meta,
+    orders,
+    shops,
+    skus,
+)
 from stockout.bootstrap import Runtime
 
 DESCRIPTION = """Online adjudication of marketplace orders (Pinduoduo rules by default).
@@ -24,9 +33,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="stockout", version=_version(package), description=DESCRIPTION)
     app.state.runtime = runtime
     problems.install(app)
-    for module in (events, orders, shops, skus, announcements, meta):
+    for module in (events, orders, shops, skus, announcements, appeals, coupons, meta):
         app.include_router(module.router)
-    app.add_middleware(BodyLimit, max_bytes=runtime.server.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=runtime.server.max_body_bytes,
+                       uploads=(("/v1/appeals", appeals.upload_limit(runtime)),))
     return app
 
 

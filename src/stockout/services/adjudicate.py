@@ -25,7 +25,7 @@ from stockout.domain.judge import Judgement, judge_facts, next_check_at
 from stockout.domain.rulebook import RuleBook, RulePack
 from stockout.domain.timeline import OrderFacts, Timeline, fold
 from stockout.domain.times import shanghai_day
-from stockout.services import ledger, notices, order_stock
+from stockout.services import ledger, measures, notices, order_stock
 from stockout.store.locks import lock_plan
 from stockout.store.uow import UnitOfWork
 
@@ -60,6 +60,7 @@ class Outcome:
     deferred: int = 0
     issued_orders: set[str] = field(default_factory=set)
     voided_orders: set[str] = field(default_factory=set)
+    shops: set[str] = field(default_factory=set)  # whose verdicts changed
 
 
 @dataclass(slots=True)
@@ -123,7 +124,16 @@ def rejudge(uow: UnitOfWork, rules: Rules, order_ids: Iterable[str], now: dateti
                                 outcome))
         outcome.rounds += 1
         round_cause = cause if cause.startswith("related:") else f"related:{cause}"
+    if outcome.shops:
+        measures.review_shops(uow, rules.book, outcome.shops, now, actor)
     return outcome
+
+
+def without_lifted(j: Judgement, lifted: set[tuple[str, str]]) -> Judgement:
+    """The judgement without the violations an approved appeal lifted from the order: a
+    re-judging (new events, the sweep) never issues them again."""
+    kept = tuple(v for v in j.verdicts if (v.order_id, v.violation.value) not in lifted)
+    return j if len(kept) == len(j.verdicts) else j._replace(verdicts=kept)
 
 
 def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
@@ -142,10 +152,12 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
     judged: list[ledger.Judged] = []
     order_rows: list[tuple[dict[str, Any], bool]] = []
     warnings: list[dict[str, Any]] = []
+    lifted = uow.appeals.approved_for(batch) if batch else set()
     for o in orders:
         j = judge_facts(o.order_id, o.facts, o.pack, now, announcements, context)
         if j.judged:
-            judged.append(ledger.Judged(j, o.pack, o.buyer, o.judged_seq))
+            judged.append(ledger.Judged(without_lifted(j, lifted), o.pack, o.buyer,
+                                        o.judged_seq))
         row, warning = _order_row(o, j, rules, now)
         order_rows.append((row, o.old is None))
         if warning is not None:
@@ -158,6 +170,7 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
     outcome.voided += len(changes.voided)
     outcome.issued_orders.update(changes.issued)
     outcome.voided_orders.update(changes.voided)
+    outcome.shops |= changes.shops
     return neighbours - batch
 
 

@@ -1,6 +1,7 @@
 """Recording what the judge decided: a verdict is issued once, with its coupon and notices; a
 verdict whose grounds are gone or changed is voided with a reason (never deleted), its coupon
-voided (the buyer had not been told yet) or clawed back (the buyer had been told)."""
+voided (the buyer had not been told yet) or clawed back (the buyer had been told); a coupon the
+buyer already used stays the buyer's and is charged to the platform instead of the merchant."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class Judged:
 class LedgerChanges:
     issued: list[str] = field(default_factory=list)
     voided: list[str] = field(default_factory=list)
+    shops: set[str] = field(default_factory=set)  # whose verdicts changed (measures follow)
 
 
 def coupon_key(order_id: str, violation: str, generation: int) -> str:
@@ -62,6 +64,16 @@ def record(uow: UnitOfWork, judged: Sequence[Judged], now: datetime, actor: str,
     return changes
 
 
+def void_verdicts(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetime,
+                  actor: str, cause: str) -> LedgerChanges:
+    """Void active verdicts for a decision outside the judge (an approved appeal), with their
+    coupons exactly as the judge's own voids do."""
+    changes = LedgerChanges()
+    if items:
+        _void(uow, items, now, actor, cause, changes)
+    return changes
+
+
 def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetime, actor: str,
           cause: str, changes: LedgerChanges) -> None:
     uow.verdicts.void([r["id"] for r, _ in items], now, [why for _, why in items],
@@ -74,10 +86,12 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
     cancel: list[str] = []
     messages: list[dict[str, Any]] = []
     coupon_changes: list[tuple[int, str, str]] = []
+    lifted: list[tuple[int, str]] = []
     audit: list[dict[str, Any]] = []
     for row, why in items:
         v = verdicts[row["id"]]
         changes.voided.append(v.order_id)
+        changes.shops.add(v.shop_id)
         audit.append(_audit(now, actor, "verdict.voided", f"verdict:{row['id']}", v.order_id,
                             v.compensation_cents, {"reason": why, "cause": cause,
                                                    "violation": v.violation.value}))
@@ -87,6 +101,15 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
         else:
             cancel.append(merchant_key)
         coupon = coupons.get(row["id"])
+        if (coupon is not None and coupon["state"] == "redeemed"
+                and coupon["charged_to"] == "merchant"):
+            # The buyer already used it and keeps it; the merchant no longer bears it.
+            lifted.append((coupon["id"], why))
+            audit.append(_audit(now, actor, "coupon.merchant_refunded", f"coupon:{coupon['id']}",
+                                v.order_id, -coupon["amount_cents"],
+                                {"idempotency_key": coupon["idempotency_key"], "reason": why,
+                                 "cause": cause, "buyer_keeps": True}))
+            continue
         if coupon is None or coupon["state"] != "issued":
             continue
         buyer_key = notices.coupon_notice_key(coupon["idempotency_key"])
@@ -102,6 +125,7 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
                             -coupon["amount_cents"], {"idempotency_key": coupon["idempotency_key"],
                                                       "reason": why, "cause": cause}))
     uow.coupons.set_state(coupon_changes, now)
+    uow.coupons.charge_to_platform(lifted, now)
     uow.outbox.cancel(cancel)
     uow.outbox.enqueue(messages)
     uow.audit.append(audit)
@@ -129,6 +153,7 @@ def _issue(uow: UnitOfWork, items: list[tuple[Verdict, Judged, dict[str, Any] | 
     audit: list[dict[str, Any]] = []
     for (v, item, _), row, verdict_id in zip(items, rows, ids, strict=True):
         changes.issued.append(v.order_id)
+        changes.shops.add(v.shop_id)
         generation = row["generation"]
         audit.append(_audit(now, actor, "verdict.issued", f"verdict:{verdict_id}", v.order_id,
                             v.compensation_cents, {"record": v.to_record(), "cause": cause,

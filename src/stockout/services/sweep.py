@@ -12,6 +12,7 @@ from typing import Any
 from stockout.services.access import WORKER
 from stockout.services.adjudicate import Rules, rejudge
 from stockout.services.clock import Clock
+from stockout.services.measures import end_due_measures
 from stockout.services.notify import Notifier
 from stockout.services.tx import in_transaction
 from stockout.store.uow import UnitOfWork
@@ -26,6 +27,7 @@ class SweepReport:
     issued: int = 0
     voided: int = 0
     batches: int = 0
+    measures_ended: int = 0
 
 
 def sweep_due(uow: UnitOfWork, rules: Rules, clock: Clock, batch: int = SWEEP_BATCH,
@@ -54,6 +56,8 @@ def sweep_due(uow: UnitOfWork, rules: Rules, clock: Clock, batch: int = SWEEP_BA
         report.batches += 1
         if n < batch:
             break
+    report.measures_ended = in_transaction(
+        uow, lambda uow: end_due_measures(uow, clock.now(), WORKER.actor))
     return report
 
 
