@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stockout.domain.money import format_yuan
-from stockout.scripted_day import buyer_message, run_day
+from stockout.simulation.day import buyer_message, run_day
 from stockout.store.engine import open_store
 from stockout.store.migrate import upgrade
 

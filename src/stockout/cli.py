@@ -299,6 +299,9 @@ _register_bulk(app)
 from stockout.cli_stock import register as _register_stock  # noqa: E402
 
 _register_stock(app)
+from stockout.cli_appeals import register as _register_appeals  # noqa: E402
+
+_register_appeals(app)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from stockout.bootstrap import ServerSettings, Settings, server_settings
 
 if TYPE_CHECKING:
     from stockout.bootstrap import Runtime
+    from stockout.services.sweep import SweepReport
 
 out = Console()
 err = Console(stderr=True)
@@ -107,12 +108,12 @@ def serve(ctx: typer.Context,
         runtime.close()
 
 
-def _sweep_once(runtime: Runtime) -> tuple[int, int, int, int]:
+def _sweep_once(runtime: Runtime) -> tuple[SweepReport, int]:
     from stockout.services.sweep import deliver_outbox, sweep_due
 
     report = sweep_due(runtime.uow(), runtime.rules, runtime.clock)
     sent = deliver_outbox(runtime.uow(), runtime.clock, runtime.notifier)
-    return report.due, report.issued, report.voided, sent
+    return report, sent
 
 
 def _sweep_loop(runtime: Runtime, every: float, stop: threading.Event) -> None:
@@ -148,7 +149,7 @@ def worker(ctx: typer.Context,
         while True:
             started = time.monotonic()
             try:
-                due, issued, voided, sent = _sweep_once(runtime)
+                report, sent = _sweep_once(runtime)
             except Exception as exc:  # the database went away: say so, try again later
                 if once:
                     raise _fail(t("db_error", url=_safe(server.db_url), reason=_reason(exc))
@@ -156,9 +157,10 @@ def worker(ctx: typer.Context,
                 err.print(t("db_error", url=_safe(server.db_url), reason=_reason(exc)),
                           highlight=False, markup=False)
             else:
-                if once or due or sent:
-                    out.print(t("worker_swept", orders=due, issued=issued, voided=voided,
-                                sent=sent), highlight=False)
+                if once or report.due or report.remedies or report.measures_ended or sent:
+                    out.print(t("worker_swept", orders=report.due, issued=report.issued,
+                                voided=report.voided, remedies=report.remedies,
+                                measures=report.measures_ended, sent=sent), highlight=False)
             if once or stop.wait(max(0.0, every - (time.monotonic() - started))):
                 break
     finally:

@@ -1,4 +1,4 @@
-"""The scripted days (stockout.scripted_day) end with the stock, listings, verdicts, coupons,
+"""The scripted days (stockout.simulation.day) end with the stock, listings, verdicts, coupons,
 remedies and notifications a merchant would expect, on both stores; the example prints them."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stockout.scripted_day import buyer_message, run_day
+from stockout.simulation.day import buyer_message, run_day
 from stockout.store.engine import Store
 
 ROOT = Path(__file__).resolve().parents[2]

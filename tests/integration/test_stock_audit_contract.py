@@ -79,3 +79,28 @@ def test_repair_writes_entries_that_say_why_and_leaves_nothing_to_find(bench: Be
     assert bench.rows("SELECT count(*) AS n FROM stock_movements")[0]["n"] == count
     state = stock.stock_of(bench.uow(), "K1").balance
     assert (state.on_hand, state.reserved) == (5, 3)
+
+
+def test_repairing_a_substitute_uses_the_substitutes_key_so_judging_again_moves_nothing(
+        bench: Bench) -> None:
+    stock.register_sku(bench.at(T - 2 * H).uow(), bench.clock, "K1", "s1")
+    stock.register_sku(bench.uow(), bench.clock, "K2", "s1")
+    stock.receive(bench.uow(), bench.clock, "K1", 1)
+    stock.receive(bench.uow(), bench.clock, "K2", 3)
+    a = order("A")
+    a.add("remedy_chosen", T + H, "remedy", remedy="substitute", substitute_sku_id="K2")
+    bench.at(T + H).post(a)
+    a.cancel(T + 2 * H, by="buyer")
+    bench.at(T + 3 * H).post(a)
+    with bench.store.engine.begin() as conn:  # the substitute's release was lost
+        conn.exec_driver_sql("DELETE FROM stock_movements WHERE idempotency_key = 'A/K2/release'")
+        conn.exec_driver_sql("UPDATE skus SET reserved = 1 WHERE sku_id = 'K2'")
+    fixed = audit_stock(bench.uow(), bench.clock, repair=True)
+    assert [(f.kind, f.sku_id, f.order_id) for f in fixed] == [
+        ("closed_order_holds", "K2", "A")]
+    count = bench.rows("SELECT count(*) AS n FROM stock_movements")[0]["n"]
+    with bench.at(T + 60 * H).uow() as u:
+        rejudge(u, bench.rules, ["A"], bench.clock.now(), "test", "test")
+        u.commit()
+    assert bench.rows("SELECT count(*) AS n FROM stock_movements")[0]["n"] == count
+    assert [stock.stock_of(bench.uow(), k).balance.reserved for k in ("K1", "K2")] == [0, 0]

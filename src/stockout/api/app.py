@@ -8,6 +8,8 @@ from stockout.api import problems
 from stockout.api.limits import BodyLimit
 from stockout.api.routes import (
     announcements,
+    appeals,
+    coupons,
     events,
     meta,
     orders,
@@ -33,9 +35,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="stockout", version=_version(package), description=DESCRIPTION)
     app.state.runtime = runtime
     problems.install(app)
-    for module in (events, orders, shops, skus, reports, remedies, announcements, meta):
+    for module in (events, orders, shops, skus, reports, remedies, announcements, appeals,
+                   coupons, meta):
         app.include_router(module.router)
-    app.add_middleware(BodyLimit, max_bytes=runtime.server.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=runtime.server.max_body_bytes,
+                       uploads=(("/v1/appeals", appeals.upload_limit(runtime)),))
     return app
 
 

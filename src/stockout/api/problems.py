@@ -12,6 +12,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stockout.services.access import Forbidden, NotFound
 from stockout.services.announcements import AnnouncementConflict, InvalidAnnouncement
+from stockout.services.appeals import AppealAlreadyDecided, AppealRefused, BadAppeal, BadEvidence
+from stockout.services.coupons import CouponNotRedeemable
 from stockout.services.ingest import TooManyEvents
 
 MEDIA_TYPE = "application/problem+json"
@@ -74,6 +76,29 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AnnouncementConflict)
     async def _conflict(request: Request, exc: AnnouncementConflict) -> JSONResponse:
         return problem_response(request.url.path, 409, str(exc), "conflict")
+
+    @app.exception_handler(BadAppeal)
+    async def _bad_appeal(request: Request, exc: BadAppeal) -> JSONResponse:
+        return problem_response(request.url.path, 422, str(exc), "invalid-appeal")
+
+    @app.exception_handler(BadEvidence)
+    async def _bad_evidence(request: Request, exc: BadEvidence) -> JSONResponse:
+        status = 413 if exc.refusal.value == "too_large" else 422
+        return problem_response(request.url.path, status, str(exc), "invalid-evidence",
+                                index=exc.index, refusal=exc.refusal.value)
+
+    @app.exception_handler(AppealRefused)
+    async def _refused(request: Request, exc: AppealRefused) -> JSONResponse:
+        return problem_response(request.url.path, 409, str(exc), "appeal-refused",
+                                refusal=exc.refusal.value)
+
+    @app.exception_handler(AppealAlreadyDecided)
+    async def _decided(request: Request, exc: AppealAlreadyDecided) -> JSONResponse:
+        return problem_response(request.url.path, 409, str(exc), "appeal-decided")
+
+    @app.exception_handler(CouponNotRedeemable)
+    async def _not_redeemable(request: Request, exc: CouponNotRedeemable) -> JSONResponse:
+        return problem_response(request.url.path, 409, str(exc), "coupon-not-redeemable")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -29,6 +29,7 @@ class AppealState(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    MOOT = "moot"  # the judge voided the verdict before anyone decided: nothing left to appeal
 
 
 @dataclass(frozen=True, slots=True)

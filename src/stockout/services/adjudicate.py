@@ -25,7 +25,8 @@ from stockout.domain.judge import Judgement, judge_facts, next_check_at
 from stockout.domain.rulebook import RuleBook, RulePack
 from stockout.domain.timeline import OrderFacts, Timeline, fold
 from stockout.domain.times import shanghai_day
-from stockout.services import ledger, notices, order_stock, remedy_offers
+from stockout.domain.verdicts import Verdict
+from stockout.services import ledger, measures, notices, order_stock, remedy_offers
 from stockout.store.locks import lock_plan
 from stockout.store.uow import UnitOfWork
 
@@ -60,6 +61,7 @@ class Outcome:
     deferred: int = 0
     issued_orders: set[str] = field(default_factory=set)
     voided_orders: set[str] = field(default_factory=set)
+    shops: set[str] = field(default_factory=set)  # whose verdicts changed
 
 
 @dataclass(slots=True)
@@ -123,7 +125,16 @@ def rejudge(uow: UnitOfWork, rules: Rules, order_ids: Iterable[str], now: dateti
                                 outcome))
         outcome.rounds += 1
         round_cause = cause if cause.startswith("related:") else f"related:{cause}"
+    if outcome.shops:
+        measures.review_shops(uow, rules.book, outcome.shops, now, actor)
     return outcome
+
+
+def without_lifted(j: Judgement, lifted: set[tuple[str, str]]) -> Judgement:
+    """The judgement without the violations an approved appeal lifted from the order: a
+    re-judging (new events, the sweep) never issues them again."""
+    kept = tuple(v for v in j.verdicts if (v.order_id, v.violation.value) not in lifted)
+    return j if len(kept) == len(j.verdicts) else j._replace(verdicts=kept)
 
 
 def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
@@ -140,19 +151,23 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
     neighbours |= more
     context = JudgeContext(MappingProxyType(uploads), MappingProxyType(ranks))
     judged: list[ledger.Judged] = []
+    # The buyer's remedy follows the stockout itself, even where an appeal lifted the penalty.
+    stockouts: list[tuple[OrderFacts, RulePack, tuple[Verdict, ...]]] = []
     order_rows: list[tuple[dict[str, Any], bool]] = []
     warnings: list[dict[str, Any]] = []
+    lifted = uow.appeals.approved_for(batch) if batch else set()
     for o in orders:
         j = judge_facts(o.order_id, o.facts, o.pack, now, announcements, context)
         if j.judged:
-            judged.append(ledger.Judged(j, o.pack, o.buyer, o.judged_seq))
+            judged.append(ledger.Judged(without_lifted(j, lifted), o.pack, o.buyer,
+                                        o.judged_seq))
+            stockouts.append((j.facts, o.pack, j.verdicts))
         row, warning = _order_row(o, j, rules, now)
         order_rows.append((row, o.old is None))
         if warning is not None:
             warnings.append(warning)
     changes = ledger.record(uow, judged, now, actor, cause)
-    remedy_offers.open_offers(uow, [(j.judgement.facts, j.pack, j.judgement.verdicts)
-                                    for j in judged], now)
+    remedy_offers.open_offers(uow, stockouts, now)
     uow.orders.save([r for r, new in order_rows if new], [r for r, new in order_rows if not new])
     uow.outbox.enqueue(warnings)
     outcome.judged += len(orders)
@@ -160,6 +175,7 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
     outcome.voided += len(changes.voided)
     outcome.issued_orders.update(changes.issued)
     outcome.voided_orders.update(changes.voided)
+    outcome.shops |= changes.shops
     return neighbours - batch
 
 

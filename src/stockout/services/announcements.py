@@ -13,6 +13,7 @@ from stockout.adapters.event_schema import AnnouncementModel, describe
 from stockout.domain.announcements import Announcement
 from stockout.services.access import Forbidden, Principal
 from stockout.services.adjudicate import Rules, rejudge
+from stockout.services.appeals import approve_proved_by
 from stockout.services.clock import Clock
 from stockout.services.ledger import audit_row
 from stockout.services.tx import in_transaction
@@ -72,6 +73,7 @@ def post_announcement(uow: UnitOfWork, rules: Rules, clock: Clock, obj: object,
         uow.announcements.insert(row)
         touched = uow.orders.with_base_deadline_in(ann.starts, ann.ends)
         uow.orders.mark_due(touched, now)
+        approve_proved_by(uow, rules, now, ann)  # pending force-majeure appeals it proves
         uow.audit.append([audit_row(now, principal.actor, "announcement.posted",
                                     f"announcement:{ann.id}",
                                     {"extend_hours": ann.extend_hours, "orders": len(touched)})])

@@ -1,6 +1,7 @@
 """Recording what the judge decided: a verdict is issued once, with its coupon and notices; a
 verdict whose grounds are gone or changed is voided with a reason (never deleted), its coupon
-voided (the buyer had not been told yet) or clawed back (the buyer had been told)."""
+voided (the buyer had not been told yet) or clawed back (the buyer had been told); a coupon the
+buyer already used stays the buyer's and is charged to the platform instead of the merchant."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ class Judged:
 class LedgerChanges:
     issued: list[str] = field(default_factory=list)
     voided: list[str] = field(default_factory=list)
+    shops: set[str] = field(default_factory=set)  # whose verdicts changed (measures follow)
+    # (order, violation) → fen the buyer already used of a coupon whose verdict is replaced:
+    # the replacing verdict's coupon pays only what is still owed.
+    used: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 def coupon_key(order_id: str, violation: str, generation: int) -> str:
@@ -62,6 +67,16 @@ def record(uow: UnitOfWork, judged: Sequence[Judged], now: datetime, actor: str,
     return changes
 
 
+def void_verdicts(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetime,
+                  actor: str, cause: str) -> LedgerChanges:
+    """Void active verdicts for a decision outside the judge (an approved appeal), with their
+    coupons exactly as the judge's own voids do."""
+    changes = LedgerChanges()
+    if items:
+        _void(uow, items, now, actor, cause, changes)
+    return changes
+
+
 def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetime, actor: str,
           cause: str, changes: LedgerChanges) -> None:
     uow.verdicts.void([r["id"] for r, _ in items], now, [why for _, why in items],
@@ -74,10 +89,12 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
     cancel: list[str] = []
     messages: list[dict[str, Any]] = []
     coupon_changes: list[tuple[int, str, str]] = []
+    lifted: list[tuple[int, str]] = []
     audit: list[dict[str, Any]] = []
     for row, why in items:
         v = verdicts[row["id"]]
         changes.voided.append(v.order_id)
+        changes.shops.add(v.shop_id)
         audit.append(_audit(now, actor, "verdict.voided", f"verdict:{row['id']}", v.order_id,
                             v.compensation_cents, {"reason": why, "cause": cause,
                                                    "violation": v.violation.value}))
@@ -87,6 +104,20 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
         else:
             cancel.append(merchant_key)
         coupon = coupons.get(row["id"])
+        if (coupon is not None and coupon["state"] == "redeemed" and why == "replaced"
+                and coupon["charged_to"] == "merchant"):
+            # The violation stands, changed: the used coupon counts towards the new one.
+            changes.used[(v.order_id, v.violation.value)] = coupon["amount_cents"]
+            continue
+        if (coupon is not None and coupon["state"] == "redeemed"
+                and coupon["charged_to"] == "merchant"):
+            # The buyer already used it and keeps it; the merchant no longer bears it.
+            lifted.append((coupon["id"], why))
+            audit.append(_audit(now, actor, "coupon.merchant_refunded", f"coupon:{coupon['id']}",
+                                v.order_id, -coupon["amount_cents"],
+                                {"idempotency_key": coupon["idempotency_key"], "reason": why,
+                                 "cause": cause, "buyer_keeps": True}))
+            continue
         if coupon is None or coupon["state"] != "issued":
             continue
         buyer_key = notices.coupon_notice_key(coupon["idempotency_key"])
@@ -101,7 +132,14 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
         audit.append(_audit(now, actor, f"coupon.{state}", f"coupon:{coupon['id']}", v.order_id,
                             -coupon["amount_cents"], {"idempotency_key": coupon["idempotency_key"],
                                                       "reason": why, "cause": cause}))
+    for appeal in uow.appeals.close_pending([r["id"] for r, _ in items], now, actor,
+                                            ",".join(sorted({why for _, why in items}))):
+        audit.append(_audit(now, actor, "appeal.moot", f"appeal:{appeal['id']}",
+                            appeal["order_id"], None, {"verdict_id": appeal["verdict_id"],
+                                                       "cause": cause}))
+        messages.append(notices.appeal_decided(appeal, now))
     uow.coupons.set_state(coupon_changes, now)
+    uow.coupons.charge_to_platform(lifted, now)
     uow.outbox.cancel(cancel)
     uow.outbox.enqueue(messages)
     uow.audit.append(audit)
@@ -129,20 +167,22 @@ def _issue(uow: UnitOfWork, items: list[tuple[Verdict, Judged, dict[str, Any] | 
     audit: list[dict[str, Any]] = []
     for (v, item, _), row, verdict_id in zip(items, rows, ids, strict=True):
         changes.issued.append(v.order_id)
+        changes.shops.add(v.shop_id)
         generation = row["generation"]
         audit.append(_audit(now, actor, "verdict.issued", f"verdict:{verdict_id}", v.order_id,
                             v.compensation_cents, {"record": v.to_record(), "cause": cause,
                                                    "pack": item.pack.id}))
         messages.append(notices.verdict_issued(v, generation, item.pack, now))
-        if v.compensation_cents <= 0 or item.buyer_id is None:
+        owed = v.compensation_cents - changes.used.get((v.order_id, v.violation.value), 0)
+        if owed <= 0 or item.buyer_id is None:
             continue
         key = coupon_key(v.order_id, v.violation.value, generation)
         coupon_rows.append({"verdict_id": verdict_id, "idempotency_key": key,
                             "order_id": v.order_id, "shop_id": v.shop_id,
-                            "buyer_id": item.buyer_id, "amount_cents": v.compensation_cents,
+                            "buyer_id": item.buyer_id, "amount_cents": owed,
                             "state": "issued", "issued_at": now, "changed_at": None,
                             "change_reason": None})
-        messages.append(notices.coupon_issued(v, key, item.buyer_id, item.pack, now))
+        messages.append(notices.coupon_issued(v, key, item.buyer_id, item.pack, now, owed))
     coupon_ids = uow.coupons.insert(coupon_rows)
     for c, coupon_id in zip(coupon_rows, coupon_ids, strict=True):
         audit.append(_audit(now, actor, "coupon.issued", f"coupon:{coupon_id}", c["order_id"],

@@ -7,6 +7,7 @@ re-delivered message is recognisable as the same news.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -67,14 +68,17 @@ def _remedies(v: Verdict, lang: Lang) -> str:
     return t("notice_remedies")
 
 
-def coupon_issued(v: Verdict, coupon_key: str, buyer_id: str, pack: RulePack, now: datetime
-                  ) -> dict[str, Any]:
+def coupon_issued(v: Verdict, coupon_key: str, buyer_id: str, pack: RulePack, now: datetime,
+                  amount_cents: int | None = None) -> dict[str, Any]:
+    """`amount_cents`: what the coupon pays when less than the verdict's compensation (part of
+    it was already paid by a used coupon of the verdict this one replaces)."""
+    amount = v.compensation_cents if amount_cents is None else amount_cents
     texts = _both("notice_coupon_title", "notice_coupon_body", order=v.order_id,
-                  amount=format_yuan(v.compensation_cents), rule=v.rule,
+                  amount=format_yuan(amount), rule=v.rule,
                   violation=lambda lang: name(v.violation, lang),
                   why=lambda lang: explain_verdict(v, pack, lang),
                   remedies=lambda lang: _remedies(v, lang))
-    data = {"coupon_key": coupon_key, "amount_cents": v.compensation_cents,
+    data = {"coupon_key": coupon_key, "amount_cents": amount,
             "violation": v.violation.value, "remedies": ["wait", "substitute", "presale", "refund"]
             if v.violation in (Violation.LATE_SHIPMENT, Violation.STOCKOUT) else ["refund"]}
     return _row(coupon_notice_key(coupon_key), "buyer", buyer_id, "compensation", v.order_id,
@@ -130,3 +134,51 @@ def stock_shortfall(order_id: str, shop_id: str, sku_id: str, quantity: int, sel
     data = {"sku_id": sku_id, "quantity": quantity, "sellable": sellable}
     return _row(f"stock_shortfall:{order_id}:{format_time(now)}", "merchant", shop_id,
                 "stock_shortfall", order_id, texts, data, now)
+
+
+def _kinds(kinds_json: str, lang: Lang) -> str:
+    t = _TEXTS[lang]
+    return ("、" if lang is Lang.ZH else ", ").join(t(f"measure_{k}")
+                                                   for k in json.loads(kinds_json))
+
+
+def measure_applied(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """To the merchant: a threshold was crossed, these measures apply from `starts` to `ends`."""
+    orders = json.loads(row["order_ids"])
+    texts = _both("notice_measure_title", "notice_measure_body", shop=row["shop_id"],
+                  sku=row["sku_id"] or "-", count=row["offences"],
+                  violation=lambda lang: name(Violation(row["violation"]), lang),
+                  measures=lambda lang: _kinds(row["kinds"], lang),
+                  starts=format_time(row["starts"]), ends=format_time(row["ends"]),
+                  orders=", ".join(orders[:10]) + (" …" if len(orders) > 10 else ""))
+    data = {"measure_key": row["key"], "rule": row["rule_id"], "sku_id": row["sku_id"],
+            "measures": json.loads(row["kinds"]), "starts": format_time(row["starts"]),
+            "ends": format_time(row["ends"]), "orders": orders}
+    return _row(f"measure:{row['key']}:applied", "merchant", row["shop_id"], "measure_applied",
+                None, texts, data, now)
+
+
+def measure_closed(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """To the merchant: a measure ended (its time passed) or was lifted (its cause is gone)."""
+    texts = _both("notice_measure_closed_title", f"notice_measure_{row['state']}_body",
+                  shop=row["shop_id"], measures=lambda lang: _kinds(row["kinds"], lang),
+                  at=format_time(row["changed_at"]))
+    data = {"measure_key": row["key"], "state": row["state"], "reason": row["change_reason"]}
+    return _row(f"measure:{row['key']}:{row['state']}:{format_time(row['changed_at'])}",
+                "merchant", row["shop_id"], f"measure_{row['state']}", None, texts, data, now)
+
+
+def appeal_decided(appeal: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """To the merchant: its appeal was approved (the verdict and its compensation withdrawn)
+    or rejected (with the reviewer's reason)."""
+    state = appeal["state"]
+    ann = appeal["announcement_id"]
+    texts = _both(f"notice_appeal_{state}_title", f"notice_appeal_{state}_body",
+                  order=appeal["order_id"], id=appeal["id"],
+                  violation=lambda lang: name(Violation(appeal["violation"]), lang),
+                  reason=lambda lang: (_TEXTS[lang]("appeal_auto_reason", id=ann) if ann
+                                       else appeal["decision_reason"] or "-"))
+    data = {"appeal_id": appeal["id"], "state": state, "reason": appeal["decision_reason"],
+            "announcement_id": appeal["announcement_id"]}
+    return _row(f"appeal:{appeal['id']}:{state}", "merchant", appeal["shop_id"],
+                f"appeal_{state}", appeal["order_id"], texts, data, now)

@@ -64,8 +64,7 @@ def follow_orders(uow: UnitOfWork, orders: Sequence[tuple[str, OrderFacts]], now
         if replaced:
             _release_replaced(uow, sku, order_id, f, done, now)
         elif _follow(uow, sku, order_id, f, done, now,
-                     order_id if sku == (f.placed.sku_id if f.placed else None)
-                     else f"{order_id}/{sku}"):
+                     None if sku == (f.placed.sku_id if f.placed else None) else sku):
             refused.append(order_id)
     return refused
 
@@ -80,14 +79,15 @@ def _release_replaced(uow: UnitOfWork, sku: str, order_id: str, f: OrderFacts, d
 
 
 def _follow(uow: UnitOfWork, sku: str, order_id: str, f: OrderFacts, done: set[str],
-            now: datetime, prefix: str) -> bool:
-    """One order on one SKU; True when its reservation was refused now."""
+            now: datetime, substitute: str | None) -> bool:
+    """One order on one SKU (`substitute`: the SKU, when the buyer took it instead); True when
+    its reservation was refused now."""
     placed = f.placed
     assert placed is not None
     qty = placed.quantity or 1
 
     def key(kind: MovementKind) -> str:
-        return f"{prefix}/{kind.value}"
+        return order_key(order_id, kind, substitute)
 
     def move(kind: MovementKind) -> None:
         apply_movement(uow, Movement(sku, kind, qty, now, order_id), now, ACTOR, key(kind))

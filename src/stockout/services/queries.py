@@ -45,8 +45,10 @@ def order_view(uow: UnitOfWork, principal: Principal, order_id: str) -> dict[str
                       voided_at=_t(v["voided_at"]), void_reason=v["void_reason"],
                       void_cause=v["void_cause"], replaced_by=v["replaced_by"])
         verdicts.append(record)
-    coupons = [{"idempotency_key": c["idempotency_key"], "amount_cents": c["amount_cents"],
-                "state": c["state"], "verdict_id": c["verdict_id"],
+    coupons = [{"id": c["id"], "idempotency_key": c["idempotency_key"],
+                "amount_cents": c["amount_cents"], "state": c["state"],
+                "charged_to": c["charged_to"], "redeemed_at": _t(c["redeemed_at"]),
+                "verdict_id": c["verdict_id"],
                 "issued_at": _t(c["issued_at"]), "changed_at": _t(c["changed_at"]),
                 "change_reason": c["change_reason"]} for c in uow.coupons.of_order(order_id)]
     timeline = [{"seq": e["seq"], "received_at": _t(e["received_at"]),

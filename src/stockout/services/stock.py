@@ -38,7 +38,11 @@ class StockState:
     applied: bool = True  # False: the idempotency key was already in the ledger
 
 
-def order_key(order_id: str, kind: MovementKind) -> str:
+def order_key(order_id: str, kind: MovementKind, substitute_sku: str | None = None) -> str:
+    """An order-driven movement's idempotency key: `ORDER/KIND` on the SKU the order was
+    placed for, `ORDER/SKU/KIND` on a substitute the buyer took instead."""
+    if substitute_sku is not None:
+        return f"{order_id}/{substitute_sku}/{kind.value}"
     return f"{order_id}/{kind.value}"
 
 

@@ -63,6 +63,7 @@ def _audit(uow: UnitOfWork, now: datetime, repair: bool) -> list[Finding]:
                 held[order_id] = (sku_id, q)
     open_ids = set(uow.stock.open_unshipped_orders())
     order_rows = uow.orders.get_many(set(held) | open_ids)
+    placed = _placed(uow, sorted(set(held) | open_ids))
     for order_id, (sku_id, q) in sorted(held.items()):
         o = order_rows.get(order_id)
         if o is None or (o["state"] != "closed" and o["picked_up_at"] is None):
@@ -75,15 +76,14 @@ def _audit(uow: UnitOfWork, now: datetime, repair: bool) -> list[Finding]:
             reason = f"audit: order {o['state']}{' and shipped' if shipped else ''}, " \
                      f"{q} still reserved"
             try:
+                substitute = sku_id if placed.get(order_id, (sku_id,))[0] != sku_id else None
                 apply_movement(uow, Movement(sku_id, kind, q, now, order_id, reason), now,
-                               ACTOR, _key(uow, order_id, kind))
+                               ACTOR, _key(uow, order_id, kind, substitute))
                 f = _with(f, f"{kind.value} {q}")
             except LedgerError as exc:
                 f = _with(f, f"not repaired: {exc}")
         findings.append(f)
-    missing = sorted(open_ids - set(held))
-    placed = _placed(uow, missing)
-    for order_id in missing:
+    for order_id in sorted(open_ids - set(held)):
         sku_qty = placed.get(order_id)
         if sku_qty is None or sku_qty[0] not in rows:
             continue
@@ -128,10 +128,11 @@ def _balance(uow: UnitOfWork, row: dict[str, Any], movements: list[Movement], no
     return out
 
 
-def _key(uow: UnitOfWork, order_id: str, kind: MovementKind) -> str:
+def _key(uow: UnitOfWork, order_id: str, kind: MovementKind, substitute: str | None = None
+         ) -> str:
     """The order's own key when free (so following the order later sees the repair), else a
     key of the auditor's."""
-    key = order_key(order_id, kind)
+    key = order_key(order_id, kind, substitute)
     return f"{key}/audit" if uow.stock.has_key(key) else key
 
 

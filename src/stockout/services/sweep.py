@@ -12,6 +12,7 @@ from typing import Any
 from stockout.services.access import WORKER
 from stockout.services.adjudicate import Rules, rejudge
 from stockout.services.clock import Clock
+from stockout.services.measures import end_due_measures
 from stockout.services.notify import Notifier
 from stockout.services.remedies import settle_due
 from stockout.services.tx import in_transaction
@@ -28,6 +29,7 @@ class SweepReport:
     voided: int = 0
     batches: int = 0
     remedies: int = 0  # remedies settled: defaults applied, promised dates checked
+    measures_ended: int = 0
 
 
 def sweep_due(uow: UnitOfWork, rules: Rules, clock: Clock, batch: int = SWEEP_BATCH,
@@ -58,6 +60,8 @@ def sweep_due(uow: UnitOfWork, rules: Rules, clock: Clock, batch: int = SWEEP_BA
         if n < batch:
             break
     report.remedies = settle_due(uow, rules, clock)
+    report.measures_ended = in_transaction(
+        uow, lambda uow: end_due_measures(uow, clock.now(), WORKER.actor))
     return report
 
 

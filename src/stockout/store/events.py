@@ -110,5 +110,18 @@ class EventRepo:
              .where(events.c.order_id == order_id).order_by(events.c.at, events.c.event_id))
         return [dict(r._mapping) for r in self.conn.execute(q)]
 
+    def skus(self, order_ids: Iterable[str]) -> dict[str, str]:
+        """Each order's SKU, from its first `order_placed` event."""
+        out: dict[str, str] = {}
+        for part in chunks(order_ids):
+            q = (select(events.c.order_id, events.c.fields)
+                 .where(self.dialect.one_of(events.c.order_id, part),
+                        events.c.type == "order_placed").order_by(events.c.at, events.c.event_id))
+            for order_id, fields in self.conn.execute(q):
+                sku = event_from_fields(fields).sku_id
+                if sku and order_id not in out:
+                    out[order_id] = sku
+        return out
+
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(events)).scalar_one())

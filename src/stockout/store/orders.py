@@ -97,6 +97,14 @@ class OrderRepo:
         return {"due": int(n_due), "late_shipment": int(n_late), "stockout": int(n_stockout),
                 "uploads": int(n_uploads), "valid_tracking": int(n_valid)}
 
+    def shop_uploads(self, shop_id: str, since: datetime, until: datetime
+                     ) -> list[tuple[str, datetime]]:
+        """(order, first tracking upload) of the shop's orders shipped in [since, until]."""
+        q = (select(orders.c.order_id, orders.c.first_upload_at)
+             .where(orders.c.shop_id == shop_id, orders.c.first_upload_at >= since,
+                    orders.c.first_upload_at <= until))
+        return [(o, at) for o, at in self.conn.execute(q)]
+
     def shop_known(self, shop_id: str) -> bool:
         q = select(orders.c.order_id).where(orders.c.shop_id == shop_id).limit(1)
         return self.conn.execute(q).first() is not None

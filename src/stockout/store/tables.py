@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -146,10 +147,14 @@ coupons = Table(
     Column("shop_id", Text, nullable=False),
     Column("buyer_id", Text),
     Column("amount_cents", BigInteger, nullable=False),
-    Column("state", Text, nullable=False),  # issued | voided | clawed_back
+    Column("state", Text, nullable=False),  # issued | voided | clawed_back | redeemed
     Column("issued_at", UTCDateTime, nullable=False),
     Column("changed_at", UTCDateTime),
     Column("change_reason", Text),
+    # The buyer used it; who bears it: the merchant, or the platform once an approved appeal
+    # or a voided verdict lifted it from the merchant (the buyer keeps a used coupon).
+    Column("redeemed_at", UTCDateTime),
+    Column("charged_to", Text, nullable=False, server_default=text("'merchant'")),
     Index("ix_coupons_order", "order_id"),
     Index("ix_coupons_buyer", "buyer_id"),
 )
@@ -323,4 +328,69 @@ expected_receipts = Table(
     Column("created_by", Text, nullable=False),
     CheckConstraint("quantity > 0", name="ck_expected_receipts_positive"),
     Index("ix_expected_receipts_sku", "sku_id", "day"),
+)
+
+# Appeals (申诉) of verdicts: one per verdict; pending ones form the platform's review queue,
+# oldest first, each with its service-level due time.
+appeals = Table(
+    "appeals", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("verdict_id", BigInteger, ForeignKey("verdicts.id"), nullable=False, unique=True),
+    Column("order_id", Text, nullable=False),
+    Column("violation", Text, nullable=False),
+    Column("shop_id", Text, nullable=False),
+    Column("ground", Text, nullable=False),  # force_majeure | buyer_requested_delay | ...
+    Column("statement", Text, nullable=False, server_default=text("''")),
+    Column("state", Text, nullable=False),  # pending | approved | rejected
+    Column("filed_at", UTCDateTime, nullable=False),
+    Column("filed_by", Text, nullable=False),
+    Column("review_due_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime),
+    Column("decided_by", Text),
+    Column("decision_reason", Text),
+    Column("announcement_id", Text),  # the announcement that approved it automatically
+    Index("ix_appeals_queue", "state", "filed_at", "id"),
+    Index("ix_appeals_shop", "shop_id", "filed_at", "id"),
+    Index("ix_appeals_order", "order_id", "violation"),
+)
+
+# An appeal's evidence files, kept in the database under a random name; the uploaded name is
+# kept as information only and the type is the one sniffed from the content.
+appeal_evidence = Table(
+    "appeal_evidence", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("appeal_id", BigInteger, ForeignKey("appeals.id"), nullable=False),
+    Column("stored_name", Text, nullable=False, unique=True),
+    Column("original_name", Text, nullable=False),
+    Column("media_type", Text, nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_at", UTCDateTime, nullable=False),
+    Index("ix_appeal_evidence_appeal", "appeal_id", "id"),
+)
+
+# Measures against repeat offenders: one row per threshold crossing, with the orders that
+# caused it; `state` active | ended (its time passed) | lifted (an appeal removed the cause).
+measures = Table(
+    "measures", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("key", Text, nullable=False, unique=True),
+    Column("rule_id", Text, nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("shop_id", Text, nullable=False),
+    Column("sku_id", Text),
+    Column("violation", Text, nullable=False),
+    Column("kinds", Text, nullable=False),  # JSON list of measure kinds
+    Column("offences", Integer, nullable=False),
+    Column("base", Integer, nullable=False),
+    Column("order_ids", Text, nullable=False),  # JSON list: the orders that caused it
+    Column("starts", UTCDateTime, nullable=False),
+    Column("ends", UTCDateTime, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("changed_at", UTCDateTime),
+    Column("change_reason", Text),
+    Index("ix_measures_shop", "shop_id", "starts", "id"),
+    Index("ix_measures_state_ends", "state", "ends"),
 )

@@ -14,8 +14,10 @@ from typing import Any
 from sqlalchemy.engine import Connection, RootTransaction
 
 from stockout.store.announcements import AnnouncementRepo
+from stockout.store.appeals import AppealRepo
 from stockout.store.engine import Store
 from stockout.store.events import EventRepo
+from stockout.store.measures import MeasureRepo
 from stockout.store.orders import OrderRepo, ReportRepo
 from stockout.store.outbox import OutboxRepo
 from stockout.store.remedies import CapacityRepo, RemedyRepo
@@ -37,6 +39,8 @@ class UnitOfWork:
     stock: StockRepo
     remedies: RemedyRepo
     capacity: CapacityRepo
+    appeals: AppealRepo
+    measures: MeasureRepo
 
     def __init__(self, store: Store, readonly: bool = False) -> None:
         self.store = store
@@ -75,6 +79,8 @@ class UnitOfWork:
         self.stock = StockRepo(conn, dialect)
         self.remedies = RemedyRepo(conn, dialect)
         self.capacity = CapacityRepo(conn, dialect)
+        self.appeals = AppealRepo(conn, dialect)
+        self.measures = MeasureRepo(conn, dialect)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,

@@ -92,6 +92,19 @@ class VerdictRepo:
         q = select(verdicts).where(verdicts.c.order_id == order_id).order_by(verdicts.c.id)
         return [dict(r._mapping) for r in self.conn.execute(q)]
 
+    def get(self, verdict_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(select(verdicts).where(verdicts.c.id == verdict_id)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def active_of_shop(self, shop_id: str, since: datetime, until: datetime
+                       ) -> list[dict[str, Any]]:
+        """The shop's active verdicts detected in (since, until]."""
+        q = (select(verdicts).where(verdicts.c.shop_id == shop_id, verdicts.c.status == "active",
+                                    verdicts.c.detected_at > since,
+                                    verdicts.c.detected_at <= until)
+             .order_by(verdicts.c.detected_at, verdicts.c.id))
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
 
 class CouponRepo:
     def __init__(self, conn: Connection, dialect: StoreDialect) -> None:
@@ -121,3 +134,24 @@ class CouponRepo:
     def of_order(self, order_id: str) -> list[dict[str, Any]]:
         q = select(coupons).where(coupons.c.order_id == order_id).order_by(coupons.c.id)
         return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def get(self, coupon_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(select(coupons).where(coupons.c.id == coupon_id)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def redeem(self, coupon_id: int, at: datetime) -> bool:
+        """The buyer used the coupon; False unless it was still `issued`."""
+        done = self.conn.execute(update(coupons).where(coupons.c.id == coupon_id,
+                                                       coupons.c.state == "issued")
+                                 .values(state="redeemed", redeemed_at=at, changed_at=at))
+        return bool(done.rowcount)
+
+    def charge_to_platform(self, changes: Sequence[tuple[int, str]], at: datetime) -> None:
+        """(coupon id, reason): a used coupon whose verdict was lifted stops costing the
+        merchant; the buyer keeps it."""
+        for coupon_id, reason in changes:
+            self.conn.execute(update(coupons).where(coupons.c.id == coupon_id,
+                                                    coupons.c.state == "redeemed",
+                                                    coupons.c.charged_to == "merchant")
+                              .values(charged_to="platform", changed_at=at,
+                                      change_reason=reason))

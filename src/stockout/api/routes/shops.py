@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from stockout.api.auth import PrincipalDep, RuntimeDep
 from stockout.api.pagination import MAX_LIMIT, decode, page
 from stockout.services.queries import at_risk, scorecard
+from stockout.services.reputation import shop_measures, shop_reputation
 
 router = APIRouter(prefix="/v1/shops", tags=["shops"])
 
@@ -39,3 +40,19 @@ def get_scorecard(shop_id: str, rt: RuntimeDep, who: PrincipalDep,
     scanned, each against the target of the rule pack in force."""
     with rt.uow().reader() as uow:
         return scorecard(uow, rt.rules, who, shop_id, rt.clock.now(), days)
+
+
+@router.get("/{shop_id}/measures", summary="Measures on the shop, current and past")
+def get_measures(shop_id: str, rt: RuntimeDep, who: PrincipalDep) -> dict[str, Any]:
+    """Each threshold crossing (the pack's `[[measures]]`): what applies, from when to when, and
+    the orders that caused it; `past` holds the ended and the lifted ones."""
+    with rt.uow().reader() as uow:
+        return shop_measures(uow, who, shop_id, rt.clock.now())
+
+
+@router.get("/{shop_id}/reputation", summary="The shop's reputation score and what cost it")
+def get_reputation(shop_id: str, rt: RuntimeDep, who: PrincipalDep) -> dict[str, Any]:
+    """A score from `start` down, each active verdict of the window weighed by kind and halved
+    every half-life; `costs` says which order cost how many points, the largest first."""
+    with rt.uow().reader() as uow:
+        return shop_reputation(uow, rt.rules, who, shop_id, rt.clock.now())

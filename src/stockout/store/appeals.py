@@ -1,0 +1,102 @@
+"""Appeals of verdicts and their evidence files (kept in the database, under random names)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy.engine import Connection
+
+from stockout.store.engine import StoreDialect
+from stockout.store.events import chunks
+from stockout.store.tables import appeal_evidence, appeals
+
+_EVIDENCE_META = [c for c in appeal_evidence.c if c.name != "content"]
+
+
+class AppealRepo:
+    def __init__(self, conn: Connection, dialect: StoreDialect) -> None:
+        self.conn = conn
+        self.dialect = dialect
+
+    def insert(self, row: dict[str, Any]) -> int:
+        return int(self.conn.execute(insert(appeals).returning(appeals.c.id), [row]).scalar_one())
+
+    def get(self, appeal_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(select(appeals).where(appeals.c.id == appeal_id)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def of_verdict(self, verdict_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(select(appeals).where(appeals.c.verdict_id == verdict_id)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def decide(self, appeal_id: int, state: str, at: datetime, by: str, reason: str,
+               announcement_id: str | None = None) -> bool:
+        """Decide a pending appeal; False when it was no longer pending."""
+        done = self.conn.execute(
+            update(appeals).where(appeals.c.id == appeal_id, appeals.c.state == "pending")
+            .values(state=state, decided_at=at, decided_by=by, decision_reason=reason,
+                    announcement_id=announcement_id))
+        return bool(done.rowcount)
+
+    def close_pending(self, verdict_ids: list[int], at: datetime, by: str, reason: str
+                      ) -> list[dict[str, Any]]:
+        """Mark the pending appeals of these verdicts moot; the rows closed."""
+        q = select(appeals).where(appeals.c.verdict_id.in_(verdict_ids),
+                                  appeals.c.state == "pending")
+        rows = [dict(r._mapping) for r in self.conn.execute(q)]
+        if rows:
+            self.conn.execute(update(appeals).where(appeals.c.id.in_([r["id"] for r in rows]))
+                              .values(state="moot", decided_at=at, decided_by=by,
+                                      decision_reason=reason))
+        return [r | {"state": "moot", "decided_at": at, "decided_by": by,
+                     "decision_reason": reason} for r in rows]
+
+    def approved_for(self, order_ids: Iterable[str]) -> set[tuple[str, str]]:
+        """(order, violation) pairs an approved appeal lifted: never to be issued again."""
+        out: set[tuple[str, str]] = set()
+        for part in chunks(order_ids):
+            q = select(appeals.c.order_id, appeals.c.violation).where(
+                self.dialect.one_of(appeals.c.order_id, part), appeals.c.state == "approved")
+            out.update((o, v) for o, v in self.conn.execute(q))
+        return out
+
+    def page(self, *, state: str | None, shop_ids: list[str] | None,
+             after: tuple[datetime, int] | None, limit: int) -> list[dict[str, Any]]:
+        """Oldest first (filing time, then id)."""
+        conds = []
+        if state is not None:
+            conds.append(appeals.c.state == state)
+        if shop_ids is not None:
+            conds.append(appeals.c.shop_id.in_(shop_ids))
+        if after is not None:
+            conds.append(tuple_(appeals.c.filed_at, appeals.c.id) > tuple_(*after))
+        q = (select(appeals).where(*conds).order_by(appeals.c.filed_at, appeals.c.id)
+             .limit(limit))
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def add_evidence(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(appeal_evidence), rows)
+
+    def evidence_of(self, appeal_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+        """Each appeal's evidence, without the content."""
+        out: dict[int, list[dict[str, Any]]] = {}
+        for part in chunks(appeal_ids):
+            q = (select(*_EVIDENCE_META).where(appeal_evidence.c.appeal_id.in_(part))
+                 .order_by(appeal_evidence.c.id))
+            for r in self.conn.execute(q):
+                out.setdefault(r.appeal_id, []).append(dict(r._mapping))
+        return out
+
+    def evidence(self, appeal_id: int, evidence_id: int) -> dict[str, Any] | None:
+        """One evidence file with its content."""
+        row = self.conn.execute(select(appeal_evidence).where(
+            appeal_evidence.c.id == evidence_id, appeal_evidence.c.appeal_id == appeal_id)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def count(self, state: str) -> int:
+        q = select(func.count()).select_from(appeals).where(appeals.c.state == state)
+        return int(self.conn.execute(q).scalar_one())
