@@ -57,6 +57,7 @@ def report(ctx: typer.Context,
     """缺货报备：下架商品并报备订单缺货 (report an order or a whole SKU out of stock).
     Exit 0 when reported, 1 when the pack refuses (the rule is printed), 2 on bad usage."""
     from stockout.services.access import CLI, NotFound
+    from stockout.services.ingest import EventsRefused
     from stockout.services.self_report import ReportRefused, report_order, report_sku
 
     t = _settings(ctx).texts
@@ -85,6 +86,9 @@ def report(ctx: typer.Context,
         raise typer.Exit(1) from None
     except NotFound as exc:
         raise _fail(exc.what) from None
+    except EventsRefused as exc:
+        err.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(1) from None
     finally:
         runtime.close()
 

@@ -198,3 +198,29 @@ def test_an_offer_is_withdrawn_when_its_stockout_is_voided_and_opens_again_if_fo
     assert refused.value.reason is RefusalReason.NO_STOCKOUT
     assert bench.rows("SELECT state, due_at FROM remedies")[0] == {"state": "withdrawn",
                                                                   "due_at": None}
+
+
+def test_only_the_buyer_chooses_and_another_shops_stock_is_never_touched(bench: Bench) -> None:
+    reported(bench)
+    sku_of_s2 = "OTHER"
+    stock.register_sku(bench.uow(), bench.clock, sku_of_s2, "s2", title="纯棉短袖T恤 白色 L码",
+                       category="服装", price_cents=5000)
+    stock.receive(bench.uow(), bench.clock, sku_of_s2, 1)
+    chosen = {"event_id": "A.remedy", "order_id": "A", "type": "remedy_chosen",
+              "at": (REPORTED + H).isoformat(), "remedy": "substitute",
+              "substitute_sku_id": sku_of_s2}
+    done = bench.at(REPORTED + H).post([chosen], who=S1)
+    assert [(r.event_id, r.status) for r in done.rejected] == [("A.remedy", 403)]
+    assert "POST /v1/orders/A/remedy" in done.rejected[0].reason
+    # Even the platform's event cannot move the order onto another shop's SKU.
+    bench.post([chosen | {"event_id": "A.remedy-by-platform"}])
+    assert (held(bench, "K1"), held(bench, sku_of_s2)) == (1, 0)
+    # An order placed with another shop's SKU reserves nothing of it.
+    o = Order("B", T, shop_id="s1", buyer_id="b2", paid_cents=5000)
+    o.events[0].update(sku_id=sku_of_s2)
+    o.confirm(T + H)
+    bench.at(T + H).post(o)
+    assert held(bench, sku_of_s2) == 0
+    # The buyer's own choice still goes through, and is the one in the timeline.
+    assert choose(bench.uow(), bench.rules, bench.clock, B1, "A", Remedy.REFUND)["state"] == \
+        "refund"

@@ -147,3 +147,39 @@ def test_concurrent_reports_of_one_shop_admit_exactly_the_daily_limit(bench: Ben
         outcomes = list(pool.map(one, [o.order_id for o in orders]))
     assert sorted(outcomes).count("daily_limit") == 2
     assert len(reports_of(bench)) == 10
+
+
+def test_a_sku_report_takes_locks_in_the_order_re_judging_does_so_neither_deadlocks(
+        bench: Bench, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A re-judging holds the order and then wants the SKU row; a whole-SKU report running at
+    the same time must wait for the order first, not hold the SKU row (PostgreSQL would
+    otherwise detect a deadlock and retry one of them)."""
+    import threading
+
+    from stockout.services.adjudicate import lock_orders
+    from stockout.store.uow import UnitOfWork
+
+    shop_with(bench, order("A"))
+    bench.at(T + H)
+    retried: list[str] = []
+    retryable = UnitOfWork.is_retryable
+
+    def record(self: UnitOfWork, exc: BaseException) -> bool:
+        retried.append(type(exc).__name__ + str(exc)[:80])
+        return retryable(self, exc)
+
+    monkeypatch.setattr(UnitOfWork, "is_retryable", record)
+    outcome: dict[str, object] = {}
+    rejudging = bench.uow()
+    with rejudging:
+        lock_orders(rejudging, ["A"])
+        worker = threading.Thread(target=lambda: outcome.update(
+            done=report_sku(bench.uow(), bench.rules, bench.clock, S1, "K1", "断货")))
+        worker.start()
+        worker.join(1.0)  # the report is now waiting (for the order, or for SQLite's writer)
+        rejudging.stock.lock("K1")
+        rejudging.commit()
+    worker.join(30)
+    assert not [r for r in retried if "eadlock" in r]
+    done = outcome["done"]
+    assert [r.order_id for r in done.reported] == ["A"]  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ def verdict(violation: Violation = Violation.STOCKOUT) -> Verdict:
 
 
 def test_a_stockout_opens_a_48_hour_choice_that_defaults_to_a_refund() -> None:
-    offer = remedy_offer([verdict(Violation.LATE_SHIPMENT), verdict()], RULES)
+    offer = remedy_offer([verdict(Violation.LATE_SHIPMENT), verdict()], RULES, T)
     assert offer is not None
     assert offer.choose_by == T + timedelta(hours=48)
     assert offer.default is Remedy.REFUND
@@ -37,8 +37,18 @@ def test_a_stockout_opens_a_48_hour_choice_that_defaults_to_a_refund() -> None:
     assert not default_applies(offer, chosen=True, now=T + timedelta(days=9))
 
 
+def test_a_stockout_found_late_still_gives_the_buyer_the_whole_window() -> None:
+    found = T + timedelta(hours=60)  # its events arrived 60 h after the stockout
+    offer = remedy_offer([verdict()], RULES, found)
+    assert offer is not None
+    assert (offer.opened_at, offer.choose_by) == (T, found + timedelta(hours=48))
+    check_choice(offer, Remedy.REFUND, found + timedelta(hours=1), RULES)
+    with pytest.raises(RemedyRefused, match=r"\+08:00"):  # said in Beijing time
+        check_choice(offer, Remedy.REFUND, found + timedelta(hours=49), RULES)
+
+
 def test_no_stockout_no_remedy() -> None:
-    assert remedy_offer([verdict(Violation.LATE_SHIPMENT)], RULES) is None
+    assert remedy_offer([verdict(Violation.LATE_SHIPMENT)], RULES, T) is None
     with pytest.raises(RemedyRefused) as info:
         check_choice(None, Remedy.REFUND, T, RULES)
     assert info.value.reason is RefusalReason.NO_STOCKOUT
@@ -56,14 +66,14 @@ def test_no_stockout_no_remedy() -> None:
 ])
 def test_a_choice_outside_the_rules_is_refused_naming_the_rule(
         remedy: Remedy, kwargs: dict[str, object], now_h: int, reason: RefusalReason) -> None:
-    offer = remedy_offer([verdict()], RULES)
+    offer = remedy_offer([verdict()], RULES, T)
     with pytest.raises(RemedyRefused) as info:
         check_choice(offer, remedy, T + timedelta(hours=now_h), RULES, **kwargs)  # type: ignore[arg-type]
     assert info.value.reason is reason
 
 
 def test_waiting_for_a_restock_date_within_15_days_is_accepted() -> None:
-    offer = remedy_offer([verdict()], RULES)
+    offer = remedy_offer([verdict()], RULES, T)
     check_choice(offer, Remedy.WAIT, T + timedelta(hours=2), RULES, until=T + timedelta(days=15))
 
 
@@ -90,3 +100,14 @@ def test_substitutes_are_same_shop_same_category_in_stock_within_the_price_band(
     assert ranked[0].refund_cents == 0  # dearer: never charged more
     assert ranked[1].refund_cents == 800  # cheaper: the difference is refunded
     assert ranked[2].similarity == 0
+
+
+def test_a_cheaper_substitute_refunds_the_exact_difference_in_fen() -> None:
+    # 1,001 fen for two units; two units of the substitute cost 1,000: 1 fen back.
+    [sub] = rank_substitutes(ORIGINAL, 1001, 2, [listing("k2", "纯棉白色短袖T恤 女款", 500)],
+                             RULES.substitute_price_band_percent)
+    assert sub.refund_cents == 1
+    band = RULES.substitute_price_band_percent
+    edge = 1000 * (100 + band) // 100  # the dearest unit price still in the band
+    assert rank_substitutes(ORIGINAL, 1000, 1, [listing("k3", "T恤", edge)], band)
+    assert not rank_substitutes(ORIGINAL, 1000, 1, [listing("k3", "T恤", edge + 1)], band)

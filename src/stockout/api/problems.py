@@ -14,7 +14,7 @@ from stockout.services.access import Forbidden, NotFound
 from stockout.services.announcements import AnnouncementConflict, InvalidAnnouncement
 from stockout.services.appeals import AppealAlreadyDecided, AppealRefused, BadAppeal, BadEvidence
 from stockout.services.coupons import CouponNotRedeemable
-from stockout.services.ingest import TooManyEvents
+from stockout.services.ingest import EventsRefused, TooManyEvents
 
 MEDIA_TYPE = "application/problem+json"
 TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
@@ -68,6 +68,12 @@ def install(app: FastAPI) -> None:
     async def _too_many(request: Request, exc: TooManyEvents) -> JSONResponse:
         return problem_response(request.url.path, 413, str(exc), "too-many-events",
                                 count=exc.count)
+
+    @app.exception_handler(EventsRefused)
+    async def _events_refused(request: Request, exc: EventsRefused) -> JSONResponse:
+        return problem_response(request.url.path, 409, str(exc), "events-refused",
+                                rejected=[{"event_id": r.event_id, "reason": r.reason,
+                                           "status": r.status} for r in exc.rejected])
 
     @app.exception_handler(InvalidAnnouncement)
     async def _bad_announcement(request: Request, exc: InvalidAnnouncement) -> JSONResponse:

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from stockout.domain.chat import normalise
 from stockout.domain.events import Remedy
+from stockout.domain.times import format_time
 from stockout.domain.verdicts import Verdict, Violation
 
 
@@ -52,12 +53,15 @@ class RemedyOffer:
     options: tuple[Remedy, ...] = (Remedy.WAIT, Remedy.SUBSTITUTE, Remedy.PRESALE, Remedy.REFUND)
 
 
-def remedy_offer(verdicts: Iterable[Verdict], rules: RemedyRules) -> RemedyOffer | None:
-    """The offer a stockout opens; None when the order has no stockout verdict."""
+def remedy_offer(verdicts: Iterable[Verdict], rules: RemedyRules, now: datetime
+                 ) -> RemedyOffer | None:
+    """The offer a stockout opens when found at `now`; None when the order has no stockout
+    verdict. The buyer gets the whole window from when the offer opens, even when the stockout
+    itself happened earlier (its events arrived late)."""
     for v in verdicts:
         if v.violation is Violation.STOCKOUT:
-            return RemedyOffer(v.order_id, v.detected_at, v.detected_at + rules.choice_window,
-                               rules.default)
+            return RemedyOffer(v.order_id, v.detected_at,
+                               max(v.detected_at, now) + rules.choice_window, rules.default)
     return None
 
 
@@ -72,7 +76,7 @@ def check_choice(offer: RemedyOffer | None, remedy: Remedy, now: datetime, rules
         raise RemedyRefused(RefusalReason.ALREADY_CHOSEN)
     if now > offer.choose_by:
         raise RemedyRefused(RefusalReason.WINDOW_CLOSED,
-                            f"closed {offer.choose_by.isoformat()}; {offer.default.value} applies")
+                            f"closed {format_time(offer.choose_by)}; {offer.default.value} applies")
     if remedy in (Remedy.WAIT, Remedy.PRESALE):
         if until is None:
             raise RemedyRefused(RefusalReason.DATE_REQUIRED)
@@ -111,21 +115,22 @@ class Substitute:
     refund_cents: int  # the difference paid back when the substitute is cheaper; never a charge
 
 
-def rank_substitutes(original: Listing, unit_paid_cents: int, quantity: int,
+def rank_substitutes(original: Listing, paid_cents: int, quantity: int,
                      candidates: Iterable[Listing], band_percent: int,
                      limit: int = 5) -> list[Substitute]:
-    """In-stock SKUs of the same shop and category, priced within the band around what the buyer
-    paid a unit, most similar title first (then cheaper, then id)."""
-    low = unit_paid_cents * (100 - band_percent) // 100
-    high = unit_paid_cents * (100 + band_percent) // 100
+    """In-stock SKUs of the same shop and category whose price for the order's quantity is
+    within the band around what the buyer paid, most similar title first (then cheaper, then
+    id). Exact in fen: no unit price is rounded."""
+    low = paid_cents * (100 - band_percent)
+    high = paid_cents * (100 + band_percent)
     grams = _bigrams(original.title)
     found: list[Substitute] = []
     for c in candidates:
         if (c.sku_id == original.sku_id or c.shop_id != original.shop_id
                 or c.category != original.category or c.sellable < quantity
-                or not low <= c.price_cents <= high):
+                or not low <= c.price_cents * quantity * 100 <= high):
             continue
-        refund = max(unit_paid_cents - c.price_cents, 0) * quantity
+        refund = max(paid_cents - c.price_cents * quantity, 0)
         found.append(Substitute(c, _dice(grams, _bigrams(c.title)), refund))
     found.sort(key=lambda s: (-s.similarity, s.listing.price_cents, s.listing.sku_id))
     return found[:limit]

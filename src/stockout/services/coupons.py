@@ -7,6 +7,7 @@ from typing import Any
 
 from stockout.domain.times import format_time
 from stockout.services.access import Forbidden, NotFound, Principal, Role
+from stockout.services.adjudicate import lock_orders
 from stockout.services.clock import Clock
 from stockout.services.ledger import audit_row
 from stockout.services.tx import in_transaction
@@ -35,6 +36,10 @@ def redeem_coupon(uow: UnitOfWork, clock: Clock, principal: Principal, coupon_id
         row = uow.coupons.get(coupon_id)
         if row is None or not (principal.is_platform or row["buyer_id"] == principal.buyer_id):
             raise NotFound(f"coupon {coupon_id} not found")
+        # The order's lock, as every re-judging and appeal decision takes it: a coupon is not
+        # used while its verdict is being voided (the void then sees it used, or voids it).
+        lock_orders(uow, [row["order_id"]])
+        row = uow.coupons.get(coupon_id) or row
         if not uow.coupons.redeem(coupon_id, now):
             raise CouponNotRedeemable(f"coupon {coupon_id} is {row['state']}, not issued")
         uow.audit.append([audit_row(now, principal.actor, "coupon.redeemed", f"coupon:{coupon_id}",

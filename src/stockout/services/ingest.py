@@ -31,6 +31,15 @@ class TooManyEvents(ValueError):
         self.count = count
 
 
+class EventsRefused(RuntimeError):
+    """Events a service writes itself (a report, a remedy) were refused: the service's whole
+    transaction is rolled back, so nothing half-done stands."""
+
+    def __init__(self, rejected: Sequence[Rejection]) -> None:
+        super().__init__("; ".join(f"{r.event_id}: {r.reason}" for r in rejected))
+        self.rejected = list(rejected)
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
     index: int
@@ -95,12 +104,14 @@ def ingest_events(uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[o
 def append_events(uow: UnitOfWork, rules: Rules, now: datetime, principal: Principal,
                   items: Sequence[object]) -> IngestResult:
     """The same as `ingest_events`, inside the caller's transaction (a service that writes
-    something else with the events: an out-of-stock report delists the SKU, a remedy)."""
+    something else with the events: an out-of-stock report delists the SKU, a remedy); raises
+    `EventsRefused` if any is refused (a resent duplicate is fine)."""
     parsed, rejected = _parse(items)
     candidates, result = _first_of_each(parsed, rejected)
     result = _append(uow, rules, now, principal, candidates, result) if candidates else \
         IngestResult(duplicates=result.duplicates, rejected=rejected)
-    result.rejected.sort(key=lambda r: r.index)
+    if result.rejected:
+        raise EventsRefused(sorted(result.rejected, key=lambda r: r.index))
     return result
 
 
@@ -164,7 +175,8 @@ def _conflict(item: _Item) -> Rejection:
 
 def _allowed(uow: UnitOfWork, principal: Principal, items: list[_Item], out: IngestResult
              ) -> list[_Item]:
-    """The items the caller may post: the platform any, a merchant its own shops' orders."""
+    """The items the caller may post: the platform any, a merchant its own shops' orders (but
+    not the buyer's remedy: that is chosen through the remedies API, by the buyer)."""
     if principal.is_platform:
         return items
     rows = uow.orders.get_many({i.event.order_id for i in items})
@@ -177,7 +189,11 @@ def _allowed(uow: UnitOfWork, principal: Principal, items: list[_Item], out: Ing
     kept: list[_Item] = []
     for i in items:
         e = i.event
-        if e.type is EventType.ORDER_PLACED and not principal.may_post_for(e.shop_id):
+        if e.type is EventType.REMEDY_CHOSEN:
+            out.rejected.append(Rejection(i.index, e.event_id,
+                                          "remedy_chosen is the buyer's choice: POST "
+                                          f"/v1/orders/{e.order_id}/remedy", 403))
+        elif e.type is EventType.ORDER_PLACED and not principal.may_post_for(e.shop_id):
             out.rejected.append(Rejection(i.index, e.event_id,
                                           f"shop_id {e.shop_id!r} is not one of this token's "
                                           "shops", 403))

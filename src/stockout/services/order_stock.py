@@ -44,21 +44,25 @@ def follow_orders(uow: UnitOfWork, orders: Sequence[tuple[str, OrderFacts]], now
         return []
     skus = {s for _, f in wanted for s in (f.placed.sku_id if f.placed else None,
                                            substitute_of(f)) if s}
-    tracked = uow.stock.known(skus)
-    if not tracked:
+    shops = uow.stock.shops_of(skus)
+    if not shops:
         return []
     done = uow.stock.keys_of(o for o, _ in wanted)
     refused: list[str] = []
     tasks: list[tuple[str, str, bool, OrderFacts]] = []  # (sku, order, replaced?, facts)
     for order_id, f in wanted:
+        # Only the order's own shop's SKUs move: another shop's stock is never touched.
+        shop = f.placed.shop_id if f.placed else None
         original = f.placed.sku_id if f.placed else None
+        own = original is not None and shops.get(original) == shop
         sub = substitute_of(f)
+        if sub is not None and shops.get(sub) != shop:
+            sub = None  # not one of the shop's SKUs: the order keeps its own
         if sub is not None and sub != original:
-            if original in tracked:
+            if own:
                 tasks.append((original or "", order_id, True, f))
-            if sub in tracked:
-                tasks.append((sub, order_id, False, f))
-        elif original in tracked:
+            tasks.append((sub, order_id, False, f))
+        elif own:
             tasks.append((original or "", order_id, False, f))
     for sku, order_id, replaced, f in sorted(tasks, key=lambda t: (t[0], t[1], t[2])):
         if replaced:

@@ -71,8 +71,7 @@ def substitutes(uow: UnitOfWork, rules: Rules, row: dict[str, Any]) -> list[Subs
     candidates = [Listing(r["sku_id"], r["shop_id"], r["category"], r["title"],
                           r["price_cents"], r["on_hand"] - r["reserved"])
                   for r in uow.stock.all(row["shop_id"]) if r["listing"] == "listed" and r["price_cents"] is not None]
-    unit = row["paid_cents"] // max(row["quantity"], 1)
-    return rank_substitutes(original, unit, row["quantity"], candidates,
+    return rank_substitutes(original, row["paid_cents"], max(row["quantity"], 1), candidates,
                             pack.remedies.substitute_price_band_percent)
 
 

@@ -27,7 +27,7 @@ def open_offers(uow: UnitOfWork, judged: Sequence[tuple[OrderFacts, RulePack,
     fresh: list[tuple[OrderFacts, RulePack, RemedyOffer]] = []
     gone: list[str] = []
     for facts, pack, verdicts in judged:
-        offer = remedy_offer(verdicts, pack.remedies)
+        offer = remedy_offer(verdicts, pack.remedies, now)
         if offer is None:
             if facts.placed is not None:
                 gone.append(facts.placed.order_id)

@@ -96,10 +96,11 @@ def report_order(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, or
 
 def report_sku(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, sku_id: str,
                reason: str) -> SkuReport:
-    """Delist the SKU and report each of its open, not picked-up orders (see the module)."""
+    """Delist the SKU and report each of its open, not picked-up orders (see the module).
+    Locks as every re-judging does: the orders (and shop-days) first, then the SKU row."""
     def work(uow: UnitOfWork) -> SkuReport:
         now = clock.now()
-        row = uow.stock.lock(sku_id)
+        row = uow.stock.get(sku_id)
         if row is None or not who.may_post_for(row["shop_id"]):
             raise NotFound(f"SKU {sku_id!r} not found")
         held = reservations_by_order(uow.stock.movements(sku_id))
@@ -109,8 +110,8 @@ def report_sku(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, sku_
         open_ids = sorted((o for o, r in rows.items()
                            if r["state"] in ("open", "placed") and r["picked_up_at"] is None),
                           key=lambda o: (rows[o]["deadline_at"] or now, o))
-        state = listing_in(uow, sku_id, False, now)
         done = _report(uow, rules, who, open_ids, reason, now, delist=False)
+        state = listing_in(uow, sku_id, False, now)
         return SkuReport(sku_id, state.listing.value, done.reported, done.refused)
 
     return in_transaction(uow, work)
@@ -132,7 +133,7 @@ def _report(uow: UnitOfWork, rules: Rules, who: Principal, order_ids: list[str],
     admitted = {r["order_id"]: r for r in uow.reports.for_orders(order_ids)}
     used: dict[tuple[str, str], int] = {}
     fresh: list[Event] = []
-    skus: set[str] = set()
+    skus: set[tuple[str, str]] = set()  # (SKU, the order's shop)
     for order_id in order_ids:
         row = orders.get(order_id)
         if row is None or not stored.get(order_id) or not who.may_post_for(row["shop_id"]):
@@ -160,12 +161,14 @@ def _report(uow: UnitOfWork, rules: Rules, who: Principal, order_ids: list[str],
         used[(shop, day)] += 1
         fresh.append(report)
         if facts.placed is not None and facts.placed.sku_id:
-            skus.add(facts.placed.sku_id)
+            skus.add((facts.placed.sku_id, shop))
         done.reported.append(Reported(order_id, report.event_id, now))
     if fresh:
         if delist:
-            for sku in sorted(uow.stock.known(skus)):
-                listing_in(uow, sku, False, now)
+            owners = uow.stock.shops_of(s for s, _ in skus)
+            for sku, shop in sorted(skus):
+                if owners.get(sku) == shop:  # never another shop's listing
+                    listing_in(uow, sku, False, now)
         append_events(uow, rules, now, who, [_raw(e) for e in fresh])
     return done
 

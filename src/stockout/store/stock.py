@@ -42,10 +42,15 @@ class StockRepo:
         return dict(row._mapping) if row is not None else None
 
     def known(self, sku_ids: Iterable[str]) -> set[str]:
-        out: set[str] = set()
+        return set(self.shops_of(sku_ids))
+
+    def shops_of(self, sku_ids: Iterable[str]) -> dict[str, str]:
+        """The shop of each SKU that is registered."""
+        out: dict[str, str] = {}
         for part in chunks(sorted(set(sku_ids))):
-            q = select(skus.c.sku_id).where(self.dialect.one_of(skus.c.sku_id, part))
-            out.update(self.conn.execute(q).scalars())
+            q = select(skus.c.sku_id, skus.c.shop_id).where(self.dialect.one_of(skus.c.sku_id,
+                                                                                 part))
+            out.update((s, shop) for s, shop in self.conn.execute(q))
         return out
 
     def all(self, shop_id: str | None = None) -> list[dict[str, Any]]:
