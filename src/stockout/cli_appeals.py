@@ -112,19 +112,31 @@ def appeals_file(ctx: typer.Context,
     from stockout.services.appeals import EvidenceFile, file_appeal
 
     t = _settings(ctx).texts
-    files = []
     for path in evidence or []:
         if not path.is_file():
             raise _refused(Exception(t("file_missing", path=path)), 2)
-        files.append(EvidenceFile(path.name, path.read_bytes()))
     runtime = _open(ctx, db, rules, at)
     try:
+        # The largest file any pack accepts: never more than that (plus one byte, to tell
+        # a file over it) is read into memory.
+        limit = max(p.appeals.evidence_max_bytes for p in runtime.rules.book.packs)
+        files = [EvidenceFile(path.name, _read_at_most(t, path, limit))
+                 for path in evidence or []]
         appeal = _call(file_appeal, runtime.uow(), runtime.rules, runtime.clock, CLI,
                        verdict_id, ground, statement, files)
     finally:
         runtime.close()
     out.print(t("appeal_filed", id=appeal["id"], state=t(f"state_{appeal['state']}")),
               highlight=False)
+
+
+def _read_at_most(t: Texts, path: Path, limit: int) -> bytes:
+    """The file's content, refused (exit 2, naming the file) when it is over `limit` bytes."""
+    with path.open("rb") as f:
+        content = f.read(limit + 1)
+    if len(content) > limit:
+        raise _refused(Exception(t("evidence_too_large", path=path, limit=limit)), 2)
+    return content
 
 
 def appeals_decide(ctx: typer.Context,

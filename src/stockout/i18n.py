@@ -306,6 +306,7 @@ _MESSAGES.update({
     "state_approved": ("已通过", "approved"),
     "state_rejected": ("未通过", "rejected"),
     "state_moot": ("已失效", "moot"),
+    "evidence_too_large": ("证据文件 {path} 超过 {limit} 字节", "evidence file {path} is over {limit} bytes"),
     "notice_appeal_moot_title": ("订单 {order} 的申诉无需再审核", "Appeal on order {order} closed"),
     "notice_appeal_moot_body": (
         "您好，您对订单 {order} 的{violation}判定提出的申诉（编号 {id}）尚未审核，该判定已根据新的订单信息撤销或更新，"

@@ -240,20 +240,54 @@ def test_a_measure_ends_on_the_sweep_once_its_time_passed(bench: Bench) -> None:
     assert "到期解除" in json.loads(ended[0]["payload"])["texts"]["zh"]["body"]
 
 
+def honest_shipments(n: int, at: datetime, shop: str = "s9", sku: str = "k1") -> list[Order]:
+    honest = []
+    for i in range(n):
+        o = Order(f"H{i:03d}", at - 2 * H, shop_id=shop, buyer_id=f"hb{i}")
+        o.events[0]["sku_id"] = sku
+        o.confirm(at - H)
+        o.ship(at)
+        honest.append(o)
+    return honest
+
+
 def test_a_spike_that_is_a_small_share_of_the_products_shipments_that_day_is_no_crossing(
         bench: Bench) -> None:
-    honest = []
-    for i in range(110):  # 31 of 110 shipped that day is 28 %: under the pack's 30 %
-        o = Order(f"H{i:03d}", T - H, shop_id="s9", buyer_id=f"hb{i}")
-        o.events[0]["sku_id"] = "k1"
-        o.confirm(T)
-        o.ship(T + 25 * H)  # uploaded on Mar 4, the day the fake shipments are found
-        honest.append(o)
+    # 31 fake of 111 shipped on Mar 3 (the day the fakes were uploaded) is 28 %: under 30 %.
+    honest = honest_shipments(80, T + H)
     bench.at(T + 3 * H).post([e for o in honest for e in o.events])
     spike(bench, 31)
     assert bench.rows("SELECT count(*) AS n FROM verdicts WHERE violation = 'fake_shipment'"
                       )[0]["n"] == 31
     assert bench.rows("SELECT count(*) AS n FROM measures")[0]["n"] == 0
+
+
+@pytest.mark.parametrize("honest_first", [True, False], ids=["honest-first", "fakes-first"])
+def test_fake_shipments_count_against_the_shipments_of_the_day_they_were_uploaded(
+        bench: Bench, honest_first: bool) -> None:
+    """A "no scan after upload" is found a day after the upload; it still counts on the upload
+    day, against that day's shipments: 40 fake of 40 shipped on Mar 3 is 100 %, whatever was
+    shipped honestly on Mar 4 (the day they were found) and in whatever order events came."""
+    honest = [e for o in honest_shipments(200, T + 14 * H) for e in o.events]  # Mar 4 00:00
+    fakes = []
+    for i in range(40):
+        o = Order(f"F{i:02d}", T - 2 * H, shop_id="s9", buyer_id=f"fb{i}")
+        o.events[0]["sku_id"] = "k1"
+        o.confirm(T - H)
+        o.upload(T)  # Mar 3 10:00, never scanned
+        fakes += o.events
+    for batch in ([honest, fakes] if honest_first else [fakes, honest]):
+        bench.at(T + 30 * H).post(batch)
+    bench.at(T + 30 * H).sweep()
+    assert bench.rows("SELECT count(*) AS n FROM verdicts WHERE violation = 'fake_shipment' "
+                      "AND status = 'active'")[0]["n"] == 40
+    [m] = bench.rows("SELECT key, offences, base, state FROM measures")
+    assert m == {"key": "fake_shipment_spike/s9/k1/2025-03-03", "offences": 40, "base": 40,
+                 "state": "active"}
+    with bench.uow().reader() as r:
+        [seen] = shop_measures(r, CLI, "s9", T + 30 * H)["current"]
+    assert seen["starts"] == "2025-03-05T00:00:00+08:00"  # the day after the fakes were found
+    assert seen["rate"] == 1.0
 
 
 def test_a_verdict_replaced_after_its_coupon_was_used_does_not_pay_the_buyer_twice(

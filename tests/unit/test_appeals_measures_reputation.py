@@ -110,6 +110,22 @@ def test_a_low_rate_does_not_cross_even_with_many_offences() -> None:
     assert sku_day_crossings(rule, offences, {("k1", date(2025, 6, 3)): 200}) == []
 
 
+def test_a_fake_shipment_counts_on_the_day_its_order_was_shipped_not_the_day_it_was_found(
+        ) -> None:
+    rule = next(r for r in PACK.measures if r.id == "fake_shipment_spike")
+    shipped = datetime(2025, 6, 3, 10, 0, tzinfo=CST)
+    # Uploaded on the 3rd, found without a scan 24 h later (the 4th).
+    offences = [Offence(f"o{i}", "s1", "k1", Violation.FAKE_SHIPMENT,
+                        shipped + timedelta(hours=24, minutes=i), shipped + timedelta(minutes=i))
+                for i in range(40)]
+    honest_on_the_4th = {("k1", date(2025, 6, 3)): 40, ("k1", date(2025, 6, 4)): 240}
+    [c] = sku_day_crossings(rule, offences, honest_on_the_4th)
+    assert (c.day, c.count, c.base, c.rate) == (date(2025, 6, 3), 40, 40, 1.0)
+    assert c.starts == datetime(2025, 6, 5, tzinfo=CST)  # the day after they were found
+    many_on_the_3rd = {("k1", date(2025, 6, 3)): 200}
+    assert sku_day_crossings(rule, offences, many_on_the_3rd) == []
+
+
 def test_removing_the_cause_by_appeal_lifts_a_shop_measure() -> None:
     rule = next(r for r in PACK.measures if r.id == "stockout_repeat")
     offences = [offence(i, 5, Violation.STOCKOUT) for i in range(21)]

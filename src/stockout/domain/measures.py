@@ -51,6 +51,13 @@ class Offence:
     sku_id: str
     violation: Violation
     detected_at: datetime
+    shipped_at: datetime | None = None  # the order's first tracking upload, if any
+
+    @property
+    def ship_day(self) -> date:
+        """The calendar day (Asia/Shanghai) the offence counts on per product: the day the
+        order was shipped (its first tracking upload), the day of its detection without one."""
+        return shanghai_day(self.shipped_at if self.shipped_at is not None else self.detected_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,7 @@ class Crossing:
     ends: datetime
     measures: tuple[MeasureKind, ...]
     order_ids: tuple[str, ...]
+    day: date | None = None  # per product: the shipment day the offences and base count on
 
     @property
     def rate(self) -> float:
@@ -83,20 +91,26 @@ def sku_day_crossings(rule: MeasureRule, offences: Iterable[Offence],
                       shipments: Mapping[tuple[str, date], int]) -> list[Crossing]:
     """Per product and day: more than N offences that are more than X % of its shipments.
 
-    `shipments` counts the orders of each (sku_id, day) that were shipped (tracking uploaded).
+    `shipments` counts the orders of each (sku_id, day) that were shipped (first tracking upload
+    that day). Offences count on the same day: the day their order was shipped (`ship_day`), not
+    the day they were found (a "no scan after upload" is found a day later), so the count and
+    the base are the same cohort of orders. The measures start on the day after the offence that
+    took the count over N was found (they cannot start before the crossing is known).
     """
     groups: dict[tuple[str, str, date], list[Offence]] = defaultdict(list)
     for o in offences:
         if o.violation is rule.violation:
-            groups[(o.shop_id, o.sku_id, shanghai_day(o.detected_at))].append(o)
+            groups[(o.shop_id, o.sku_id, o.ship_day)].append(o)
     found = []
     for (shop, sku, day), group in sorted(groups.items()):
         base = max(shipments.get((sku, day), 0), len(group))
         if _crosses(rule, len(group), base):
-            starts = datetime.combine(day + timedelta(days=1), datetime.min.time(), SHANGHAI)
+            found_at = sorted(o.detected_at for o in group)[rule.more_than_count]
+            starts = datetime.combine(shanghai_day(found_at) + timedelta(days=1),
+                                      datetime.min.time(), SHANGHAI)
             found.append(Crossing(rule.id, shop, sku, len(group), base, starts,
                                   starts + rule.duration, rule.measures,
-                                  tuple(sorted(o.order_id for o in group))))
+                                  tuple(sorted(o.order_id for o in group)), day))
     return found
 
 

@@ -40,6 +40,7 @@ from stockout.store.mapping import verdict_from_row
 from stockout.store.uow import UnitOfWork
 
 MAX_FILES = 10
+PAGE = 500  # pending appeals read at a time when an announcement is posted
 AUTO = "auto-approval"
 
 
@@ -138,6 +139,9 @@ def file_appeal(uow: UnitOfWork, rules: Rules, clock: Clock, principal: Principa
         # announcement that proves it never miss each other.
         uow.lock([lock_key("announcements")])
         lock_orders(uow, [row["order_id"]])
+        # Read again under the locks: a re-judging may have voided or replaced the verdict
+        # since it was first read, and the appeal is checked against the row as it is now.
+        row = _visible_verdict(uow, principal, verdict_id)
         verdict = verdict_from_row(row)
         refusal = appeal_refusal(verdict, now, ar,
                                  already_appealed=uow.appeals.of_verdict(verdict_id) is not None,
@@ -185,19 +189,38 @@ def _proof(uow: UnitOfWork, ground: AppealGround, verdict: Verdict, order_id: st
 def approve_proved_by(uow: UnitOfWork, rules: Rules, now: datetime, ann: Announcement) -> int:
     """An announcement posted after appeals were filed approves the pending ones it proves
     (inside the caller's transaction); how many."""
+    proved: list[dict[str, Any]] = []
+    after: tuple[datetime, int] | None = None
+    while True:  # every pending appeal, a page at a time (oldest first, keyset)
+        page = uow.appeals.page(state="pending", shop_ids=None, after=after, limit=PAGE)
+        proved += [row for row in page if _proved(uow, rules, row, ann)]
+        if len(page) < PAGE:
+            break
+        after = (page[-1]["filed_at"], page[-1]["id"])
+    if not proved:
+        return 0
+    # All their orders' locks in one sorted batch, before any approval takes a shop's
+    # measure lock (measure locks come last in a transaction).
+    lock_orders(uow, sorted({row["order_id"] for row in proved}))
     approved = 0
-    for row in uow.appeals.page(state="pending", shop_ids=None, after=None, limit=10_000):
-        verdict_row = uow.verdicts.get(row["verdict_id"])
-        if verdict_row is None:
+    for row in proved:
+        # A decision (or a re-judging that made it moot) may have committed between the
+        # listing and the lock: only what is still pending, and still proved, is approved.
+        fresh = uow.appeals.get(row["id"])
+        if fresh is None or fresh["state"] != "pending" or not _proved(uow, rules, fresh, ann):
             continue
-        ar = pack_by_id(rules, verdict_row["pack_id"]).appeals
-        found = _proof(uow, AppealGround(row["ground"]), verdict_from_row(verdict_row),
-                       row["order_id"], [ann], ar)
-        if found is not None:
-            lock_orders(uow, [row["order_id"]])
-            _approve(uow, rules, row["id"], now, AUTO, f"announcement:{ann.id}", ann.id)
+        if _approve(uow, rules, row["id"], now, AUTO, f"announcement:{ann.id}", ann.id):
             approved += 1
     return approved
+
+
+def _proved(uow: UnitOfWork, rules: Rules, appeal: dict[str, Any], ann: Announcement) -> bool:
+    verdict_row = uow.verdicts.get(appeal["verdict_id"])
+    if verdict_row is None:
+        return False
+    ar = pack_by_id(rules, verdict_row["pack_id"]).appeals
+    return _proof(uow, AppealGround(appeal["ground"]), verdict_from_row(verdict_row),
+                  appeal["order_id"], [ann], ar) is not None
 
 
 def decide_appeal(uow: UnitOfWork, rules: Rules, clock: Clock, principal: Principal,
@@ -241,16 +264,23 @@ def _decide(uow: UnitOfWork, appeal_id: int, state: str, now: datetime, actor: s
 
 
 def _approve(uow: UnitOfWork, rules: Rules, appeal_id: int, now: datetime, actor: str,
-             reason: str, announcement_id: str | None) -> None:
-    """Approve: void the order's active verdict of that violation (whatever its generation),
-    with its coupon; the judge never issues that violation for the order again."""
+             reason: str, announcement_id: str | None) -> bool:
+    """Approve (under the order's lock): void the appealed verdict, with its coupon; the judge
+    never issues that violation for the order again. Only the appealed verdict: when it is no
+    longer the active one (voided or replaced since the filing), the appeal has nothing left
+    to decide and is made moot, as a re-judging that voids a verdict does, and no other
+    verdict (a newer generation) is touched. True when approved."""
+    appeal = uow.appeals.get(appeal_id)
+    assert appeal is not None
+    held = uow.verdicts.active_for([appeal["order_id"]]).get(appeal["order_id"], {})
+    active = held.get(appeal["violation"])
+    if active is None or active["id"] != appeal["verdict_id"]:
+        _decide(uow, appeal_id, "moot", now, actor, "verdict_no_longer_active", None)
+        return False
     row = _decide(uow, appeal_id, "approved", now, actor, reason, announcement_id)
-    held = uow.verdicts.active_for([row["order_id"]]).get(row["order_id"], {})
-    active = held.get(row["violation"])
-    if active is not None:
-        ledger.void_verdicts(uow, [(active, "appeal_approved")], now, actor,
-                             f"appeal:{appeal_id}")
+    ledger.void_verdicts(uow, [(active, "appeal_approved")], now, actor, f"appeal:{appeal_id}")
     measures.review_shops(uow, rules.book, [row["shop_id"]], now, actor)
+    return True
 
 
 def appeal_view(row: dict[str, Any], evidence: list[dict[str, Any]], now: datetime

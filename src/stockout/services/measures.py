@@ -43,7 +43,8 @@ class MeasureChanges:
 
 def crossing_key(c: Crossing, scope: Scope) -> str:
     if scope is Scope.SKU_DAY:
-        return f"{c.rule_id}/{c.shop_id}/{c.sku_id}/{shanghai_day(c.starts - timedelta(days=1))}"
+        day = c.day if c.day is not None else shanghai_day(c.starts - timedelta(days=1))
+        return f"{c.rule_id}/{c.shop_id}/{c.sku_id}/{day}"
     return f"{c.rule_id}/{c.shop_id}/{c.starts.isoformat()}"
 
 
@@ -68,12 +69,16 @@ def _facts(uow: UnitOfWork, rules: tuple[MeasureRule, ...], shop_id: str, since:
     rows = uow.verdicts.active_of_shop(shop_id, since, now)
     sku_rules = [r for r in rules if r.scope is Scope.SKU_DAY]
     needed = {r.violation.value for r in sku_rules}
-    skus = uow.events.skus([r["order_id"] for r in rows if r["violation"] in needed])
+    per_sku = [r["order_id"] for r in rows if r["violation"] in needed]
+    skus = uow.events.skus(per_sku)
+    # Per product, an offence counts on the day its order was shipped, as the base does.
+    shipped = {o: r["first_upload_at"] for o, r in uow.orders.get_many(per_sku).items()}
     offences = [Offence(r["order_id"], shop_id, skus.get(r["order_id"], ""),
-                        Violation(r["violation"]), r["detected_at"]) for r in rows]
+                        Violation(r["violation"]), r["detected_at"],
+                        shipped.get(r["order_id"]) if r["violation"] in needed else None)
+                for r in rows]
     least = min((r.more_than_count for r in sku_rules), default=0)
-    groups = Counter((o.sku_id, shanghai_day(o.detected_at)) for o in offences
-                     if o.violation.value in needed)
+    groups = Counter((o.sku_id, o.ship_day) for o in offences if o.violation.value in needed)
     days = sorted({d for (_, d), n in groups.items() if n > least})
     shipments: Counter[tuple[str, Any]] = Counter()
     for d in days:
@@ -91,6 +96,14 @@ def _row(c: Crossing, rule: MeasureRule, key: str, now: datetime) -> dict[str, A
             "kinds": dumps([m.value for m in c.measures]), "offences": c.count, "base": c.base,
             "order_ids": dumps(list(c.order_ids)), "starts": c.starts, "ends": c.ends,
             "state": ACTIVE, "created_at": now, "changed_at": None, "change_reason": None}
+
+
+def _rekeyed(message: dict[str, Any], tag: str) -> dict[str, Any]:
+    """The outbox message under a dedupe key of its own (a measure re-applied after it was
+    lifted is told again, not dropped as a duplicate of the first notice)."""
+    key = f"{message['dedupe_key']}:{tag}"
+    payload = json.loads(message["payload"]) | {"dedupe_key": key}
+    return message | {"dedupe_key": key, "payload": dumps(payload)}
 
 
 class _Review:
@@ -111,13 +124,39 @@ class _Review:
         self.messages.append(notices.measure_applied(row, self.now))
 
     def update(self, held: dict[str, Any], c: Crossing, ends: datetime) -> None:
+        """Keep a held measure in step with its crossing (orders, count, base, end)."""
         orders = dumps(list(c.order_ids))
-        if (held["order_ids"], held["ends"], held["state"]) != (orders, ends, ACTIVE):
-            self.uow.measures.change(held["id"], offences=c.count, base=c.base,
-                                     order_ids=orders, ends=ends, state=ACTIVE)
+        if held["state"] == LIFTED:
+            self.reapply(held, c, ends)
+        elif (held["order_ids"], held["offences"], held["base"], held["ends"]) != (
+                orders, c.count, c.base, ends):
+            self.uow.measures.change(held["id"], only_state=ACTIVE, offences=c.count,
+                                     base=c.base, order_ids=orders, ends=ends)
+
+    def reapply(self, held: dict[str, Any], c: Crossing, ends: datetime) -> None:
+        """A lifted measure whose crossing is back (its cause stands again): active again,
+        audited and told to the merchant as an application is."""
+        orders = dumps(list(c.order_ids))
+        if not self.uow.measures.change(held["id"], only_state=LIFTED, offences=c.count,
+                                        base=c.base, order_ids=orders, ends=ends,
+                                        state=ACTIVE, changed_at=self.now,
+                                        change_reason="cause_restored"):
+            return
+        row = dict(held, offences=c.count, base=c.base, order_ids=orders, ends=ends,
+                   state=ACTIVE, changed_at=self.now, change_reason="cause_restored")
+        self.changes.applied += 1
+        self.audit.append(self._audit("measure.applied", held["key"], {
+            "rule": held["rule_id"], "sku_id": c.sku_id, "offences": c.count, "base": c.base,
+            "measures": [m.value for m in c.measures], "starts": held["starts"].isoformat(),
+            "ends": ends.isoformat(), "orders": list(c.order_ids), "reapplied": True}))
+        # A notice of its own: the first application's is already in the outbox.
+        self.messages.append(_rekeyed(notices.measure_applied(row, self.now),
+                                      f"reapplied:{self.now.isoformat()}"))
 
     def close(self, held: dict[str, Any], state: str, reason: str, at: datetime) -> None:
-        self.uow.measures.change(held["id"], state=state, changed_at=at, change_reason=reason)
+        if not self.uow.measures.change(held["id"], only_state=ACTIVE, state=state,
+                                        changed_at=at, change_reason=reason):
+            return  # another transaction closed it first: told once, by that one
         if state == LIFTED:
             self.changes.lifted += 1
         else:
@@ -206,11 +245,24 @@ def _review_shop_window(review: _Review, rule: MeasureRule, facts: _ShopFacts,
             review.apply(fresh, rule, key)
 
 
+def review_product_measures(uow: UnitOfWork, book: RuleBook, now: datetime, actor: str
+                            ) -> MeasureChanges:
+    """The sweep's look at the shops holding a per-product measure: shipments that arrived on
+    their own (no verdict changed) still change its base, and may lift it."""
+    shops = uow.measures.shops_with_active(Scope.SKU_DAY.value)
+    return review_shops(uow, book, shops, now, actor) if shops else MeasureChanges()
+
+
 def end_due_measures(uow: UnitOfWork, now: datetime, actor: str) -> int:
     """End every active measure whose time passed (the sweep)."""
     review = _Review(uow, now, actor)
-    for m in uow.measures.ending_by(now):
-        review.close(m, ENDED, "window_passed", m["ends"])
+    due = uow.measures.ending_by(now)
+    if due:
+        # The shops' measure locks, as a review takes them (one sorted batch), so a review
+        # and the sweep never end the same measure twice; then what is still due.
+        uow.lock(sorted({lock_key("measures", m["shop_id"]) for m in due}))
+        for m in uow.measures.ending_by(now):
+            review.close(m, ENDED, "window_passed", m["ends"])
     return review.flush().ended
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from stockout.services.access import WORKER
 from stockout.services.adjudicate import Rules, rejudge
 from stockout.services.clock import Clock
-from stockout.services.measures import end_due_measures
+from stockout.services.measures import end_due_measures, review_product_measures
 from stockout.services.notify import Notifier
 from stockout.services.remedies import settle_due
 from stockout.services.tx import in_transaction
@@ -29,7 +29,7 @@ class SweepReport:
     voided: int = 0
     batches: int = 0
     remedies: int = 0  # remedies settled: defaults applied, promised dates checked
-    measures_ended: int = 0
+    measures_ended: int = 0  # ended (time passed) or lifted (cause gone)
 
 
 def sweep_due(uow: UnitOfWork, rules: Rules, clock: Clock, batch: int = SWEEP_BATCH,
@@ -62,6 +62,9 @@ def sweep_due(uow: UnitOfWork, rules: Rules, clock: Clock, batch: int = SWEEP_BA
     report.remedies = settle_due(uow, rules, clock)
     report.measures_ended = in_transaction(
         uow, lambda uow: end_due_measures(uow, clock.now(), WORKER.actor))
+    reviewed = in_transaction(uow, lambda uow: review_product_measures(
+        uow, rules.book, clock.now(), WORKER.actor))
+    report.measures_ended += reviewed.ended + reviewed.lifted
     return report
 
 

@@ -36,8 +36,20 @@ class MeasureRepo:
         if rows:
             self.conn.execute(insert(measures), rows)
 
-    def change(self, measure_id: int, **values: Any) -> None:
-        self.conn.execute(update(measures).where(measures.c.id == measure_id).values(**values))
+    def change(self, measure_id: int, *, only_state: str | None = None, **values: Any) -> bool:
+        """Change one measure (only while it is in `only_state`, when given); False when no
+        row changed (another transaction moved it on first)."""
+        q = update(measures).where(measures.c.id == measure_id)
+        if only_state is not None:
+            q = q.where(measures.c.state == only_state)
+        return bool(self.conn.execute(q.values(**values)).rowcount)
+
+    def shops_with_active(self, scope: str) -> list[str]:
+        """The shops holding an active measure of this scope."""
+        q = (select(measures.c.shop_id).where(measures.c.state == "active",
+                                              measures.c.scope == scope)
+             .distinct().order_by(measures.c.shop_id))
+        return list(self.conn.execute(q).scalars())
 
     def ending_by(self, now: datetime) -> list[dict[str, Any]]:
         """Active measures whose time is up."""
