@@ -3,15 +3,19 @@
     python benchmarks/bulk.py --orders 1000000 --orders 10000000 --data DIR
         [--engines python,duckdb,spark,baseline] [--memory-limit 4GB] [--spark-memory 3g]
 
-For each size, simulated events are written once to DIR/events-N.parquet (judge-ready: rows
-clustered by order, unique event ids), then each engine judges them in a fresh process:
+For each size, simulated events are written once to DIR/events-N.parquet (`stockout simulate
+--format parquet`: judge-ready, in the integer layout of `batch.schema.LAYOUT_COLUMNS`); a file
+of an older layout found there is converted once to DIR/layout-N.parquet (timed apart, printed,
+never counted in the figures). Then each engine judges that same file in a fresh process:
 
 - python:   the pure judge (domain.judge) on the timelines, not counting reading Parquet into
             events (1M only: at 10M the timelines alone do not fit in 6 GB);
 - duckdb:   rules.sql on DuckDB, from the Parquet file to an Arrow table of verdicts;
 - spark:    the same rules transpiled to Spark SQL, local[cores], from the Parquet file;
-- baseline: one hand-written DuckDB query over the same events computing only late shipments
-            (48 h after confirmation, no pickup by then, not closed before).
+- baseline: one hand-written DuckDB query over the same file computing only late shipments
+            (48 h after confirmation, no pickup by then, not closed before), grouping by the
+            integer order key and reading only the first event of each type (`kr = 1`), as the
+            layout allows.
 
 Peak memory is the largest sum of the resident sizes of the process tree (Python, DuckDB's
 threads, Spark's JVM and Python workers), sampled every 50 ms; "spill" is the largest size of the
@@ -106,8 +110,8 @@ def child(engine: str, path: Path, memory_limit: str, spill: Path,
 
         timelines = clustered_timelines(path)
         t0 = time.perf_counter()
-        verdicts = sum(len(j.verdicts) for j in judge_timelines(timelines, pack_chooser(book),
-                                                                _now()))
+        verdicts = sum(len(j.verdicts) for j in judge_timelines(
+            timelines, pack_chooser(book, _now()), _now()))
         return {"seconds": time.perf_counter() - t0, "verdicts": verdicts}
     if engine in ("duckdb", "baseline"):
         from stockout.batch import duckdb_engine
@@ -163,18 +167,23 @@ def baseline_query(files: object, now: object) -> str:
     now_us = micros(now)  # type: ignore[arg-type]
     return f"""
         SELECT count(*) FROM (
-          SELECT min(epoch_us("at")) FILTER (WHERE type = 'order_confirmed') + 172800000000 AS due,
-                 min(epoch_us("at")) FILTER (WHERE type = 'carrier_scan') AS pickup,
-                 min(epoch_us("at")) FILTER (WHERE type IN ('group_failed', 'order_cancelled',
-                                                             'refund_completed')) AS closed
-          FROM read_parquet([{paths}]) WHERE epoch_us("at") <= {now_us}
-          GROUP BY order_id)
+          SELECT min(ts) FILTER (WHERE type = 'order_confirmed') + 172800000000 AS due,
+                 min(ts) FILTER (WHERE type = 'carrier_scan') AS pickup,
+                 min(ts) FILTER (WHERE type IN ('group_failed', 'order_cancelled',
+                                                'refund_completed')) AS closed
+          FROM (SELECT ok, type, epoch_us("at") AS ts FROM read_parquet([{paths}])
+                WHERE kr = 1 AND epoch_us("at") <= {now_us})
+          GROUP BY ok)
         WHERE due <= {now_us} AND (pickup IS NULL OR pickup > due)
           AND (closed IS NULL OR due <= closed)"""
 
 
 def ensure_data(data: Path, orders: int) -> tuple[Path, int]:
-    from stockout.batch.parquet_io import write_simulated
+    """DIR/events-N.parquet, simulated if missing; converted once to DIR/layout-N.parquet when
+    it is not in the integer layout. Returns the file the engines read and its rows."""
+    import pyarrow.parquet as pq
+
+    from stockout.batch.parquet_io import convert_events, open_events, write_simulated
     from stockout.simulation import simulate_events
 
     path = data / f"events-{orders}.parquet"
@@ -183,8 +192,14 @@ def ensure_data(data: Path, orders: int) -> tuple[Path, int]:
         rows = write_simulated(simulate_events(orders, 7).lines(), path, memory_limit="3GB")
         print(f"wrote {path.name}: {rows:,} event lines in {time.perf_counter() - t0:,.0f} s",
               flush=True)
-    import pyarrow.parquet as pq
-
+    if not open_events(path).layout:
+        laid = data / f"layout-{orders}.parquet"
+        if not laid.exists():
+            t0 = time.perf_counter()
+            rows = convert_events(path, laid, memory_limit="3GB")
+            print(f"converted {path.name} to {laid.name} (not counted below): {rows:,} rows in "
+                  f"{time.perf_counter() - t0:,.0f} s", flush=True)
+        path = laid
     return path, pq.ParquetFile(path).metadata.num_rows
 
 
@@ -213,23 +228,25 @@ def main() -> None:
             if engine == "python" and orders > 1_000_000:
                 continue
             spill.mkdir(parents=True, exist_ok=True)
+            load = os.getloadavg()[0]  # the machine may be shared: say how busy it was
             figures, peak, spilled = measure(
                 ["--child", engine, str(path), "--memory-limit", args.memory_limit,
                  "--spark-memory", args.spark_memory, "--cores", str(args.cores),
                  "--data", str(args.data)], spill)
             seconds = float(figures["seconds"])  # type: ignore[arg-type]
+            loads = f"{load:.2f}-{os.getloadavg()[0]:.2f}"
             row = (engine, orders, events, seconds, orders / seconds, peak / 2**30,
-                   spilled / 2**30, figures["verdicts"])
+                   spilled / 2**30, figures["verdicts"], loads)
             rows.append(row)
             print(f"{engine:<9} {orders:>11,} orders {events:>12,} events {seconds:8.2f} s "
                   f"{orders / seconds:>12,.0f} orders/s  peak {peak / 2**30:5.2f} GiB  "
-                  f"spill {spilled / 2**30:5.2f} GiB  {figures['verdicts']:,} verdicts",
-                  flush=True)
+                  f"spill {spilled / 2**30:5.2f} GiB  {figures['verdicts']:,} verdicts  "
+                  f"load {loads}", flush=True)
     print("\n| engine | orders | events | seconds | orders/s | peak RSS (GiB) | spill (GiB) |"
-          " verdicts |\n|---|---:|---:|---:|---:|---:|---:|---:|")
-    for engine, orders, events, seconds, rate, peak_gb, spill_gb, verdicts in rows:
+          " verdicts | load avg (1 min, before-after) |\n|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for engine, orders, events, seconds, rate, peak_gb, spill_gb, verdicts, loads in rows:
         print(f"| {engine} | {orders:,} | {events:,} | {seconds:.2f} | {rate:,.0f} | "
-              f"{peak_gb:.2f} | {spill_gb:.2f} | {verdicts:,} |")
+              f"{peak_gb:.2f} | {spill_gb:.2f} | {verdicts:,} | {loads} |")
 
 
 if __name__ == "__main__":

@@ -39,8 +39,8 @@ def main() -> None:
     parse_s = time.perf_counter() - t0
     timelines = list(log.timelines())
     book = resolve_rules("pdd")
-    choose = pack_chooser(book)
     now = DEFAULT_START + timedelta(days=45)
+    choose = pack_chooser(book, now)
 
     orders = len(timelines)
 

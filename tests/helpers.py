@@ -142,8 +142,9 @@ def run_stockout(*args: str | Path, cwd: Path | None = None) -> Run:
 class Workspace:
     """A scratch directory to write event, announcement and pack files in and judge them."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, engine: str = "python") -> None:
         self.root = root
+        self.engine = engine  # `stockout judge --engine`
 
     def events(self, name: str, orders: Iterable[Order] | None = None,
                lines: Iterable[str] | None = None) -> Path:
@@ -161,6 +162,8 @@ class Workspace:
         path = self.events(name, orders, lines)
         args: list[str | Path] = ["--lang", lang] if lang else []
         args += ["judge", path, "--json", "--at", _json_value(at)]
+        if self.engine != "python":
+            args += ["--engine", self.engine]
         if rules is not None:
             args += ["--rules", rules]
         if announcements is not None:

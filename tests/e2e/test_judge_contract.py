@@ -79,9 +79,10 @@ def assert_judged(run: Run) -> None:
     assert "rejected" not in run.stderr and "被拒绝" not in run.stderr, run.stderr
 
 
-@pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    return Workspace(tmp_path_factory.mktemp("judge-contract"))
+@pytest.fixture(scope="module", params=["python", "duckdb"])
+def ws(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """Every case through the pure judge and through the columnar judge on DuckDB."""
+    return Workspace(tmp_path_factory.mktemp("judge-contract"), engine=request.param)
 
 
 # ---------------------------------------------------------------------------------------------

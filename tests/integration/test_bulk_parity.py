@@ -210,3 +210,94 @@ def test_an_export_of_orders_is_judge_ready_and_judged_like_the_event_file(
     result = duckdb_engine.judge(_duckdb(), BOOK, now, _notices(notices), source=source)
     expected = [v.to_record() for v in judge_log(log, BOOK, now, _notices(notices)).verdicts]
     assert _lines(verdict_records(result)) == _lines(expected)
+
+
+@pytest.mark.parametrize("hours_after_change", [0, 2])
+def test_the_columnar_pack_choice_ignores_a_confirmation_after_now(
+        hours_after_change: int) -> None:
+    """Placed before the rule change, confirmed after it: judged between the two, the order is
+    under the version in force when it was placed (the confirmation is not seen yet)."""
+    from tests.unit.test_rulebook import _placed_before_the_change_confirmed_after
+
+    events, change = _placed_before_the_change_confirmed_after()
+    now = change + timedelta(hours=hours_after_change)
+    expected = pure(events, now, [])
+    assert [r["rule"].split("/")[0] for r in expected] == (
+        ["pdd-2023"] if hours_after_change == 0 else ["pdd-2025"])
+    assert _lines(columnar(events, now, [])) == _lines(expected)
+
+
+def test_an_event_file_converted_to_the_integer_layout_is_judged_like_the_event_file(
+        simulated: tuple[Path, Path, datetime], tmp_path: Path) -> None:
+    """`convert_events`: JSON Lines (validated, first arrivals) to one Parquet file in the
+    integer layout, which the engine reads as is."""
+    from stockout.batch.parquet_io import convert_events
+
+    events, notices, now = simulated
+    path = tmp_path / "layout.parquet"
+    convert_events(events, path, buckets=3)
+    source = open_events(path)
+    assert source.unique and source.layout
+    result = duckdb_engine.judge(_duckdb(), BOOK, now, _notices(notices), source=source)
+    expected = [v.to_record() for v in judge_file(events, "pdd", now, notices).verdicts]
+    assert _lines(verdict_records(result)) == _lines(expected)
+
+
+def test_orders_judged_in_ranges_of_the_order_key_give_the_same_verdicts(
+        simulated: tuple[Path, Path, datetime], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above `ROWS_PER_PART` events, the per-order aggregation runs one range of `ok` at a time
+    (`split_orders`): the same query in pieces, the same verdicts."""
+    events, notices, now = simulated
+    parquet = tmp_path / "events.parquet"
+    write_simulated(simulate_events(20_000, 11).lines(), parquet, buckets=4)
+    source = open_events(parquet)
+    assert source.layout
+    monkeypatch.setattr(duckdb_engine, "ROWS_PER_PART", 40_000)
+    result = duckdb_engine.judge(duckdb_engine.connect(), BOOK, now, _notices(notices),
+                                 source=source)
+    expected = [v.to_record() for v in judge_file(events, "pdd", now, notices).verdicts]
+    assert _lines(verdict_records(result)) == _lines(expected)
+
+
+def test_reports_at_the_same_instant_over_the_daily_quota_are_ranked_by_event_id() -> None:
+    """Twelve orders of one shop report a stockout at the same second: the first ten by
+    event id count (the pack's daily quota), whatever the order ids, on every engine."""
+    from stockout.domain.events import EventType
+
+    at = T0 + timedelta(hours=1)
+    events: list[Event] = []
+    for n in range(1, 13):
+        oid, tag = f"o{n:02d}", f"r{13 - n:02d}"  # event ids in the reverse order of orders
+        events += [
+            Event(f"{tag}-placed", oid, EventType.ORDER_PLACED, T0, shop_id="s1",
+                  buyer_id=f"b{n}", sku_id="k1", quantity=1, paid_cents=5_000),
+            Event(f"{tag}-confirmed", oid, EventType.ORDER_CONFIRMED, T0),
+            Event(f"{tag}-report", oid, EventType.STOCKOUT_REPORTED, at, reason="断货"),
+        ]
+    now = T0 + timedelta(hours=2)
+    expected = pure(events, now, [])
+    assert sorted(r["order_id"] for r in expected) == [f"o{n:02d}" for n in range(3, 13)]
+    assert _lines(columnar(events, now, [])) == _lines(expected)
+
+
+def test_the_other_upload_of_a_reused_number_at_a_tie_is_the_largest_event_id() -> None:
+    """Two other buyers' orders uploaded the number at the same instant: the evidence names
+    the later of the two in (at, event_id) order, on every engine."""
+    from stockout.domain.events import EventType
+
+    up = T0 + timedelta(hours=2)
+    events: list[Event] = []
+    for oid, tag, at in [("o1", "z", up), ("o2", "a", up), ("o3", "m", up + timedelta(hours=3))]:
+        events += [
+            Event(f"{tag}-placed", oid, EventType.ORDER_PLACED, T0, shop_id=f"s{oid}",
+                  buyer_id=f"b{oid}", sku_id="k1", quantity=1, paid_cents=5_000),
+            Event(f"{tag}-confirmed", oid, EventType.ORDER_CONFIRMED, T0),
+            Event(f"{tag}-upload", oid, EventType.SHIPMENT_UPLOADED, at, carrier="中通",
+                  tracking_no="ZT1"),
+        ]
+    now = T0 + timedelta(hours=6)
+    expected = pure(events, now, [])
+    reused = {r["order_id"]: r["evidence"] for r in expected if r["trigger"] == "tracking_reused"}
+    assert reused["o3"] == ["m-upload", "z-upload"]
+    assert _lines(columnar(events, now, [])) == _lines(expected)

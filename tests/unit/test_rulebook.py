@@ -131,3 +131,43 @@ def test_the_minimum_applies_after_rounding_down() -> None:
 def test_figures_list_every_compensation_tier_in_yuan() -> None:
     figures = dict(pack_figures(resolve_rules("pdd-2025").packs[0]))
     assert figures["late_shipment.compensation"] == "≤ ¥300.00: ¥3.00; *: 1%↓¥, ≤ ¥30.00"
+
+
+def _placed_before_the_change_confirmed_after() -> tuple[list[Any], datetime]:
+    """An order placed an hour before pdd-2025 took effect, confirmed an hour after, and a
+    merchant's out-of-stock chat in between: the events and the change's instant."""
+    from stockout.domain.events import Event, EventType, Party
+
+    change = resolve_rules("pdd").packs[-1].effective
+    return [
+        Event("e1", "o1", EventType.ORDER_PLACED, change - timedelta(hours=1), shop_id="s1",
+              buyer_id="b1", sku_id="k1", quantity=1, paid_cents=5_000),
+        Event("e2", "o1", EventType.CHAT_MESSAGE, change - timedelta(minutes=30),
+              sender=Party.MERCHANT, text="不好意思，没货了"),
+        Event("e3", "o1", EventType.ORDER_CONFIRMED, change + timedelta(hours=1)),
+    ], change
+
+
+def test_the_clock_start_sees_only_events_at_or_before_now() -> None:
+    from stockout.domain.timeline import Timeline
+
+    events, change = _placed_before_the_change_confirmed_after()
+    timeline = Timeline.of("o1", events)
+    assert timeline.clock_start(change) == change - timedelta(hours=1)  # placed, not confirmed
+    assert timeline.clock_start(change + timedelta(hours=1)) == change + timedelta(hours=1)
+    assert timeline.clock_start(change - timedelta(days=1)) is None  # nothing known yet
+
+
+def test_a_confirmation_after_now_does_not_switch_the_pack_of_a_judgement_as_of_now() -> None:
+    from stockout.adapters.event_file import EventLog
+    from stockout.services.judging import judge_log
+
+    events, change = _placed_before_the_change_confirmed_after()
+    log = EventLog()
+    for line, event in enumerate(events, start=1):
+        log.add(event, line)
+    book = resolve_rules("pdd")
+    before = judge_log(log, book, change).verdicts
+    assert [v.rule for v in before] == ["pdd-2023/stockout/merchant_chat"]
+    after = judge_log(log, book, change + timedelta(hours=2)).verdicts
+    assert [v.rule for v in after] == ["pdd-2025/stockout/merchant_chat"]

@@ -40,13 +40,11 @@ def test_spark_text_parses_as_spark_sql_and_has_no_duckdb_only_syntax() -> None:
     sqlglot.parse_one(spark, read="spark")
     for duckdb_only in ("STRUCT_PACK", "LIST_FILTER", "//", "MATERIALIZED", "LAMBDA", ":="):
         assert duckdb_only not in spark.upper()
-    assert "ARRAY_SORT(COLLECT_LIST(ts) FILTER" in spark
 
 
-def test_the_n_smallest_values_become_a_sorted_list_outside_duckdb() -> None:
-    spark = transpile("SELECT min(ts, 2) FILTER (WHERE type = 'x')[2] FROM t", "spark")
-    assert " ".join(spark.split()) == (
-        "SELECT ARRAY_SORT(COLLECT_LIST(ts) FILTER(WHERE type = 'x'))[1] FROM t")
+def test_materialisation_hints_are_dropped_for_spark() -> None:
+    spark = transpile("WITH a AS MATERIALIZED (SELECT 1 AS x) SELECT x FROM a", "spark")
+    assert "MATERIALIZED" not in spark.upper()
 
 
 def _eval(expr: str, **columns: object) -> object:

@@ -18,6 +18,7 @@ import pyarrow as pa
 from stockout.adapters.event_file import EventLog, Rejection, read_event_file
 from stockout.batch.parquet_io import EventSource, event_log_table, is_parquet, open_events
 from stockout.batch.records import RESULT_COLUMNS
+from stockout.batch.schema import EVENT_FIELDS
 from stockout.domain.announcements import Announcement
 from stockout.domain.events import ClaimKind, Event, EventType, Party, Remedy, ScanStatus
 from stockout.domain.rulebook import RuleBook
@@ -49,7 +50,7 @@ _ENUMS: dict[str, Any] = {"type": EventType, "by": Party, "initiator": Party, "s
 
 def events_of(batch: pa.RecordBatch | pa.Table) -> Iterator[Event]:
     """Parquet rows back as domain events, in the rows' order."""
-    for row in batch.drop_columns(["seq"]).to_pylist():
+    for row in batch.select(list(EVENT_FIELDS)).to_pylist():
         for name, enum in _ENUMS.items():
             if row[name] is not None:
                 row[name] = enum(row[name])

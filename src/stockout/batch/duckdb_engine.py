@@ -42,15 +42,18 @@ def _register(con: duckdb.DuckDBPyConnection, fn: PhraseFunction) -> None:
                         null_handling="special", side_effects=False)
 
 
-def events_view(files: Sequence[Path] | None = None, table: str | None = None) -> str:
-    """The relation the rules read: Parquet files (or a registered Arrow table), times in us."""
+def events_view(files: Sequence[Path] | None = None, table: str | None = None,
+                layout: bool = False) -> str:
+    """The relation the rules read: Parquet files (or a registered Arrow table), times in us,
+    with the integer layout columns when the files carry them."""
     source = table or "read_parquet([" + ", ".join(
         "'" + f.as_posix().replace("'", "''") + "'" for f in files or ()) + "])"
+    extra = ", ok, eid, kr" if layout else ""
     return (
         'SELECT event_id, order_id, type, epoch_us("at") AS ts, shop_id, buyer_id, paid_cents, '
         "category, promise_hours, epoch_us(presale_ship_by) AS presale_us, campaign, "
         'ship_from_region, ship_to_region, "by", reason, initiator, carrier, tracking_no, '
-        "status, region, sender, text, claim_id, kind, upheld, seq "
+        f"status, region, sender, text, claim_id, kind, upheld, seq{extra} "
         f"FROM {source}")
 
 
@@ -59,21 +62,24 @@ def judge(con: duckdb.DuckDBPyConnection, book: RuleBook, now: datetime,
           table: pa.Table | None = None, unique: bool = False) -> pa.Table:
     """Every verdict of the events in `source` (or the Arrow `table`) as an Arrow table of
     `records.RESULT_COLUMNS`, unsorted."""
+    layout = False
     if table is not None:
         con.register("stockout_input", table)
         view = events_view(table="stockout_input")
     else:
         assert source is not None
-        view = events_view(source.files)
+        layout = source.layout
+        view = events_view(source.files, layout=layout)
         unique = source.unique
     con.execute(f"CREATE OR REPLACE TEMP VIEW events AS {view}")
-    query = rules_query(book, now, announcements, unique=unique)
+    query = rules_query(book, now, announcements, unique=unique, layout=layout)
     for fn in query.functions:
         _register(con, fn)
-    parts = max(1, -(-_rows(con) // ROWS_PER_PART))
+    parts = max(1, -(-_rows(con) // ROWS_PER_PART)) if layout else 1
     if parts == 1:
         return arrow_table(con.sql(query.duckdb))
-    first, rest = split_orders(query.duckdb, parts)
+    orders = int(con.execute("SELECT max(ok) + 1 FROM events").fetchall()[0][0])
+    first, rest = split_orders(query.duckdb, parts, orders)
     con.execute("DROP TABLE IF EXISTS stockout_orders")
     for i, statement in enumerate(first):
         con.execute(("CREATE TEMP TABLE stockout_orders AS " if i == 0
@@ -84,9 +90,9 @@ def judge(con: duckdb.DuckDBPyConnection, book: RuleBook, now: datetime,
         con.execute("DROP TABLE IF EXISTS stockout_orders")
 
 
-# Above this many events, the per-order aggregation runs in slices of orders: its states (the
-# first event of each kind, with ids) take about 2 KB an order, and DuckDB spills them badly.
-ROWS_PER_PART = 16_000_000
+# Above this many events (of a file in the integer layout), the per-order aggregation runs in
+# slices of orders, ranges of `ok` that are ranges of row groups: its states then fit in memory.
+ROWS_PER_PART = 40_000_000
 
 
 def _rows(con: duckdb.DuckDBPyConnection) -> int:
@@ -94,19 +100,21 @@ def _rows(con: duckdb.DuckDBPyConnection) -> int:
     return int(rows[0][0])
 
 
-def split_orders(sql: str, parts: int) -> tuple[list[str], str]:
-    """The rules as `parts` statements computing the CTE `o` (one order per row) for a slice of
-    the orders each, and the rest of the query reading them from the table `stockout_orders`.
+def split_orders(sql: str, parts: int, orders: int) -> tuple[list[str], str]:
+    """The rules as `parts` statements computing the CTE `o` (one order per row) for a range of
+    the order numbers `ok` (0 to `orders` - 1) each, and the rest of the query reading them from
+    the table `stockout_orders`.
     The same text, only executed in pieces: the rules stay written once in `rules.sql`."""
     tree = sqlglot.parse_one(sql, read="duckdb")
     key = "with_" if "with_" in tree.args else "with"  # the name changed in SQLGlot 28
     ctes = {cte.alias: cte for cte in tree.args[key].expressions}
     slices = []
+    step = -(-orders // parts)
     for i in range(parts):
-        o_all = ctes["o_all"].copy()
-        o_all.this.where(f"hash(order_id) % {parts} = {i}", copy=False)
+        o = ctes["o"].copy()  # the range reaches the scans through the joins on `ok`
+        o.this.where(f"a.ok >= {i * step} AND a.ok < {(i + 1) * step}", copy=False)
         select = exp.select("*").from_("o")
-        select.set(key, exp.With(expressions=[ctes["ev"].copy(), o_all, ctes["o"].copy()]))
+        select.set(key, exp.With(expressions=[ctes["ev"].copy(), ctes["o_all"].copy(), o]))
         slices.append(select.sql(dialect="duckdb"))
     rest = tree.copy()
     kept = []

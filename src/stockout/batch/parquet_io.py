@@ -2,7 +2,9 @@
 
 Event Parquet written here is "judge-ready": the rows of one order are contiguous (so the engines
 aggregate per order with a warm cache) and every event_id is unique (the first arrival kept), as
-the file metadata says. Any other Parquet of `EVENT_SCHEMA` is judged too, after de-duplication.
+the file metadata says. Files of the simulator and of `convert_events` also carry the integer
+layout columns (`schema.LAYOUT_COLUMNS`), which the engines then read instead of computing them.
+Any other Parquet of `EVENT_SCHEMA` is judged too, after de-duplication.
 """
 
 from __future__ import annotations
@@ -22,7 +24,14 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from stockout.adapters.event_file import EventLog, read_event_file
-from stockout.batch.schema import DATASET_KEY, EVENT_SCHEMA, UNIQUE_KEY, events_table
+from stockout.batch.schema import (
+    DATASET_KEY,
+    EVENT_SCHEMA,
+    LAYOUT_KEY,
+    LAYOUT_SCHEMA,
+    UNIQUE_KEY,
+    events_table,
+)
 from stockout.domain.events import Event
 
 ROW_GROUP = 1 << 20
@@ -35,6 +44,7 @@ class EventSource:
 
     files: tuple[Path, ...]
     unique: bool
+    layout: bool = False  # one file carrying `schema.LAYOUT_COLUMNS` (implies unique)
 
 
 def parquet_files(path: Path) -> list[Path]:
@@ -56,16 +66,21 @@ def is_parquet(path: Path) -> bool:
 def open_events(path: Path) -> EventSource:
     files = parquet_files(path)
     datasets = set()
-    unique = True
+    unique = layout = True
     for f in files:
         meta = pq.read_schema(f).metadata or {}
         unique = unique and meta.get(UNIQUE_KEY) == b"true"
+        layout = layout and meta.get(LAYOUT_KEY) == b"1"
         datasets.add(meta.get(DATASET_KEY))
-    return EventSource(tuple(files), unique and len(datasets) == 1)
+    unique = unique and len(datasets) == 1
+    return EventSource(tuple(files), unique, unique and layout and len(files) == 1)
 
 
-def _metadata(dataset: str) -> dict[bytes, bytes]:
-    return {UNIQUE_KEY: b"true", DATASET_KEY: dataset.encode()}
+def _metadata(dataset: str, layout: bool = False) -> dict[bytes, bytes]:
+    meta = {UNIQUE_KEY: b"true", DATASET_KEY: dataset.encode()}
+    if layout:
+        meta[LAYOUT_KEY] = b"1"
+    return meta
 
 
 def write_tables(tables: Iterable[pa.Table], path: Path, *, unique: bool,
@@ -129,15 +144,14 @@ def json_lines_table(lines: Sequence[str], first_seq: int) -> pa.Table:
 
 def write_simulated(lines: Iterator[str], out: Path, *, memory_limit: str = "2GB",
                     chunk: int = 1_000_000, buckets: int = 16) -> int:
-    """Write simulator lines as judge-ready Parquet, never holding more than `chunk` lines.
+    """Write simulator lines as judge-ready Parquet in the integer layout, never holding more
+    than `chunk` lines. Returns the number of lines read.
 
     The lines come in arrival order. Each chunk is parsed by Arrow and split by a hash of the
     order id into `buckets` temporary folders; then each bucket in turn (a small fraction of the
-    data, sorted in memory) drops repeated event ids, keeping the first arrival, and is appended
-    to `out` with its orders' rows together. A repeated event id is a repeated delivery of an
+    data) is laid out by `_write_buckets`. A repeated event id is a repeated delivery of an
     order's event (the simulator's duplicates), so it always falls in its order's bucket.
     `out` is a file, or a folder (holding `events.parquet`) when it has no `.parquet` suffix.
-    Returns the number of lines read.
     """
     import duckdb
 
@@ -148,6 +162,7 @@ def write_simulated(lines: Iterator[str], out: Path, *, memory_limit: str = "2GB
         con = duckdb.connect(config={"memory_limit": memory_limit,
                                      "temp_directory": str(tmpdir / "spill"),
                                      "preserve_insertion_order": False})
+        con.execute("SET enable_progress_bar = false")
         n = part = 0
         while batch := list(islice(lines, chunk)):
             con.register("chunk", json_lines_table(batch, n))
@@ -157,24 +172,71 @@ def write_simulated(lines: Iterator[str], out: Path, *, memory_limit: str = "2GB
             con.unregister("chunk")
             n += len(batch)
             part += 1
-        schema = EVENT_SCHEMA.with_metadata(_metadata(uuid.uuid4().hex))
-        columns = ", ".join(f'"{name}"' for name in EVENT_SCHEMA.names)
-        with pq.ParquetWriter(target, schema, compression="zstd") as writer:
-            for b in range(buckets):
-                folder = tmpdir / "b" / f"bucket={b}"
-                if not folder.exists():
-                    continue
-                rel = con.sql(
-                    f"SELECT {columns} FROM (SELECT *, row_number() OVER (PARTITION BY event_id "
-                    f"ORDER BY seq) AS arrival FROM read_parquet('{folder.as_posix()}/*.parquet', "
-                    f"hive_partitioning = false)) WHERE arrival = 1 ORDER BY order_id, seq")
-                for record_batch in _batches(rel):
-                    writer.write_table(pa.Table.from_batches([record_batch]).cast(schema),
-                                       row_group_size=ROW_GROUP)
+        _write_buckets(con, tmpdir / "b", buckets, target)
         con.close()
-    if n == 0:
-        write_tables([], target, unique=True)
     return n
+
+
+def convert_events(path: Path, out: Path, *, memory_limit: str = "2GB", buckets: int = 16,
+                   temp_directory: Path | None = None) -> int:
+    """Any event input (JSON Lines, Parquet of `EVENT_SCHEMA`, a folder of parts) as one
+    judge-ready Parquet file in the integer layout: first arrivals only, orders together.
+    Returns the rows written. JSON Lines is validated as the pure judge reads it."""
+    import duckdb
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="stockout-convert-",
+                                     dir=temp_directory or out.parent) as tmp:
+        tmpdir = Path(tmp)
+        con = duckdb.connect(config={"memory_limit": memory_limit,
+                                     "temp_directory": str(tmpdir / "spill"),
+                                     "preserve_insertion_order": False})
+        con.execute("SET enable_progress_bar = false")
+        columns = ", ".join(f'"{name}"' for name in EVENT_SCHEMA.names)
+        if is_parquet(path):
+            files = ", ".join("'" + f.as_posix().replace("'", "''") + "'"
+                              for f in parquet_files(path))
+            source = f"(SELECT {columns} FROM read_parquet([{files}], union_by_name = true))"
+        else:
+            con.register("converted_log", event_log_table(read_event_file(path)))
+            source = "converted_log"
+        con.execute(f"COPY (SELECT *, hash(order_id) % {buckets} AS bucket FROM {source}) "
+                    f"TO '{(tmpdir / 'b').as_posix()}' (FORMAT parquet, PARTITION_BY (bucket), "
+                    f"FILENAME_PATTERN 'c_{{i}}', OVERWRITE_OR_IGNORE)")
+        rows = _write_buckets(con, tmpdir / "b", buckets, out)
+        con.close()
+    return rows
+
+
+def _write_buckets(con: Any, folder: Path, buckets: int, target: Path) -> int:
+    """Each bucket of events (all the rows of its orders) in turn: keep the first arrival of
+    each event id, number orders and events (`schema.LAYOUT_COLUMNS`), sort by (ok, eid) and
+    append to `target`. Returns the rows written."""
+    schema = LAYOUT_SCHEMA.with_metadata(_metadata(uuid.uuid4().hex, layout=True))
+    columns = ", ".join(f'"{name}"' for name in EVENT_SCHEMA.names)
+    first_order = first_event = rows = 0
+    with pq.ParquetWriter(target, schema, compression="zstd") as writer:
+        for b in range(buckets):
+            part = folder / f"bucket={b}"
+            if not part.exists():
+                continue
+            rel = con.sql(
+                f"SELECT {columns}, {first_order} + dense_rank() OVER (ORDER BY order_id) - 1 "
+                f"AS ok, {first_event} + row_number() OVER (ORDER BY order_id, \"at\", event_id)"
+                f" - 1 AS eid, row_number() OVER (PARTITION BY order_id, type "
+                f"ORDER BY \"at\", event_id) AS kr "
+                f"FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY seq) "
+                f"AS arrival FROM read_parquet('{part.as_posix()}/*.parquet', "
+                f"hive_partitioning = false)) WHERE arrival = 1 ORDER BY ok, eid")
+            for record_batch in _batches(rel):
+                table = pa.Table.from_batches([record_batch]).cast(schema)
+                if not table.num_rows:
+                    continue
+                writer.write_table(table, row_group_size=ROW_GROUP)
+                rows += table.num_rows
+                first_order = table["ok"][-1].as_py() + 1
+                first_event = table["eid"][-1].as_py() + 1
+    return rows
 
 
 def _batches(relation: Any) -> Iterator[pa.RecordBatch]:

@@ -2,202 +2,250 @@
 -- and transpiled by SQLGlot for Spark (rules_sql.transpile). The $$-placeholders are the rule
 -- packs' figures and the evaluation time, filled in by rules_sql.py from the TOML packs (no
 -- figure is typed here). Times are BIGINT microseconds since the epoch (UTC); `events` is the
--- engine's view of the Parquet rows (duckdb_engine.events_view, spark_engine._INPUT).
+-- engine's view of the Parquet rows in the integer layout (schema.LAYOUT_COLUMNS): `ok` numbers
+-- the orders, `eid` the events (rising with (at, event_id) within an order: the first event of
+-- a kind is the one of the smallest `eid`), `kr` is the place among the order's events of a type.
+-- Orders are keyed by `ok` and events by `eid` throughout; event and order ids (strings) are
+-- fetched at the end, only for the events that verdicts name (`names`).
 -- Each CTE names the domain function it mirrors.
 WITH
-ev AS NOT MATERIALIZED (  -- fold: events after `now` are not seen (Timeline.clock_start sees all)
+ev AS NOT MATERIALIZED (  -- fold: events after `now` are not seen
   SELECT *, ts <= ${now} AS seen FROM ${events}
 ),
-o_all AS (  -- fold: the first event of each kind, later events included (see `o`)
+o_all AS (  -- fold: the first event of each kind (later events included, see `o`), integers
+            -- only. Only the first two events of a type (kr <= 2) can be the first of a kind.
   SELECT
-    order_id,
-    min(ts) AS first_ts,
-    min(struct_pack(ts := ts, id := event_id, shop := shop_id, buyer := buyer_id,
-                    paid := paid_cents, cat := category, promise := promise_hours,
-                    presale := presale_us, campaign := campaign, src := ship_from_region,
-                    dst := ship_to_region)) FILTER (WHERE type = 'order_placed') AS p,
-    min(struct_pack(ts := ts, id := event_id)) FILTER (WHERE type = 'order_confirmed') AS c,
+    ok,
+    min(ts) FILTER (WHERE type = 'order_placed') AS p_ts,
+    min(eid) FILTER (WHERE type = 'order_placed') AS p_e,
+    min(ts) FILTER (WHERE type = 'order_confirmed') AS c_ts,
+    min(eid) FILTER (WHERE type = 'order_confirmed') AS c_e,
     min(ts) FILTER (WHERE type IN ('group_failed', 'order_cancelled', 'refund_completed'))
       AS closed,
-    min(struct_pack(ts := ts, id := event_id, status := status))
-      FILTER (WHERE type = 'carrier_scan') AS k,
-    min(ts, 2) FILTER (WHERE type = 'carrier_scan')[2] AS k2,
-    min(struct_pack(ts := ts, id := event_id)) FILTER (WHERE type = 'shipment_uploaded') AS u,
-    min(struct_pack(ts := ts, id := event_id))
-      FILTER (WHERE (type = 'refund_requested' AND initiator = 'merchant')
-                    OR (type = 'order_cancelled' AND "by" = 'merchant')) AS mr
+    min(ts) FILTER (WHERE type = 'carrier_scan') AS k_ts,
+    min(eid) FILTER (WHERE type = 'carrier_scan') AS k_e,
+    max(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END)
+      FILTER (WHERE type = 'carrier_scan' AND kr = 1) AS k_delivered,
+    min(ts) FILTER (WHERE type = 'carrier_scan' AND kr = 2) AS k2,
+    min(ts) FILTER (WHERE type = 'shipment_uploaded') AS u_ts,
+    min(eid) FILTER (WHERE type = 'shipment_uploaded') AS u_e
   FROM ev
-  GROUP BY order_id
+  WHERE kr <= 2
+  GROUP BY ok
 ),
-o AS MATERIALIZED (  -- fold + Timeline.clock_start. The first event of a kind seen by `now` is
-                    -- the first of all if that one is seen, else none: no FILTER needs `seen`.
+o AS MATERIALIZED (  -- fold + Timeline.clock_start, as of `now`, of the orders placed by then,
+                    -- with the fields of their first `order_placed`. The first event of a kind
+                    -- seen by `now` is the first of all if that one is seen, else none.
   SELECT
-    order_id,
-    coalesce(c.ts, p.ts, first_ts) AS clock,
-    CASE WHEN p.ts <= ${now} THEN p END AS p,
-    CASE WHEN c.ts <= ${now} THEN c END AS c,
-    CASE WHEN closed <= ${now} THEN closed END AS closed,
-    CASE WHEN k.ts <= ${now} THEN k END AS k,
-    CASE WHEN k2 <= ${now} THEN k2 END AS k2,
-    CASE WHEN u.ts <= ${now} THEN u END AS u,
-    CASE WHEN mr.ts <= ${now} THEN mr END AS mr
-  FROM o_all
+    a.ok, a.p_e, p.shop_id AS p_shop, p.buyer_id AS p_buyer, p.paid_cents AS p_paid,
+    p.category AS p_cat, p.promise_hours AS p_promise, p.presale_us AS p_presale,
+    p.campaign AS p_campaign, p.ship_from_region AS p_src, p.ship_to_region AS p_dst,
+    CASE WHEN a.c_ts <= ${now} THEN a.c_ts ELSE a.p_ts END AS clock,
+    CASE WHEN a.c_ts <= ${now} THEN a.c_ts END AS c_ts,
+    CASE WHEN a.c_ts <= ${now} THEN a.c_e END AS c_e,
+    CASE WHEN a.closed <= ${now} THEN a.closed END AS closed,
+    CASE WHEN a.k_ts <= ${now} THEN a.k_ts END AS k_ts,
+    CASE WHEN a.k_ts <= ${now} THEN a.k_e END AS k_e,
+    CASE WHEN a.k_ts <= ${now} THEN a.k_delivered END AS k_delivered,
+    CASE WHEN a.k2 <= ${now} THEN a.k2 END AS k2,
+    CASE WHEN a.u_ts <= ${now} THEN a.u_ts END AS u_ts,
+    CASE WHEN a.u_ts <= ${now} THEN a.u_e END AS u_e
+  FROM o_all AS a
+  JOIN (SELECT ok, shop_id, buyer_id, paid_cents, category, promise_hours, presale_us, campaign,
+               ship_from_region, ship_to_region
+        FROM ev WHERE type = 'order_placed' AND kr = 1) AS p ON a.ok = p.ok
+  WHERE a.p_ts <= ${now}
 ),
 rare AS MATERIALIZED (  -- the few events that rules beyond the first of a kind read: one scan
-  SELECT order_id, ts, event_id, type, sender, initiator, text, reason, carrier, tracking_no,
-         region, claim_id, kind, upheld
+  SELECT ok, eid, ts, type, sender, initiator, "by", text, reason, claim_id, kind, upheld
   FROM ev
-  WHERE seen AND (type IN ('chat_message', 'refund_requested', 'stockout_reported',
-                           'shipment_uploaded', 'after_sale_claim', 'claim_decided')
-                  OR (type = 'carrier_scan' AND status = 'delivered' AND region IS NOT NULL))
+  WHERE seen AND type IN ('chat_message', 'refund_requested', 'order_cancelled',
+                          'stockout_reported', 'after_sale_claim', 'claim_decided')
 ),
-f1 AS (  -- the pack in force at the clock start (RuleBook.pack_at), and the deadline's base
+up AS MATERIALIZED (  -- build_context: every upload of a tracking number
+  SELECT ok, ts, eid, carrier, tracking_no, hash(carrier, tracking_no) AS h
+  FROM ev
+  WHERE seen AND type = 'shipment_uploaded' AND carrier IS NOT NULL
+    AND tracking_no IS NOT NULL
+),
+delivered AS (  -- delivery scans with a region, for judge._route_mismatch
+  SELECT ok, eid, ts, region FROM ev
+  WHERE seen AND status = 'delivered' AND region IS NOT NULL AND type = 'carrier_scan'
+),
+merchant_refund AS (  -- fold: the merchant's first refund request or cancellation
+  SELECT ok, min(ts) AS mr_ts, min(eid) AS mr_e FROM rare
+  WHERE (type = 'refund_requested' AND initiator = 'merchant')
+     OR (type = 'order_cancelled' AND "by" = 'merchant')
+  GROUP BY ok
+),
+op AS NOT MATERIALIZED (  -- the pack in force at the clock start (RuleBook.pack_at): the rules
+                         -- on a few events join this, not `f`, with the columns they read
+  SELECT *, ${pack_index} AS pk FROM o
+),
+f1 AS (  -- the deadline's base
   SELECT *,
-    CASE WHEN p.presale IS NOT NULL THEN 'presale'
-         WHEN p.promise IS NOT NULL
-              AND CAST(round(p.promise * 3600000000) AS BIGINT) < ${limit_us} THEN 'promise'
+    CASE WHEN p_presale IS NOT NULL THEN 'presale'
+         WHEN p_promise IS NOT NULL
+              AND CAST(round(p_promise * 3600000000) AS BIGINT) < ${limit_us} THEN 'promise'
          WHEN ${in_category} THEN 'category'
          ELSE 'default' END AS basis,
-    CASE WHEN c IS NULL THEN NULL
-         WHEN p.presale IS NOT NULL THEN p.presale
-         ELSE c.ts + least(${limit_us}, coalesce(CAST(round(p.promise * 3600000000) AS BIGINT),
+    CASE WHEN c_ts IS NULL THEN NULL
+         WHEN p_presale IS NOT NULL THEN p_presale
+         ELSE c_ts + least(${limit_us}, coalesce(CAST(round(p_promise * 3600000000) AS BIGINT),
                                                  ${limit_us})) END AS base
-  FROM (SELECT *, ${pack_index} AS pk FROM o WHERE p IS NOT NULL) AS o_pk
+  FROM op
 ),
-f AS MATERIALIZED (  -- deadline.ship_deadline: announcements extend it by the largest matching extension
+f AS (  -- deadline.ship_deadline: announcements extend it by the largest matching extension
   SELECT *, base + coalesce(${extension_us}, 0) AS deadline FROM f1
 ),
 said AS (  -- chat.PhraseMatcher, as functions of the engine: only merchant chats, refund reasons
-  SELECT order_id, ts, event_id, 'chat' AS what, ${says_columns}, ${asks_columns}
+  SELECT ok, ts, eid, 'chat' AS what, ${says_columns}, ${asks_columns}
   FROM rare WHERE type = 'chat_message' AND sender = 'merchant'
   UNION ALL
-  SELECT order_id, ts, event_id, 'refund' AS what, ${says_reason_columns}, ${asks_null_columns}
+  SELECT ok, ts, eid, 'refund' AS what, ${says_reason_columns}, ${asks_null_columns}
   FROM rare WHERE type = 'refund_requested' AND initiator IS DISTINCT FROM 'merchant'
 ),
 said_pk AS (
   SELECT s.*, f.pk, f.pickup,
          ${says_by_pack} AS says, ${asks_by_pack} AS asks, ${induced_window_us} AS window_us
-  FROM said AS s JOIN (SELECT order_id, pk, k.ts AS pickup FROM f) AS f
-    ON s.order_id = f.order_id
+  FROM said AS s JOIN (SELECT ok, pk, k_ts AS pickup FROM op) AS f ON s.ok = f.ok
 ),
 chat_hit AS (  -- judge._merchant_chat: the first stockout phrase of the merchant, before pickup
-  SELECT order_id, min(struct_pack(ts := ts, id := event_id)) AS hit
+  SELECT ok, min(ts) AS chat_ts, min(eid) AS chat_e
   FROM said_pk WHERE what = 'chat' AND says IS NOT NULL
-  GROUP BY order_id
+  GROUP BY ok
 ),
 induced AS (  -- judge._induced_refund: a buyer's refund the merchant asked for, or "no stock"
-  SELECT order_id, min(struct_pack(ts := ts, id := event_id, asked := asked)) AS hit
+  SELECT ok, min(ts) AS ind_ts, min(struct_pack(e := eid, asked := asked)) AS ind
   FROM (
-    SELECT r.order_id, r.ts, r.event_id, r.says,
-           max(CASE WHEN m.event_id IS NOT NULL
-                    THEN struct_pack(ts := m.ts, id := m.event_id) END) AS asked
+    SELECT r.ok, r.ts, r.eid, r.says, max(m.eid) AS asked
     FROM said_pk AS r
     LEFT JOIN said_pk AS m
-      ON m.order_id = r.order_id AND m.what = 'chat' AND m.asks IS NOT NULL
+      ON m.ok = r.ok AND m.what = 'chat' AND m.asks IS NOT NULL
      AND m.ts <= r.ts AND r.ts <= m.ts + r.window_us
     WHERE r.what = 'refund' AND (r.pickup IS NULL OR r.ts < r.pickup)
-    GROUP BY r.order_id, r.ts, r.event_id, r.says
+    GROUP BY r.ok, r.ts, r.eid, r.says
   ) AS per_request
   WHERE asked IS NOT NULL OR says IS NOT NULL
-  GROUP BY order_id
+  GROUP BY ok
 ),
-admissible AS (  -- context.report_refusal, then the shop's daily quota (build_context)
-  SELECT e.order_id, e.ts, e.event_id, f.pk,
-         row_number() OVER (PARTITION BY f.shop, (e.ts + 28800000000) // 86400000000
-                            ORDER BY e.ts, e.event_id) AS rank_in_day
+reports AS MATERIALIZED (  -- context.report_refusal: the reports the pack admits
+  SELECT e.ok, e.ts, e.eid, f.pk, f.shop, (e.ts + 28800000000) // 86400000000 AS day
   FROM rare AS e
-  JOIN (SELECT order_id, pk, p.shop AS shop, p.campaign AS campaign, k.ts AS pickup, closed
-        FROM f) AS f ON e.order_id = f.order_id
+  JOIN (SELECT ok, pk, p_shop AS shop, p_campaign AS campaign, k_ts AS pickup, closed
+        FROM op) AS f ON e.ok = f.ok
   WHERE e.type = 'stockout_reported' AND f.shop IS NOT NULL
     AND NOT (coalesce(f.campaign, FALSE) AND NOT ${allow_campaign})
     AND (f.pickup IS NULL OR e.ts < f.pickup)
     AND (f.closed IS NULL OR e.ts <= f.closed)
 ),
-report AS (  -- judge._first_valid_report
-  SELECT order_id, min(struct_pack(ts := ts, id := event_id)) AS r
-  FROM admissible WHERE rank_in_day <= ${daily_limit}
-  GROUP BY order_id
+shared AS MATERIALIZED (  -- only numbers uploaded on two orders or more can be reused (a hash
+                         -- of the number selects them, a few more on a collision); the buyers
+  SELECT u.ok, u.ts, u.eid, u.carrier, u.tracking_no, u.h, o.buyer
+  FROM up AS u
+  SEMI JOIN (SELECT h FROM up GROUP BY h HAVING min(ok) <> max(ok)) AS s ON u.h = s.h
+  JOIN (SELECT ok, p_buyer AS buyer FROM o) AS o ON u.ok = o.ok
 ),
-up AS (  -- build_context: every upload with its order's buyer
-  SELECT e.order_id, e.ts, e.event_id, e.carrier, e.tracking_no, o.buyer
-  FROM rare AS e JOIN (SELECT order_id, p.buyer AS buyer FROM o) AS o
-    ON e.order_id = o.order_id
-  WHERE e.type = 'shipment_uploaded' AND e.carrier IS NOT NULL
-    AND e.tracking_no IS NOT NULL
-),
-shared_no AS (  -- only numbers uploaded on two orders or more can be reused
-  SELECT carrier, tracking_no FROM up GROUP BY carrier, tracking_no
-  HAVING min(order_id) <> max(order_id)
-),
-reused AS (  -- JudgeContext.earlier_upload_to_other_buyer, for each upload of each order
-  SELECT a.order_id, a.ts, a.event_id, max(struct_pack(ts := b.ts, id := b.event_id)) AS other
-  FROM (SELECT x.*, f.own_buyer, ${reuse_window_us} AS window_us
-        FROM up AS x SEMI JOIN shared_no AS s
-          ON x.carrier = s.carrier AND x.tracking_no = s.tracking_no
-        JOIN (SELECT order_id, pk, p.buyer AS own_buyer FROM f) AS f
-          ON x.order_id = f.order_id) AS a
-  JOIN up AS b
-    ON a.carrier = b.carrier AND a.tracking_no = b.tracking_no AND a.order_id <> b.order_id
+pairs AS MATERIALIZED (  -- JudgeContext.earlier_upload_to_other_buyer: for each upload of each
+                        -- order, the uploads of the number to another buyer within the window
+  SELECT a.ok, a.ts, a.eid, b.ts AS b_ts, b.eid AS b_eid
+  FROM (SELECT x.*, f.pk, ${reuse_window_us} AS window_us
+        FROM shared AS x JOIN (SELECT ok, pk FROM op) AS f ON x.ok = f.ok) AS a
+  JOIN shared AS b
+    ON a.h = b.h AND a.carrier = b.carrier AND a.tracking_no = b.tracking_no AND a.ok <> b.ok
    AND b.ts <= a.ts AND b.ts >= a.ts - a.window_us
-   AND b.buyer IS NOT NULL AND b.buyer IS DISTINCT FROM a.own_buyer
-  GROUP BY a.order_id, a.ts, a.event_id
+   AND b.buyer IS NOT NULL AND b.buyer IS DISTINCT FROM a.buyer
+),
+latest AS MATERIALIZED (  -- the latest of them (`n` of them at that instant)
+  SELECT ok, ts, eid, b_eid, count(*) OVER (PARTITION BY eid) AS n
+  FROM (SELECT *, max(b_ts) OVER (PARTITION BY eid) AS top FROM pairs) AS p
+  WHERE b_ts = top
+),
+tie_ids AS MATERIALIZED (  -- events of different orders are ordered by (at, event_id): the ids
+                          -- of the latest uploads, and of the reports of a shop-day over its
+                          -- quota, whose times tie (usually none: then no scan)
+  SELECT eid, event_id FROM ev
+  WHERE eid IN (SELECT eid FROM (SELECT eid, count(*) OVER (PARTITION BY shop, day, ts) AS n,
+                                        count(*) OVER (PARTITION BY shop, day) AS n_day,
+                                        min(${daily_limit}) OVER (PARTITION BY shop, day, ts)
+                                          AS quota
+                                 FROM reports) AS r WHERE n > 1 AND n_day > quota
+                UNION ALL
+                SELECT b_eid FROM latest WHERE n > 1)
+),
+admissible AS (  -- the shop's daily quota (build_context)
+  SELECT r.ok, r.ts, r.eid, r.pk,
+         row_number() OVER (PARTITION BY r.shop, r.day ORDER BY r.ts, t.event_id) AS rank_in_day
+  FROM reports AS r LEFT JOIN tie_ids AS t ON r.eid = t.eid
+),
+report AS (  -- judge._first_valid_report
+  SELECT ok, min(ts) AS rep_ts, min(eid) AS rep_e
+  FROM admissible WHERE rank_in_day <= ${daily_limit}
+  GROUP BY ok
+),
+reused AS (  -- the other upload of each upload: the latest, the largest event id at a tie
+  SELECT l.ok, l.ts, l.eid, max(struct_pack(id := t.event_id, e := l.b_eid)) AS other
+  FROM latest AS l LEFT JOIN tie_ids AS t ON l.b_eid = t.eid
+  GROUP BY l.ok, l.ts, l.eid
 ),
 reuse AS (  -- judge._tracking_reused: the first upload of the order that reuses a number
-  SELECT order_id, min(struct_pack(ts := ts, id := event_id, other := other.id)) AS hit
-  FROM reused GROUP BY order_id
+  SELECT ok, min(ts) AS reu_ts, min(struct_pack(e := eid, other := other.e)) AS reu
+  FROM reused GROUP BY ok
 ),
 claim AS (  -- judge._claim_upheld: the first upheld decision on a claim of a fraud kind
-  SELECT d.order_id, min(struct_pack(ts := d.ts, id := d.event_id, claim := cf.first.id)) AS hit
+  SELECT d.ok, min(d.ts) AS cla_ts, min(struct_pack(e := d.eid, claim := cf.first.e)) AS cla
   FROM rare AS d
-  JOIN (SELECT order_id, claim_id, min(struct_pack(ts := ts, id := event_id, kind := kind)) AS first
+  JOIN (SELECT ok, claim_id, min(struct_pack(e := eid, kind := kind)) AS first
         FROM rare WHERE type = 'after_sale_claim' AND claim_id IS NOT NULL
-        GROUP BY order_id, claim_id) AS cf
-    ON d.order_id = cf.order_id AND d.claim_id = cf.claim_id
-  JOIN (SELECT order_id, pk FROM f) AS f ON d.order_id = f.order_id
+        GROUP BY ok, claim_id) AS cf
+    ON d.ok = cf.ok AND d.claim_id = cf.claim_id
+  JOIN (SELECT ok, pk FROM op) AS f ON d.ok = f.ok
   WHERE d.type = 'claim_decided' AND d.upheld AND ${claim_kind_ok}
-  GROUP BY d.order_id
+  GROUP BY d.ok
 ),
 route AS (  -- judge._route_mismatch: the first delivery scan in another region than the order's
-  SELECT d.order_id, min(struct_pack(ts := d.ts, id := d.event_id)) AS hit
-  FROM rare AS d JOIN (SELECT order_id, p.dst AS dst FROM f) AS f ON d.order_id = f.order_id
-  WHERE d.type = 'carrier_scan' AND d.region <> f.dst
-  GROUP BY d.order_id
+  SELECT d.ok, min(d.ts) AS rou_ts, min(d.eid) AS rou_e
+  FROM delivered AS d JOIN (SELECT ok, p_dst AS dst FROM op) AS f ON d.ok = f.ok
+  WHERE d.region <> f.dst
+  GROUP BY d.ok
 ),
 facts AS (
-  SELECT f.*, chat_hit.hit AS chat, induced.hit AS ind, report.r AS rep, reuse.hit AS reu,
-         claim.hit AS cla, route.hit AS mismatch
+  SELECT f.*, merchant_refund.mr_ts, merchant_refund.mr_e, chat_hit.chat_ts, chat_hit.chat_e, induced.ind_ts, induced.ind, report.rep_ts,
+         report.rep_e, reuse.reu_ts, reuse.reu, claim.cla_ts, claim.cla, route.rou_ts,
+         route.rou_e
   FROM f
-  LEFT JOIN chat_hit ON f.order_id = chat_hit.order_id
-  LEFT JOIN induced ON f.order_id = induced.order_id
-  LEFT JOIN report ON f.order_id = report.order_id
-  LEFT JOIN reuse ON f.order_id = reuse.order_id
-  LEFT JOIN claim ON f.order_id = claim.order_id
-  LEFT JOIN route ON f.order_id = route.order_id
+  LEFT JOIN merchant_refund ON f.ok = merchant_refund.ok
+  LEFT JOIN chat_hit ON f.ok = chat_hit.ok
+  LEFT JOIN induced ON f.ok = induced.ok
+  LEFT JOIN report ON f.ok = report.ok
+  LEFT JOIN reuse ON f.ok = reuse.ok
+  LEFT JOIN claim ON f.ok = claim.ok
+  LEFT JOIN route ON f.ok = route.ok
 ),
 cand AS (  -- each trigger's detection time (NULL: the trigger does not apply)
   SELECT *,
-    CASE WHEN deadline IS NOT NULL AND (k IS NULL OR k.ts > deadline)
-              AND NOT (rep IS NOT NULL AND rep.ts < deadline) THEN deadline END
+    CASE WHEN deadline IS NOT NULL AND (k_ts IS NULL OR k_ts > deadline)
+              AND NOT (rep_ts IS NOT NULL AND rep_ts < deadline) THEN deadline END
       AS t_no_pickup_by_deadline,
-    rep.ts AS t_self_report,
-    CASE WHEN chat IS NOT NULL AND (k IS NULL OR chat.ts < k.ts) THEN chat.ts END
+    rep_ts AS t_self_report,
+    CASE WHEN chat_ts IS NOT NULL AND (k_ts IS NULL OR chat_ts < k_ts) THEN chat_ts END
       AS t_merchant_chat,
-    CASE WHEN mr IS NOT NULL AND (k IS NULL OR mr.ts < k.ts) THEN mr.ts END
+    CASE WHEN mr_ts IS NOT NULL AND (k_ts IS NULL OR mr_ts < k_ts) THEN mr_ts END
       AS t_merchant_refund,
-    ind.ts AS t_induced_refund,
+    ind_ts AS t_induced_refund,
     CASE WHEN deadline IS NOT NULL
-              AND (k IS NULL OR k.ts > deadline + ${unshipped_after_deadline_us})
+              AND (k_ts IS NULL OR k_ts > deadline + ${unshipped_after_deadline_us})
          THEN deadline + ${unshipped_after_deadline_us} END AS t_unshipped_after_deadline,
-    CASE WHEN u IS NOT NULL AND (k IS NULL OR k.ts > u.ts + ${upload_without_pickup_us})
-         THEN u.ts + ${upload_without_pickup_us} END AS t_upload_without_pickup,
-    CASE WHEN u IS NOT NULL AND (k IS NULL OR k.ts > u.ts + ${no_scan_after_upload_us})
-         THEN u.ts + ${no_scan_after_upload_us} END AS t_no_scan_after_upload,
-    reu.ts AS t_tracking_reused,
-    CASE WHEN k IS NOT NULL AND k.status IS DISTINCT FROM 'delivered'
-              AND (k2 IS NULL OR k2 > k.ts + ${stalled_after_pickup_us})
-         THEN k.ts + ${stalled_after_pickup_us} END AS t_stalled_after_pickup,
-    mismatch.ts AS t_route_mismatch,
-    cla.ts AS t_claim_upheld
+    CASE WHEN u_ts IS NOT NULL AND (k_ts IS NULL OR k_ts > u_ts + ${upload_without_pickup_us})
+         THEN u_ts + ${upload_without_pickup_us} END AS t_upload_without_pickup,
+    CASE WHEN u_ts IS NOT NULL AND (k_ts IS NULL OR k_ts > u_ts + ${no_scan_after_upload_us})
+         THEN u_ts + ${no_scan_after_upload_us} END AS t_no_scan_after_upload,
+    reu_ts AS t_tracking_reused,
+    CASE WHEN k_ts IS NOT NULL AND k_delivered = 0
+              AND (k2 IS NULL OR k2 > k_ts + ${stalled_after_pickup_us})
+         THEN k_ts + ${stalled_after_pickup_us} END AS t_stalled_after_pickup,
+    rou_ts AS t_route_mismatch,
+    cla_ts AS t_claim_upheld
   FROM facts
 ),
 keyed AS (  -- a trigger fires when seen by `now` and not after the order closed (fraud always)
@@ -206,13 +254,28 @@ keyed AS (  -- a trigger fires when seen by `now` and not after the order closed
 won AS (  -- per violation, the earliest trigger; ties go to the first trigger of the table
   SELECT *, ${violation_winners} FROM keyed
   WHERE ${any_key}
+),
+verdicts AS MATERIALIZED (  -- one row per verdict; its evidence as one or two event numbers
+  SELECT ok, p_e, p_shop AS shop_id, coalesce(p_paid, 0) AS paid_cents, violation, "trigger",
+         detected_us, deadline AS deadline_us, compensation_cents,
+         ${pack_id} || '/' || violation || '/' || "trigger" AS rule, ev1, ev2
+  FROM (
+    SELECT won.*, v.violation,
+      ${verdict_columns}
+    FROM won CROSS JOIN (VALUES ${violation_values}) AS v(violation)
+  ) AS unpivoted
+  WHERE "trigger" IS NOT NULL
+),
+names AS MATERIALIZED (  -- the ids of the events that verdicts name, and of their orders
+  SELECT eid, event_id, order_id FROM ev
+  WHERE eid IN (SELECT p_e FROM verdicts UNION ALL SELECT ev1 FROM verdicts
+                UNION ALL SELECT ev2 FROM verdicts)
 )
-SELECT order_id, p.shop AS shop_id, coalesce(p.paid, 0) AS paid_cents, violation, "trigger",
-       detected_us, deadline AS deadline_us, compensation_cents,
-       ${pack_id} || '/' || violation || '/' || "trigger" AS rule, evidence
-FROM (
-  SELECT won.*, v.violation,
-    ${verdict_columns}
-  FROM won CROSS JOIN (VALUES ${violation_values}) AS v(violation)
-) AS unpivoted
-WHERE "trigger" IS NOT NULL
+SELECT n0.order_id, v.shop_id, v.paid_cents, v.violation, v."trigger", v.detected_us,
+       v.deadline_us, v.compensation_cents, v.rule,
+       CASE WHEN v.ev2 IS NULL THEN [n1.event_id] ELSE [n1.event_id, n2.event_id] END
+         AS evidence
+FROM verdicts AS v
+JOIN names AS n0 ON v.p_e = n0.eid
+JOIN names AS n1 ON v.ev1 = n1.eid
+LEFT JOIN names AS n2 ON v.ev2 = n2.eid

@@ -63,22 +63,7 @@ def transpile(sql: str, dialect: str) -> str:
     tree = sqlglot.parse_one(sql, read="duckdb")
     for cte in tree.find_all(exp.CTE):
         cte.set("materialized", None)
-    tree = tree.transform(_smallest_n)
     return tree.sql(dialect=dialect, pretty=True)
-
-
-def _smallest_n(node: exp.Expression) -> exp.Expression:
-    """DuckDB's `min(x, n)` (the n smallest values, ascending) has no Spark function: outside
-    DuckDB it is the sorted list of all values, of which the rules read only the first n."""
-    def smallest(node: exp.Expression) -> bool:
-        return isinstance(node, exp.Min) and node.args.get("count") is not None
-
-    if isinstance(node, exp.Filter) and smallest(node.this):
-        return exp.ArraySort(this=exp.Filter(this=exp.ArrayAgg(this=node.this.this.copy()),
-                                             expression=node.expression.copy()))
-    if smallest(node):
-        return exp.ArraySort(this=exp.ArrayAgg(this=node.this.copy()))
-    return node
 
 
 def _template() -> Template:
@@ -115,13 +100,13 @@ def _limit(pack: RulePack) -> str:
         return default
     arms = " ".join(f"WHEN {literal(c)} THEN {micros(d)}"
                     for c, d in sorted(pack.deadline.category.items()))
-    return f"(CASE p.cat {arms} ELSE {default} END)"
+    return f"(CASE p_cat {arms} ELSE {default} END)"
 
 
 def _in_category(pack: RulePack) -> str:
     if not pack.deadline.category:
         return "FALSE"
-    return "coalesce(p.cat IN (" + ", ".join(literal(c) for c in sorted(
+    return "coalesce(p_cat IN (" + ", ".join(literal(c) for c in sorted(
         pack.deadline.category)) + "), FALSE)"
 
 
@@ -169,9 +154,9 @@ def _extension(announcements: Sequence[Announcement]) -> str:
     arms = []
     for a in announcements:
         conds = [f"base >= {micros(a.starts)}", f"base < {micros(a.ends)}"]
-        conds += [c for c in (_matches("p.src", a.ship_from_regions),
-                              _matches("p.dst", a.ship_to_regions),
-                              _matches("p.cat", a.categories)) if c is not None]
+        conds += [c for c in (_matches("p_src", a.ship_from_regions),
+                              _matches("p_dst", a.ship_to_regions),
+                              _matches("p_cat", a.categories)) if c is not None]
         arms.append(f"CASE WHEN {' AND '.join(conds)} "
                     f"THEN {micros(timedelta(hours=a.extend_hours))} END")
     return arms[0] if len(arms) == 1 else "greatest(" + ", ".join(arms) + ")"
@@ -190,41 +175,45 @@ def _functions(prefix: str, matchers: Sequence[PhraseMatcher]
     return list(distinct.values()), names
 
 
-_DEADLINE_EVIDENCE = ("(CASE basis WHEN 'presale' THEN [p.id] WHEN 'default' THEN [c.id] "
-                      "ELSE [p.id, c.id] END)")
-EVIDENCE: dict[Trigger, str] = {
+# Each trigger's evidence as one or two event numbers (`eid`), the second NULL when there is
+# one; `rules.sql` turns them into event ids at the end.
+_DEADLINE_EVIDENCE = ("(CASE basis WHEN 'default' THEN c_e ELSE p_e END)",
+                      "(CASE WHEN basis IN ('promise', 'category') THEN c_e END)")
+EVIDENCE: dict[Trigger, tuple[str, str]] = {
     Trigger.NO_PICKUP_BY_DEADLINE: _DEADLINE_EVIDENCE,
-    Trigger.SELF_REPORT: "[rep.id]",
-    Trigger.MERCHANT_CHAT: "[chat.id]",
-    Trigger.MERCHANT_REFUND: "[mr.id]",
-    Trigger.INDUCED_REFUND: ("(CASE WHEN ind.asked IS NOT NULL THEN [ind.asked.id, ind.id] "
-                             "ELSE [ind.id] END)"),
+    Trigger.SELF_REPORT: ("rep_e", "NULL"),
+    Trigger.MERCHANT_CHAT: ("chat_e", "NULL"),
+    Trigger.MERCHANT_REFUND: ("mr_e", "NULL"),
+    Trigger.INDUCED_REFUND: ("coalesce(ind.asked, ind.e)",
+                             "(CASE WHEN ind.asked IS NOT NULL THEN ind.e END)"),
     Trigger.UNSHIPPED_AFTER_DEADLINE: _DEADLINE_EVIDENCE,
-    Trigger.UPLOAD_WITHOUT_PICKUP: "[u.id]",
-    Trigger.NO_SCAN_AFTER_UPLOAD: "[u.id]",
-    Trigger.TRACKING_REUSED: "[reu.id, reu.other]",
-    Trigger.STALLED_AFTER_PICKUP: "[k.id]",
-    Trigger.ROUTE_MISMATCH: "[mismatch.id]",
-    Trigger.CLAIM_UPHELD: "[cla.claim, cla.id]",
+    Trigger.UPLOAD_WITHOUT_PICKUP: ("u_e", "NULL"),
+    Trigger.NO_SCAN_AFTER_UPLOAD: ("u_e", "NULL"),
+    Trigger.TRACKING_REUSED: ("reu.e", "reu.other"),
+    Trigger.STALLED_AFTER_PICKUP: ("k_e", "NULL"),
+    Trigger.ROUTE_MISMATCH: ("rou_e", "NULL"),
+    Trigger.CLAIM_UPHELD: ("cla.claim", "cla.e"),
 }
 
 
 def _verdict_columns(by: _ByPack) -> str:
-    trig, when, money, evidence = [], [], [], []
+    trig, when, money, first, second = [], [], [], [], []
     for violation in Violation:
         v = violation.value
         trig.append(f"WHEN {literal(v)} THEN trig_{v}")
         when.append(f"WHEN {literal(v)} THEN w_{v}")
         money.append(f"WHEN {literal(v)} THEN " + by.choose(
-            [_amount(_scale(p, violation), "coalesce(p.paid, 0)") for p in by.packs]))
-        arms = " ".join(f"WHEN {literal(t.value)} THEN {EVIDENCE[t]}"
-                        for t in Trigger if VIOLATION_OF[t] is violation)
-        evidence.append(f"WHEN {literal(v)} THEN (CASE trig_{v} {arms} END)")
+            [_amount(_scale(p, violation), "coalesce(p_paid, 0)") for p in by.packs]))
+        for n, out in enumerate((first, second)):
+            arms = " ".join(f"WHEN {literal(t.value)} THEN {EVIDENCE[t][n]}"
+                            for t in Trigger if VIOLATION_OF[t] is violation)
+            out.append(f"WHEN {literal(v)} THEN (CASE trig_{v} {arms} END)")
     return ",\n    ".join([
         f"CASE v.violation {' '.join(trig)} END AS \"trigger\"",
         f"CASE v.violation {' '.join(when)} END AS detected_us",
         f"CASE v.violation {' '.join(money)} END AS compensation_cents",
-        f"CASE v.violation {' '.join(evidence)} END AS evidence",
+        f"CASE v.violation {' '.join(first)} END AS ev1",
+        f"CASE v.violation {' '.join(second)} END AS ev2",
     ])
 
 
@@ -268,10 +257,21 @@ def first_arrivals(relation: str) -> str:
             f"ORDER BY seq) AS arrival FROM {relation}) AS numbered WHERE arrival = 1)")
 
 
+def laid_out(relation: str) -> str:
+    """The integer layout of `schema.LAYOUT_COLUMNS` computed in the query, for input that does
+    not carry it (small files, JSON Lines, foreign Parquet): `parquet_io` writes the same."""
+    return (f"(SELECT *, dense_rank() OVER (ORDER BY order_id) - 1 AS ok, "
+            f"row_number() OVER (ORDER BY order_id, ts, event_id) - 1 AS eid, "
+            f"row_number() OVER (PARTITION BY order_id, type ORDER BY ts, event_id) AS kr "
+            f"FROM {relation} AS unnumbered)")
+
+
 def rules_query(book: RuleBook, now: datetime, announcements: Sequence[Announcement] = (),
-                events: str = "events", unique: bool = False) -> RulesQuery:
-    """The DuckDB SQL judging every order of the relation `events` as of `now`; unless the event
-    ids are known to be `unique`, the first arrival of each id is kept first."""
+                events: str = "events", unique: bool = False, layout: bool = False
+                ) -> RulesQuery:
+    """The DuckDB SQL judging every order of the relation `events` as of `now`. Unless the event
+    ids are known to be `unique`, the first arrival of each id is kept first; unless `events`
+    has the integer `layout` columns, they are computed."""
     packs = list(book.packs)
     by = _ByPack(packs)
     says_fns, says_names = _functions("says", [p.stockout.says_stockout for p in packs])
@@ -282,7 +282,7 @@ def rules_query(book: RuleBook, now: datetime, announcements: Sequence[Announcem
     says_cols = [f.name for f in says_fns]
     asks_cols = [f.name for f in asks_fns]
     values = {
-        "events": events if unique else first_arrivals(events),
+        "events": events if layout else laid_out(events if unique else first_arrivals(events)),
         "now": str(now_us),
         "pack_index": _pack_index(packs),
         "limit_us": by.each(_limit),

@@ -32,7 +32,7 @@ _INPUT = (
     "SELECT event_id, order_id, type, unix_micros(`at`) AS ts, shop_id, buyer_id, paid_cents, "
     "category, promise_hours, unix_micros(presale_ship_by) AS presale_us, campaign, "
     "ship_from_region, ship_to_region, `by`, reason, initiator, carrier, tracking_no, status, "
-    "region, sender, text, claim_id, kind, upheld, seq FROM stockout_input"
+    "region, sender, text, claim_id, kind, upheld, seq{extra} FROM stockout_input"
 )
 
 
@@ -77,11 +77,13 @@ def judge(spark: Any, book: RuleBook, now: datetime,
 
     for key, value in SESSION_CONF.items():
         spark.conf.set(key, value)
+    layout = False
     if source is not None and table is None:
-        unique = source.unique
+        unique, layout = source.unique, source.layout
     _input_frame(spark, source, table).createOrReplaceTempView("stockout_input")
-    spark.sql(_INPUT).createOrReplaceTempView("events")
-    query = rules_query(book, now, announcements, unique=unique)
+    spark.sql(_INPUT.format(extra=", ok, eid, kr" if layout else "")
+              ).createOrReplaceTempView("events")
+    query = rules_query(book, now, announcements, unique=unique, layout=layout)
     for fn in query.functions:
         warnings.filterwarnings("ignore", "In Python 3", UserWarning)
         spark.udf.register(fn.name, pandas_udf(pandas_finder(fn.matcher), "string",

@@ -25,16 +25,19 @@ class Timeline:
             seen.setdefault(event.event_id, event)
         return cls(order_id, tuple(sorted(seen.values(), key=_sort_key)))
 
-    @property
-    def clock_start(self) -> datetime | None:
-        """When the order's rules were fixed: confirmation, else placing, else its first event."""
+    def clock_start(self, now: datetime) -> datetime | None:
+        """When the order's rules were fixed, as known at `now`: its confirmation, else its
+        placing, else its first event, among the events at or before `now` (a judgement as of
+        `now` never depends on a later event); None when no event is that old."""
         first: datetime | None = None
         for event in self.events:
+            if event.at > now:
+                break
             if event.type is EventType.ORDER_CONFIRMED:
                 return event.at
             if event.type is EventType.ORDER_PLACED and first is None:
                 first = event.at
-        if first is None and self.events:
+        if first is None and self.events and self.events[0].at <= now:
             first = self.events[0].at
         return first
 

@@ -43,9 +43,10 @@ class Rules:
     book: RuleBook
     warn_before: timedelta = timedelta(hours=12)
 
-    def pack_for(self, timeline: Timeline) -> RulePack:
-        """Per order, the version in force when its clock started (services.judging)."""
-        return self.book.pack_at(timeline.clock_start)
+    def pack_for(self, timeline: Timeline, now: datetime) -> RulePack:
+        """Per order, the version in force when its clock started, as seen at `now`
+        (services.judging)."""
+        return self.book.pack_at(timeline.clock_start(now))
 
     @cached_property
     def reuse_window(self) -> timedelta:
@@ -185,7 +186,7 @@ def _prepare(order_id: str, stored: list[tuple[int, Event]], old: dict[str, Any]
     facts = fold(timeline, now)
     owner = facts.placed or next((e for e in timeline.events if e.type is _PLACED), None)
     return _Order(order_id, {e.event_id: s for s, e in stored}, timeline,
-                  rules.pack_for(timeline), facts, owner, old)
+                  rules.pack_for(timeline, now), facts, owner, old)
 
 
 def _report_rows(o: _Order) -> list[dict[str, Any]]:

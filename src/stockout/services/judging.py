@@ -34,14 +34,14 @@ class JudgeRun:
         return next(p for p in self.book.packs if p.id == pack_id)
 
 
-def pack_chooser(book: RuleBook) -> Callable[[Timeline], RulePack]:
-    """Per order, the version of the family in force when its clock started."""
-    return lambda timeline: book.pack_at(timeline.clock_start)
+def pack_chooser(book: RuleBook, now: datetime) -> Callable[[Timeline], RulePack]:
+    """Per order, the version of the family in force when its clock started (as seen at `now`)."""
+    return lambda timeline: book.pack_at(timeline.clock_start(now))
 
 
 def judge_log(log: EventLog, book: RuleBook, now: datetime,
               announcements: Sequence[Announcement] = ()) -> JudgeRun:
-    judgements = tuple(judge_timelines(log.timelines(), pack_chooser(book), now, announcements))
+    judgements = tuple(judge_timelines(log.timelines(), pack_chooser(book, now), now, announcements))
     return JudgeRun(log, book, now, judgements)
 
 
