@@ -197,7 +197,11 @@ EVIDENCE: dict[Trigger, tuple[str, str]] = {
 
 
 def _verdict_columns(by: _ByPack) -> str:
-    trig, when, money, first, second = [], [], [], [], []
+    trig: list[str] = []
+    when: list[str] = []
+    money: list[str] = []
+    first: list[str] = []
+    second: list[str] = []
     for violation in Violation:
         v = violation.value
         trig.append(f"WHEN {literal(v)} THEN trig_{v}")

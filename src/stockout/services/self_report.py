@@ -145,7 +145,7 @@ def _report(uow: UnitOfWork, rules: Rules, who: Principal, order_ids: list[str],
         report = events[order_id]
         timeline = Timeline.of(order_id, [*(e for _, e in stored[order_id]), report])
         facts = fold(timeline, now)
-        pack = rules.pack_for(timeline)
+        pack = rules.pack_for(timeline, now)
         code = report_refusal(report, facts, pack)
         shop, day = row["shop_id"], shanghai_day(now).isoformat()
         if code is None:
