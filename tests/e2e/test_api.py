@@ -51,6 +51,25 @@ def test_a_post_answers_what_was_accepted_duplicated_and_rejected_with_indexes(a
     assert "order_id" in body["rejected"][0]["reason"]
 
 
+def test_numbers_too_large_for_any_column_are_rejected_one_by_one_not_with_a_500(
+        api: Any) -> None:
+    api.bench.at(T + H)
+    good, huge, many = order("A"), order("B"), order("C")
+    huge.events[0]["paid_cents"] = 10**20
+    many.events[0]["quantity"] = 2**63
+    answer = post(api, [*good.events, huge.events[0], many.events[0]])
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["accepted"] == ["A.placed", "A.confirmed"]
+    rejected = {r["event_id"]: r for r in body["rejected"]}
+    assert rejected["B.placed"]["status"] == rejected["C.placed"]["status"] == 422
+    assert "paid_cents" in rejected["B.placed"]["reason"]
+    assert "quantity" in rejected["C.placed"]["reason"]
+    sku = {"sku_id": "K9", "shop_id": "s1", "title": "T恤", "price_cents": 2**63}
+    assert "price_cents" in is_problem(api.post("/v1/skus", json=sku, headers=auth(api)),
+                                       422)["detail"]
+
+
 def test_a_body_that_is_not_an_array_of_events_is_a_problem_document(api: Any) -> None:
     is_problem(api.post("/v1/events", json={"event_id": "x"}, headers=auth(api)), 422)
     is_problem(api.post("/v1/events", content=b"{not json", headers={

@@ -159,3 +159,41 @@ def test_an_announcement_voids_the_late_verdict_it_excuses_and_names_itself(benc
         pass
     else:
         raise AssertionError("another body under the same id must be a conflict")
+
+
+def test_an_announcement_moving_only_the_stated_deadline_keeps_the_verdict_and_its_coupon(
+        bench: Bench) -> None:
+    o = confirmed("A", ship_to_region="新疆")
+    o.report(T + 2 * H)
+    bench.at(T + 3 * H).post(o)
+    bench.deliver()  # the buyer was told of the coupon
+    [before] = bench.rows("SELECT id, trigger, deadline FROM verdicts")
+    notice = {"id": "ANN-SNOW", "starts": T.isoformat(), "ends": (T + 60 * H).isoformat(),
+              "extend_hours": 72, "ship_to_regions": ["新疆"]}
+    post_announcement(bench.uow(), bench.rules, bench.clock, notice, CLI)
+    [after] = bench.rows("SELECT id, status, deadline FROM verdicts")
+    assert (after["id"], after["status"]) == (before["id"], "active")  # not replaced
+    def when(x: object) -> datetime:  # the raw column: a string on SQLite
+        return x if isinstance(x, datetime) else datetime.fromisoformat(str(x))
+
+    assert when(after["deadline"]) - when(before["deadline"]) == timedelta(hours=72)
+    assert bench.rows("SELECT state FROM coupons") == [{"state": "issued"}]
+    assert bench.rows("SELECT count(*) AS n FROM outbox WHERE topic = "
+                      "'compensation_withdrawn'")[0]["n"] == 0
+    moved = bench.rows("SELECT details FROM audit_log WHERE action = 'verdict.deadline_changed'")
+    assert json.loads(moved[0]["details"])["cause"] == "announcement:ANN-SNOW"
+
+
+def test_an_announcement_posted_after_the_order_closed_still_voids_what_it_excuses(
+        bench: Bench) -> None:
+    o = confirmed("A", ship_to_region="新疆")
+    o.scan(T + 50 * H)  # picked up two hours late
+    o.refund_completed(T + 60 * H)  # and closed
+    bench.at(T + 61 * H).post(o)
+    assert [r["status"] for r in bench.rows("SELECT status FROM verdicts")] == ["active"]
+    notice = {"id": "ANN-LATE", "starts": (T + 40 * H).isoformat(),
+              "ends": (T + 60 * H).isoformat(), "extend_hours": 24, "ship_to_regions": ["新疆"]}
+    posted = post_announcement(bench.uow(), bench.rules, bench.clock, notice, CLI)
+    assert (posted.orders, posted.voided) == (1, 1)
+    assert bench.rows("SELECT status, void_cause FROM verdicts") == [
+        {"status": "voided", "void_cause": "announcement:ANN-LATE"}]

@@ -120,3 +120,23 @@ def test_a_receipt_with_a_date_lets_orders_wait_for_it_and_caps_the_listing() ->
     assert plan.at_risk == ()
     assert plan.ship_day["o1"] == date(2025, 6, 2)
     assert plan.listing_cap == 2  # 4 arrive, 2 are promised
+
+
+def test_an_order_larger_than_a_days_capacity_ships_over_days_and_blocks_no_one() -> None:
+    orders = [Commitment("big", 2, T + timedelta(days=1)),
+              Commitment("small", 1, T + timedelta(days=2)),
+              Commitment("huge", 50, T + timedelta(days=3))]  # more than will ever be in stock
+    plan = plan_capacity(T, on_hand=5, daily_capacity=1, receipts=[], commitments=orders,
+                         new_order_limit=timedelta(hours=48))
+    assert plan.ship_day["big"] == date(2025, 6, 2)  # one unit on 06-01, the other on 06-02
+    assert plan.ship_day["small"] == date(2025, 6, 3)
+    assert "huge" not in plan.ship_day and plan.at_risk == ("huge",)
+
+
+def test_a_receipt_that_would_overflow_the_balance_is_refused_with_the_limit() -> None:
+    from stockout.domain.inventory import MAX_ON_HAND, Balance, LedgerError, Movement, MovementKind
+
+    full = Balance(MAX_ON_HAND - 1, 0)
+    assert full.after(Movement("k1", MovementKind.RECEIPT, 1, T)).on_hand == MAX_ON_HAND
+    with pytest.raises(LedgerError, match="1,000,000,000"):
+        full.after(Movement("k1", MovementKind.RECEIPT, 2, T))

@@ -18,9 +18,12 @@ from pydantic import (
 
 from stockout.domain.announcements import Announcement
 from stockout.domain.events import ClaimKind, Event, EventType, Party, Remedy, ScanStatus
+from stockout.domain.inventory import MAX_UNITS
+from stockout.domain.money import MAX_CENTS
 from stockout.domain.times import UTC
 
 Text = Annotated[str, Field(min_length=1)]
+MAX_HOURS = 24 * 366  # a promise or an extension of more than a year is a typing error
 
 
 class _Base(BaseModel):
@@ -35,10 +38,10 @@ class OrderPlaced(_Base):
     shop_id: Text
     buyer_id: Text
     sku_id: Text
-    quantity: Annotated[StrictInt, Field(ge=1)]
-    paid_cents: Annotated[StrictInt, Field(ge=0)]
+    quantity: Annotated[StrictInt, Field(ge=1, le=MAX_UNITS)]
+    paid_cents: Annotated[StrictInt, Field(ge=0, le=MAX_CENTS)]
     category: str | None = None
-    promise_hours: Annotated[float, Field(gt=0)] | None = None
+    promise_hours: Annotated[float, Field(gt=0, le=MAX_HOURS)] | None = None
     presale_ship_by: AwareDatetime | None = None
     campaign: StrictBool | None = None
     ship_from_region: str | None = None
@@ -92,7 +95,7 @@ class RefundRequested(_Base):
 
 class RefundCompleted(_Base):
     type: Literal["refund_completed"]
-    amount_cents: Annotated[StrictInt, Field(ge=0)]
+    amount_cents: Annotated[StrictInt, Field(ge=0, le=MAX_CENTS)]
 
 
 class AfterSaleClaim(_Base):
@@ -199,7 +202,7 @@ class AnnouncementModel(BaseModel):
     id: Text
     starts: AwareDatetime
     ends: AwareDatetime
-    extend_hours: Annotated[float, Field(gt=0)]
+    extend_hours: Annotated[float, Field(gt=0, le=MAX_HOURS)]
     ship_from_regions: list[str] | None = None
     ship_to_regions: list[str] | None = None
     categories: list[str] | None = None

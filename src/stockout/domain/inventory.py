@@ -14,6 +14,11 @@ from enum import StrEnum
 
 from stockout.domain.times import shanghai_day
 
+# The most units one order, movement, receipt or day's capacity takes: more is a typing error.
+MAX_UNITS = 1_000_000
+# The most a SKU holds on hand (the store keeps balances in 32-bit columns).
+MAX_ON_HAND = 1_000_000_000
+
 
 class MovementKind(StrEnum):
     __hash__ = str.__hash__
@@ -67,6 +72,10 @@ class Balance:
         q = m.quantity
         if m.kind is not MovementKind.ADJUSTMENT and q <= 0:
             raise LedgerError(m.sku_id, f"{m.kind.value} of {q}: quantity must be positive")
+        if q > 0 and self.on_hand + q > MAX_ON_HAND and m.kind in (MovementKind.RECEIPT,
+                                                                   MovementKind.ADJUSTMENT):
+            raise LedgerError(m.sku_id, f"{m.kind.value} of {q} would take on hand past "
+                                        f"{MAX_ON_HAND:,}")
         if m.kind is MovementKind.RECEIPT:
             return Balance(self.on_hand + q, self.reserved)
         if m.kind is MovementKind.RESERVATION:
@@ -198,16 +207,21 @@ def plan_capacity(now: datetime, on_hand: int, daily_capacity: int,
     at_risk: list[str] = []
     queue = sorted(commitments, key=lambda c: (c.deadline, c.order_id))
     for c in queue:
-        while (room < c.quantity or stock < c.quantity) and day <= last:
+        # An order larger than a day's capacity ships over several days; its day is the last.
+        saved, need = (stock, day, room), c.quantity
+        while day <= last:
+            take = min(need, room, stock)
+            need, room, stock = need - take, room - take, stock - take
+            if need == 0:
+                break
             day += timedelta(days=1)
             room = daily_capacity
             stock += arriving.get(day, 0)
-        if day > last or c.quantity > daily_capacity:
+        if need > 0:  # cannot ship in the plan's horizon: at risk, and holds nothing back
+            stock, day, room = saved
             at_risk.append(c.order_id)
             continue
         plan[c.order_id] = day
-        room -= c.quantity
-        stock -= c.quantity
         if day > shanghai_day(c.deadline):
             at_risk.append(c.order_id)
     # What is left for new orders up to the horizon: capacity and stock both bound it.

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 YUAN = 100
+# The largest amount any field takes (¥10 billion): a larger one is a typing error, refused
+# where it enters rather than overflowing a database column.
+MAX_CENTS = 10**12
 
 
 @dataclass(frozen=True, slots=True)

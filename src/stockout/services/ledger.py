@@ -6,7 +6,7 @@ buyer already used stays the buyer's and is charged to the platform instead of t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -49,17 +49,33 @@ def record(uow: UnitOfWork, judged: Sequence[Judged], now: datetime, actor: str,
     active = uow.verdicts.active_for([j.judgement.order_id for j in judged])
     to_void: list[tuple[dict[str, Any], str]] = []
     to_issue: list[tuple[Verdict, Judged, dict[str, Any] | None]] = []
+    moved: list[tuple[dict[str, Any], Verdict]] = []
     for item in judged:
         new = {v.violation.value: v for v in item.judgement.verdicts}
         old = active.get(item.judgement.order_id, {})
         for violation in sorted(old.keys() | new.keys()):
             held, fresh = old.get(violation), new.get(violation)
-            if held is not None and fresh is not None and verdict_from_row(held) == fresh:
-                continue
+            if held is not None and fresh is not None:
+                was = verdict_from_row(held)
+                if was == fresh:
+                    continue
+                if replace(was, deadline=fresh.deadline) == fresh:
+                    # Only the deadline it states moved (an announcement; a report's verdict):
+                    # the same verdict, the same coupon; the field is corrected and audited.
+                    moved.append((held, fresh))
+                    continue
             if held is not None:
                 to_void.append((held, "replaced" if fresh is not None else "grounds_removed"))
             if fresh is not None:
                 to_issue.append((fresh, item, held))
+    if moved:
+        uow.verdicts.set_deadlines([(row["id"], v.deadline) for row, v in moved])
+        uow.audit.append([_audit(now, actor, "verdict.deadline_changed", f"verdict:{row['id']}",
+                                 v.order_id, None, {
+                                     "from": row["deadline"].isoformat() if row["deadline"]
+                                     else None,
+                                     "to": v.deadline.isoformat() if v.deadline else None,
+                                     "cause": cause}) for row, v in moved])
     if to_void:
         _void(uow, to_void, now, actor, cause, changes)
     if to_issue:

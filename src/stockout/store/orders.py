@@ -54,10 +54,10 @@ class OrderRepo:
             ).values(next_due_at=at))
 
     def with_base_deadline_in(self, starts: datetime, ends: datetime) -> list[str]:
-        """Unclosed orders whose deadline before announcements falls in [starts, ends)."""
+        """Orders whose deadline before announcements falls in [starts, ends): closed ones
+        too, so that a verdict the announcement excuses is voided as `stockout judge` would."""
         q = (select(orders.c.order_id)
-             .where(orders.c.deadline_base_at >= starts, orders.c.deadline_base_at < ends,
-                    orders.c.state != "closed")
+             .where(orders.c.deadline_base_at >= starts, orders.c.deadline_base_at < ends)
              .order_by(orders.c.order_id))
         return list(self.conn.execute(q).scalars())
 

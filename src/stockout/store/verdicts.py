@@ -16,6 +16,8 @@ from stockout.store.tables import coupons, verdicts
 _VOID = (update(verdicts).where(verdicts.c.id == bindparam("b_id"), verdicts.c.status == "active")
          .values(status="voided", voided_at=bindparam("b_at"), void_reason=bindparam("b_reason"),
                  void_cause=bindparam("b_cause")))
+_DEADLINE = (update(verdicts).where(verdicts.c.id == bindparam("b_id"))
+             .values(deadline=bindparam("b_deadline")))
 _REPLACED = (update(verdicts).where(verdicts.c.id == bindparam("b_id"))
              .values(replaced_by=bindparam("b_new")))
 _COUPON_STATE = (update(coupons).where(coupons.c.id == bindparam("b_id"),
@@ -61,6 +63,11 @@ class VerdictRepo:
         if ids:
             self.conn.execute(_VOID, [{"b_id": i, "b_at": at, "b_reason": r, "b_cause": c}
                                       for i, r, c in zip(ids, reasons, causes, strict=True)])
+
+    def set_deadlines(self, pairs: Sequence[tuple[int, datetime | None]]) -> None:
+        """Correct the deadline an active verdict states (nothing else of it changed)."""
+        if pairs:
+            self.conn.execute(_DEADLINE, [{"b_id": i, "b_deadline": d} for i, d in pairs])
 
     def link(self, pairs: Sequence[tuple[int, int]]) -> None:
         """Old verdict id -> the id of the verdict that replaced it."""

@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 
 from stockout.api.auth import PrincipalDep, RuntimeDep
 from stockout.api.problems import Problem
-from stockout.domain.inventory import LedgerError, MovementKind
+from stockout.domain.inventory import MAX_UNITS, LedgerError, MovementKind
+from stockout.domain.money import MAX_CENTS
 from stockout.domain.times import format_time
 from stockout.services import capacity
 from stockout.services.stock import StockState, record_movement, set_listing, visible_stock
@@ -22,7 +23,8 @@ router = APIRouter(prefix="/v1/skus", tags=["stock"])
 
 class MovementIn(BaseModel):
     kind: Literal["receipt", "adjustment"]
-    quantity: int = Field(description="units received (> 0), or a signed correction")
+    quantity: int = Field(ge=-MAX_UNITS, le=MAX_UNITS,
+                          description="units received (> 0), or a signed correction")
     reason: str = Field("", max_length=500, description="why (required for an adjustment)")
 
 
@@ -57,8 +59,9 @@ class SkuIn(BaseModel):
     shop_id: str = Field(min_length=1, max_length=200)
     title: str = Field(min_length=1, max_length=500)
     category: str | None = Field(None, max_length=200)
-    price_cents: int = Field(ge=0, description="the listed unit price, in fen")
-    safety_stock: int | None = Field(None, ge=0, description="default: the pack's [inventory]")
+    price_cents: int = Field(ge=0, le=MAX_CENTS, description="the listed unit price, in fen")
+    safety_stock: int | None = Field(None, ge=0, le=MAX_UNITS,
+                                     description="default: the pack's [inventory]")
 
 
 class ListingIn(BaseModel):
@@ -66,12 +69,13 @@ class ListingIn(BaseModel):
 
 
 class CapacityIn(BaseModel):
-    daily_capacity: int = Field(gt=0, description="units the shop can ship a day of this SKU")
+    daily_capacity: int = Field(gt=0, le=MAX_UNITS,
+                                description="units the shop can ship a day of this SKU")
 
 
 class ExpectedReceiptIn(BaseModel):
     day: date = Field(description="Asia/Shanghai calendar day the goods arrive")
-    quantity: int = Field(gt=0)
+    quantity: int = Field(gt=0, le=MAX_UNITS)
 
 
 def _unprocessable(exc: ValueError) -> Problem:
