@@ -98,24 +98,82 @@ _MESSAGES.update({
                      "{sent} notifications delivered."),
     "worker_started": ("后台任务已启动，每 {every} 秒检查一次到期订单（数据库 {url}）。",
                        "Worker started: checking due orders every {every} s (database {url})."),
-    "notice_remedies": ("您可以选择：继续等待补货、换成其他款式、改为预售，或申请退款。",
-                        "You can choose to wait for restock, take a substitute, switch to presale, or ask for a refund."),
-    "notice_remedies_fake": ("如果包裹迟迟未到，您可以申请退款；平台会继续核实物流。",
-                             "If the parcel does not arrive, you can ask for a refund; the platform keeps checking the tracking."),
-    "notice_remedies_fraud": ("平台将为您全额退款；依法您还可以另行主张 {legal}。",
-                              "The platform refunds you in full; at law you may also claim {legal}."),
+    # What happens next, in the buyer's compensation notice: by the violation.
+    "notice_next_late_shipment": (
+        "商家仍须尽快为您发货。如您不想再等，可以在订单的售后服务中申请退款。",
+        "The merchant must still ship your order. If you no longer want to wait, you can ask "
+        "for a refund through the order's after-sale service."),
+    "notice_next_stockout": (
+        "接下来平台会另行通知您选择处理方式：等待补货、换成其他商品、改为预售，或全额退款。",
+        "You will be asked, in a separate notice, to choose what happens next: wait for the "
+        "restock, take a substitute, switch to presale, or get a full refund."),
+    "notice_next_fake_shipment": ("如果包裹迟迟未到，您可以申请退款；平台会继续核实物流。",
+                                  "If the parcel does not arrive, you can ask for a refund; "
+                                  "the platform keeps checking the tracking."),
+    "notice_next_fraudulent_shipment": ("平台将为您全额退款；依法您还可以另行主张 {legal}。",
+                                        "The platform refunds you in full; at law you may also "
+                                        "claim {legal}."),
+    # The violation as a thing that happened ("found to be …", "counts as …").
+    "violation_a_late_shipment": ("延迟发货", "a late shipment"),
+    "violation_a_stockout": ("缺货", "a stockout"),
+    "violation_a_fake_shipment": ("虚假发货", "a fake shipment"),
+    "violation_a_fraudulent_shipment": ("欺诈发货", "a fraudulent shipment"),
+    # What happened to the buyer's order, by the verdict's trigger ({at}: when).
+    "buyer_why_no_pickup_by_deadline": ("商家未能在发货时限{deadline}前发货",
+                                        "the merchant did not ship it by the ship-by deadline, "
+                                        "{deadline}"),
+    "buyer_why_self_report": ("商家于{at}报备所购商品缺货，无法按时发货",
+                              "the merchant reported the item out of stock at {at} and "
+                              "cannot ship it on time"),
+    "buyer_why_merchant_chat": ("商家于{at}在聊天中告知您所购商品无货",
+                                "the merchant told you in chat at {at} that the item is out "
+                                "of stock"),
+    "buyer_why_merchant_refund": ("商家于{at}在发货前主动退款或取消了订单",
+                                  "the merchant refunded or cancelled it at {at}, before "
+                                  "shipping"),
+    "buyer_why_induced_refund": ("商家因缺货未能发货，您于{at}申请了退款",
+                                 "the merchant had no stock to ship and you asked for a refund "
+                                 "at {at}"),
+    "buyer_why_unshipped_after_deadline": ("超过发货时限{deadline}后仍未发货",
+                                           "it was still not shipped well after the ship-by "
+                                           "deadline, {deadline}"),
+    "buyer_why_upload_without_pickup": ("商家上传了运单号，但快递一直没有揽收",
+                                        "the merchant uploaded a tracking number but the "
+                                        "carrier never picked the parcel up"),
+    "buyer_why_no_scan_after_upload": ("商家上传了运单号，但一直没有物流记录",
+                                       "the merchant uploaded a tracking number but the carrier "
+                                       "never scanned the parcel"),
+    "buyer_why_tracking_reused": ("商家使用的运单号已用于其他订单",
+                                  "the tracking number given was already used for another "
+                                  "order"),
+    "buyer_why_stalled_after_pickup": ("包裹揽收后长时间没有物流更新",
+                                       "the parcel has had no carrier update for a long time "
+                                       "since pickup"),
+    "buyer_why_route_mismatch": ("物流显示的签收地区与您的收货地区不符",
+                                 "the tracking shows a delivery outside your region"),
+    "buyer_why_claim_upheld": ("您的售后申诉经平台裁定成立",
+                               "the platform upheld your after-sale claim"),
     "notice_coupon_title": ("您获得一张 {amount} 无门槛券", "You have a {amount} no-threshold coupon"),
-    "notice_coupon_body": ("很抱歉，您的订单 {order} 出现了{violation}：{why} 平台已按规则 {rule} 向您发放 {amount} 无门槛优惠券，无需任何操作即可使用。{remedies}",
-                           "We are sorry: your order {order} ran into {violation}. {why} Under rule {rule} the platform has given you a {amount} no-threshold coupon, ready to use. {remedies}"),
+    "notice_coupon_body": ("很抱歉，您的订单 {order} 出现问题：{why}，平台判定为{violation}。平台已向您发放一张 {amount} 无门槛优惠券作为补偿，无需任何操作即可使用。{next}",
+                           "We are sorry about your order {order}: {why}, which the platform counts as {violation}. The platform has given you a {amount} no-threshold coupon as compensation, ready to use. {next}"),
     "notice_clawback_title": ("关于订单 {order} 的优惠券", "About the coupon for order {order}"),
-    "notice_clawback_body": ("很抱歉打扰您。订单 {order} 此前被判定为{violation}，并向您发放了 {amount} 优惠券；根据之后收到的信息（{reason}），该判定已撤销，优惠券已收回。如有疑问，请联系平台客服，我们会认真核实。",
-                             "Sorry to trouble you. Order {order} was earlier found to be {violation} and you received a {amount} coupon; later information ({reason}) removed the grounds, so the verdict was withdrawn and the coupon taken back. If you have any question, please contact customer service and we will look into it carefully."),
+    "notice_clawback_body": ("很抱歉打扰您。您的订单 {order} 此前被判定为{violation}，并向您发放了 {amount} 优惠券；根据之后收到的信息（{reason}），该判定已撤销，优惠券已收回。如有疑问，请联系平台客服，我们会认真核实。",
+                             "Sorry to trouble you. Your order {order} was earlier found to be {violation} and you received a {amount} coupon. Later information showed otherwise ({reason}), so the verdict was withdrawn and the coupon taken back. If you have any question, please contact customer service and we will look into it carefully."),
     "notice_verdict_title": ("订单 {order} 判定为{violation}", "Order {order}: {violation}"),
-    "notice_verdict_body": ("{why} 依据规则 {rule}，平台已向买家发放 {amount} 无门槛券，由店铺承担。如有不可抗力等正当理由，可以提出申诉。",
-                            "{why} Under rule {rule} the buyer received a {amount} no-threshold coupon, charged to the shop. If there was a valid reason such as force majeure, you may appeal."),
+    "notice_verdict_body": ("{why}依据规则 {rule}，该赔付由店铺承担。如有不可抗力等正当理由，可以提出申诉。",
+                            "{why} Under rule {rule} the shop bears this compensation. If there was a valid reason such as force majeure, you may appeal."),
     "notice_voided_title": ("订单 {order} 的{violation}判定已撤销", "Verdict withdrawn on order {order}: {violation}"),
-    "notice_voided_body": ("订单 {order} 的{violation}判定已撤销：{reason}。相应的赔付已取消。",
-                           "The {violation} verdict on order {order} was withdrawn: {reason}. Its compensation was cancelled."),
+    "notice_voided_body": ("订单 {order} 的{violation}判定已撤销：{reason}。相应的赔付已取消，不由店铺承担。",
+                           "The {violation} verdict on order {order} was withdrawn: {reason}. Its compensation was cancelled: the shop does not bear it."),
+    "notice_voided_body_buyer_keeps": (
+        "订单 {order} 的{violation}判定已撤销：{reason}。买家已使用的赔付券仍归买家所有，改由平台承担，不再由店铺承担。",
+        "The {violation} verdict on order {order} was withdrawn: {reason}. The buyer had already "
+        "used the compensation coupon and keeps it; it is now charged to the platform, no longer "
+        "to the shop."),
+    "notice_voided_body_replaced": (
+        "订单 {order} 的{violation}判定已撤销：{reason}。赔付以新的判定为准，另行通知。",
+        "The {violation} verdict on order {order} was withdrawn: {reason}. The new verdict, "
+        "notified separately, decides the compensation."),
     "audit_title": ("库存审计", "Stock audit"),
     "audit_sku": ("商品", "SKU"),
     "audit_finding": ("问题", "finding"),
@@ -135,7 +193,7 @@ _MESSAGES.update({
     "notice_stock_shortfall_body": ("订单 {order} 需要商品 {sku} {quantity} 件，可售库存只有 {sellable} 件，未能预留。订单已记录并标为有风险：请补货，或在发货时限前报备缺货。",
                                     "Order {order} needs {quantity} of SKU {sku} but only {sellable} can be sold, so nothing was reserved. The order is kept and flagged at risk: restock, or report the stockout before the ship-by deadline."),
     "notice_at_risk_title": ("订单 {order} 即将超过发货时限", "Order {order} is close to its ship-by deadline"),
-    "notice_at_risk_body": ("订单 {order} 须在 {deadline} 前揽收，目前还没有揽收记录（约剩 {hours} 小时）。请尽快发货；如确实无货，请在时限前报备缺货。逾期未揽收将按规则赔付买家 {late}。",
+    "notice_at_risk_body": ("订单 {order} 须在{deadline}前揽收，目前还没有揽收记录（约剩 {hours} 小时）。请尽快发货；如确实无货，请在时限前报备缺货。逾期未揽收将按规则赔付买家 {late}。",
                             "Order {order} must be picked up by {deadline} and has no pickup yet (about {hours} h left). Please ship soon; if you really have no stock, report it before the deadline. A missed deadline costs {late} in compensation to the buyer."),
     "void_grounds_removed": ("新的信息表明判定依据已不成立", "new information removed its grounds"),
     "void_replaced": ("判定依据发生变化，已按最新信息重新判定", "its grounds changed and the order was judged again"),
@@ -152,7 +210,7 @@ _MESSAGES.update({
     "notice_remedy_offer_title": ("订单 {order} 缺货，请选择处理方式",
                                   "Order {order} is out of stock: please choose what happens next"),
     "notice_remedy_offer_body": (
-        "很抱歉，您的订单 {order} 所购商品暂时缺货，商家无法按时发货。请在 {choose_by} 前选择："
+        "很抱歉，您的订单 {order} 所购商品暂时缺货，商家无法按时发货。请在{choose_by}前选择："
         "等待补货（商家提出补货日期，您同意后即为新的发货时限）、换成本店同类且价格相近的其他商品"
         "（绝不多收费，更便宜时退还差价）、改为预售（在约定日期前发货），或立即全额退款。"
         "到时未选择的，将默认为您办理{default}。平台的缺货赔付另行发放，不受您的选择影响。",
@@ -166,60 +224,68 @@ _MESSAGES.update({
     "notice_remedy_proposed_title": ("订单 {order}：商家提出了补货日期",
                                      "Order {order}: the merchant proposes a restock date"),
     "notice_remedy_proposed_body": (
-        "商家承诺在 {until} 前补货并发货。如您愿意等待，请在 {choose_by} 前选择“等待补货”；"
+        "商家承诺在{until}前补货并发货。如您愿意等待，请在{choose_by}前选择“等待补货”；"
         "您也可以选择其他方式。到时未选择的，将默认为您办理{default}。",
         "The merchant promises to restock and ship by {until}. If you are happy to wait, choose "
         "'wait' before {choose_by}; the other choices stay open. If you have not chosen by "
         "then, you get {default}."),
     "notice_remedy_chosen_title": ("订单 {order}：已为您办理{remedy}",
-                                   "Order {order}: {remedy} it is"),
+                                   "Order {order}: what happens now is {remedy}"),
     "notice_remedy_chosen_wait": (
-        "商家须在 {until} 前发货并揽收，这是订单新的发货时限。如未做到，平台将为您全额退款并再次发放赔付。",
+        "商家须在{until}前发货并揽收，这是订单新的发货时限。如未做到，平台将为您全额退款并再次发放赔付。",
         "The merchant must ship, picked up by the carrier, by {until}: your order's new ship-by "
         "date. If it does not, the platform refunds you in full and compensates you again."),
     "notice_remedy_chosen_presale": (
-        "订单已改为预售，商家须在 {until} 前发货并揽收。如未做到，平台将为您全额退款并再次发放赔付。",
+        "订单已改为预售，商家须在{until}前发货并揽收。如未做到，平台将为您全额退款并再次发放赔付。",
         "Your order is now a presale: the merchant must ship, picked up by the carrier, by "
         "{until}. If it does not, the platform refunds you in full and compensates you again."),
     "notice_remedy_chosen_substitute": (
-        "商家将改发商品 {sku}，您无需多付任何费用；差价 {amount} 已退回给您。",
+        "商家将改发商品 {sku}，您无需多付任何费用；差价 {amount} 已退回给您。商家须在{until}前发货并揽收，"
+        "如未做到，平台将为您全额退款并再次发放赔付。",
         "The merchant will send item {sku} instead, at no extra cost to you; the difference of "
-        "{amount} is refunded to you."),
+        "{amount} is refunded to you. The merchant must ship it, picked up by the carrier, by "
+        "{until}; if it does not, the platform refunds you in full and compensates you again."),
     "notice_remedy_chosen_substitute_same": (
-        "商家将改发商品 {sku}，您无需多付任何费用。",
-        "The merchant will send item {sku} instead, at no extra cost to you."),
+        "商家将改发商品 {sku}，您无需多付任何费用。商家须在{until}前发货并揽收，如未做到，平台将为您全额退款"
+        "并再次发放赔付。",
+        "The merchant will send item {sku} instead, at no extra cost to you. The merchant must "
+        "ship it, picked up by the carrier, by {until}; if it does not, the platform refunds you "
+        "in full and compensates you again."),
     "notice_remedy_chosen_refund": ("已为您全额退款 {amount}，款项将原路退回。",
                                     "You have been refunded {amount} in full, to how you paid."),
     "notice_remedy_chosen_default": (
-        "您在 {choose_by} 前没有作出选择，按规则已为您全额退款 {amount}，款项将原路退回。",
+        "您在{choose_by}前没有作出选择，按规则已为您全额退款 {amount}，款项将原路退回。",
         "You had not chosen by {choose_by}, so as the rules provide you have been refunded "
         "{amount} in full, to how you paid."),
     "notice_remedy_merchant_title": ("订单 {order}：处理方式为{remedy}", "Order {order}: {remedy}"),
     "notice_remedy_merchant_wait": (
-        "买家同意等待补货：请在 {until} 前发货并揽收。逾期未揽收，将自动全额退款并再次赔付买家。",
+        "买家同意等待补货：请在{until}前发货并揽收。逾期未揽收，将自动全额退款并再次赔付买家。",
         "The buyer agreed to wait: ship, picked up by the carrier, by {until}. Otherwise the "
         "buyer is refunded in full and compensated again, automatically."),
     "notice_remedy_merchant_presale": (
-        "订单已改为预售：请在 {until} 前发货并揽收。逾期未揽收，将自动全额退款并再次赔付买家。",
+        "订单已改为预售：请在{until}前发货并揽收。逾期未揽收，将自动全额退款并再次赔付买家。",
         "The order is now a presale: ship, picked up by the carrier, by {until}. Otherwise the "
         "buyer is refunded in full and compensated again, automatically."),
     "notice_remedy_merchant_substitute": (
-        "买家选择改发商品 {sku}：库存已改为预留该商品，原商品的预留已释放。退还买家差价 {amount}。",
+        "买家选择改发商品 {sku}：库存已改为预留该商品，原商品的预留已释放。退还买家差价 {amount}。"
+        "请在{until}前发货并揽收，逾期未揽收，将自动全额退款并再次赔付买家。",
         "The buyer takes item {sku} instead: its stock is now reserved and the original item's "
-        "released. Difference refunded to the buyer: {amount}."),
+        "released. Difference refunded to the buyer: {amount}. Ship it, picked up by the "
+        "carrier, by {until}; otherwise the buyer is refunded in full and compensated again, "
+        "automatically."),
     "notice_remedy_merchant_refund": ("订单已全额退款 {amount}，预留库存已释放。",
                                       "The order was refunded in full ({amount}); its reserved "
                                       "stock was released."),
     "notice_remedy_missed_title": ("订单 {order} 未在承诺日期前发货",
                                    "Order {order} was not shipped by the promised date"),
     "notice_remedy_missed_body": (
-        "很抱歉，商家承诺在 {until} 前发货，但没有做到。平台已为您全额退款 {amount}，并再次向您"
+        "很抱歉，商家承诺在{until}前发货，但没有做到。平台已为您全额退款 {amount}，并再次向您"
         "发放 {coupon} 无门槛券作为补偿，无需任何操作即可使用。",
         "We are sorry: the merchant promised to ship by {until} and did not. The platform has "
         "refunded you {amount} in full and given you another {coupon} no-threshold coupon as "
         "compensation, ready to use."),
     "notice_remedy_missed_merchant": (
-        "订单未在承诺的 {until} 前揽收：已自动为买家全额退款 {amount}，并再次赔付 {coupon}，由店铺承担。",
+        "订单未在承诺的{until}前揽收：已自动为买家全额退款 {amount}，并再次赔付 {coupon}，由店铺承担。",
         "The order was not picked up by the promised {until}: the buyer was refunded {amount} "
         "in full and compensated again with {coupon}, charged to the shop."),
     "report_done": ("订单 {order} 已报备缺货（事件 {event}），商品已下架。",
@@ -246,12 +312,12 @@ _MESSAGES.update({
     "measure_promotion_removal": ("取消活动资格", "removal from promotions"),
     "measure_search_demotion": ("搜索降权", "search demotion"),
     "notice_measure_title": ("店铺 {shop} 触发管控措施", "Measures on shop {shop}"),
-    "notice_measure_body": ("您好，店铺 {shop} 的商品 {sku} 近期有 {count} 笔订单被判定为{violation}，已超过平台规则的阈值。自 {starts} 至 {ends}，将执行以下措施：{measures}。涉及订单：{orders}。如判定有误，您可以在申诉期内对相应判定提出申诉，申诉通过后措施会相应解除。感谢您的理解与配合。",
-                            "Hello. {count} orders of shop {shop} (SKU {sku}) were recently found to be {violation}, above the platform's threshold. From {starts} to {ends} these measures apply: {measures}. Orders concerned: {orders}. If a verdict was wrong you may appeal it within the appeal window; an approved appeal lifts the measures it caused. Thank you for your understanding."),
+    "notice_measure_body": ("您好，店铺 {shop} 的商品 {sku} 近期有 {count} 笔订单被判定为{violation}，已超过平台规则的阈值。自{starts}至{ends}，将执行以下措施：{measures}。涉及订单：{orders}。如判定有误，您可以在申诉期内对相应判定提出申诉，申诉通过后措施会相应解除。感谢您的理解与配合。",
+                            "Hello. {count} orders of shop {shop} (SKU {sku}) recently received {violation} verdicts, above the platform's threshold. From {starts} to {ends} these measures apply: {measures}. Orders concerned: {orders}. If a verdict was wrong you may appeal it within the appeal window; an approved appeal lifts the measures it caused. Thank you for your understanding."),
     "notice_measure_closed_title": ("店铺 {shop} 的管控措施已解除", "Measures on shop {shop} lifted"),
-    "notice_measure_ended_body": ("您好，店铺 {shop} 的管控措施（{measures}）已于 {at} 到期解除。感谢您的配合，祝您生意兴隆。",
+    "notice_measure_ended_body": ("您好，店铺 {shop} 的管控措施（{measures}）已于{at}到期解除。感谢您的配合，祝您生意兴隆。",
                                   "Hello. The measures on shop {shop} ({measures}) ended at {at}, their time having passed. Thank you for your cooperation."),
-    "notice_measure_lifted_body": ("您好，由于相关判定已撤销，店铺 {shop} 的管控措施（{measures}）已于 {at} 提前解除。给您带来的不便，敬请谅解。",
+    "notice_measure_lifted_body": ("您好，由于相关判定已撤销，店铺 {shop} 的管控措施（{measures}）已于{at}提前解除。给您带来的不便，敬请谅解。",
                                    "Hello. The verdicts behind them were withdrawn, so the measures on shop {shop} ({measures}) were lifted at {at}. We apologise for the inconvenience."),
     "notice_appeal_approved_title": ("订单 {order} 的申诉已通过", "Appeal on order {order} approved"),
     "notice_appeal_approved_body": ("您好，您对订单 {order} 的{violation}判定提出的申诉（编号 {id}）已通过：{reason}。该判定已撤销，相应赔付不再由店铺承担。",

@@ -74,6 +74,8 @@ def test_bad_uploads_are_problems_naming_the_file(api: Any) -> None:
     assert appeal(api, vid).status_code == 201
     refused = is_problem(appeal(api, vid), 409)
     assert refused["refusal"] == "already_appealed"
+    bare = is_problem(appeal(api, vid, files=[]), 409)  # appealed already, before "no evidence"
+    assert bare["refusal"] == "already_appealed"
 
 
 def test_a_used_coupon_stays_the_buyers_when_the_appeal_is_approved(api: Any) -> None:

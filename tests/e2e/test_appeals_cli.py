@@ -42,6 +42,9 @@ def test_the_platform_files_lists_and_decides_appeals_and_sees_scores(tmp_path: 
     assert done.returncode == 0 and "Appeal 1 decided: approved" in done.stdout
     again = stockout("--lang", "en", "appeals", "decide", "1", "--approve", *at, env=env)
     assert again.returncode == 1 and "already approved" in again.stderr
+    rejected = stockout("--lang", "en", "appeals", "decide", "1", "--reject", *at, env=env)
+    assert rejected.returncode == 1 and "already approved" in rejected.stderr
+    assert "reason" not in rejected.stderr
     rep = stockout("--lang", "en", "reputation", "s1", *at, env=env)
     assert rep.returncode == 0 and "Reputation of shop s1: 100" in rep.stdout
     assert "店铺 s1 没有管控措施" in stockout("measures", "s1", *at, env=env).stdout

@@ -93,6 +93,8 @@ def test_report_delists_and_refusal_is_a_problem_naming_the_rule(api: Any) -> No
     done = api.post("/v1/orders/A/stockout-report", headers=auth(api, "s1"),
                     json={"reason": "供应商断货"})
     assert done.status_code == 201, done.text
+    # The answer says what the report did to the listing: the order's SKU is taken down.
+    assert (done.json()["sku_id"], done.json()["listing"]) == ("K1", "delisted_manual")
     assert api.get("/v1/skus/K1", headers=auth(api, "s1")).json()["listing"] == \
         "delisted_manual"
     sku_report = api.post("/v1/skus/K1/stockout-report", headers=auth(api, "s1"), json={})
@@ -124,6 +126,9 @@ def test_buyer_chooses_a_remedy_after_the_merchant_proposes_a_date(api: Any) -> 
     assert (chosen.json()["state"], chosen.json()["until"]) == ("wait", until)
     again = api.post("/v1/orders/A/remedy", headers=auth(api, "b1"), json={"remedy": "refund"})
     assert again.status_code == 409 and again.json()["code"] == "already_chosen"
+    for remedy in ("wait", "presale"):  # refused as chosen already, not for a missing date
+        again = api.post("/v1/orders/A/remedy", headers=auth(api, "b1"), json={"remedy": remedy})
+        assert again.status_code == 409 and again.json()["code"] == "already_chosen", again.text
     view = api.get("/v1/orders/A", headers=auth(api, "b1")).json()
     assert "remedy_chosen" in [e["event"]["type"] for e in view["timeline"]]
     assert (view["remedy"]["state"], view["remedy"]["new_ship_by"]) == ("wait", until)
@@ -137,3 +142,13 @@ def test_an_order_without_stockout_has_no_remedy(api: Any) -> None:
     orders(api, "A")
     answer = api.get("/v1/orders/A/remedy", headers=auth(api, "b1"))
     assert answer.status_code == 404 and answer.json()["code"] == "no_stockout"
+
+
+def test_presale_without_until_is_a_problem_that_says_what_is_needed(api: Any) -> None:
+    api.bench.at(T)
+    register(api)
+    orders(api, "A")
+    api.post("/v1/orders/A/stockout-report", headers=auth(api, "s1"), json={})
+    refused = api.post("/v1/orders/A/remedy", headers=auth(api, "b1"), json={"remedy": "presale"})
+    assert refused.status_code == 422 and refused.json()["code"] == "date_required"
+    assert "presale needs `until`" in refused.json()["detail"]

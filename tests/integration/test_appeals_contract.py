@@ -132,6 +132,10 @@ def test_other_grounds_wait_in_the_queue_oldest_first_and_a_rejection_keeps_the_
     with pytest.raises(AppealAlreadyDecided):
         decide_appeal(bench.uow(), bench.rules, bench.clock, CLI, int(first["id"]),  # type: ignore[call-overload]
                       approve=True)
+    # A decided appeal says so first, even to a rejection without a reason.
+    with pytest.raises(AppealAlreadyDecided, match="already rejected"):
+        decide_appeal(bench.uow(), bench.rules, bench.clock, CLI, int(first["id"]),  # type: ignore[call-overload]
+                      approve=False)
     with bench.uow().reader() as r:
         ev = get_evidence(r, merchant("s1"), int(first["id"]),  # type: ignore[call-overload]
                           int(first["evidence"][0]["id"]))  # type: ignore[index]
@@ -160,6 +164,12 @@ def test_approval_after_the_buyer_used_the_coupon_leaves_it_with_the_buyer(bench
     assert refund == [{"amount_cents": -500}]
     assert bench.rows("SELECT count(*) AS n FROM outbox WHERE topic = "
                       "'compensation_withdrawn'")[0]["n"] == 0
+    bench.deliver()
+    [told] = [json.loads(r["payload"]) for r in bench.rows(
+        "SELECT payload FROM outbox WHERE recipient_role = 'merchant' AND topic = "
+        "'verdict_voided'")]
+    assert "仍归买家所有" in told["texts"]["zh"]["body"]
+    assert "已取消" not in told["texts"]["zh"]["body"]
 
 
 def test_an_appeal_is_refused_with_what_and_where(bench: Bench) -> None:
@@ -180,6 +190,11 @@ def test_an_appeal_is_refused_with_what_and_where(bench: Bench) -> None:
     file(bench, "A", "carrier_fault", (PDF,))
     with pytest.raises(AppealRefused, match="already appealed"):
         file(bench, "A", "carrier_fault", (PDF,))
+    # The verdict's appealability comes before what the request's evidence lacks.
+    with pytest.raises(AppealRefused, match="already appealed"):
+        file(bench, "A", "carrier_fault")
+    with pytest.raises(AppealRefused, match="already appealed"):
+        file(bench, "A", "carrier_fault", (html,))
     bench.at(T + 5 * H + 7 * 24 * H + H)
     with pytest.raises(AppealRefused, match="window closed"):
         file(bench, "B", "carrier_fault", (PDF,))

@@ -68,7 +68,9 @@ def test_stockout_opens_an_offer_the_buyer_is_told_of_with_window_and_default(
     assert view["substitutes"][0]["refund_cents"] == 500
     [offer] = [json.loads(r["payload"]) for r in bench.rows(
         "SELECT payload FROM outbox WHERE topic = 'remedy_offer'")]
-    assert "2025-03-05T12:00:00+08:00" in offer["texts"]["zh"]["body"]
+    assert "请在2025年3月5日 12:00（北京时间）前选择" in offer["texts"]["zh"]["body"]
+    assert "Until 5 Mar 2025 12:00 (Beijing time) you may choose" in offer["texts"]["en"]["body"]
+    assert offer["data"]["choose_by"] == "2025-03-05T12:00:00+08:00"  # data stay RFC 3339
     assert "全额退款" in offer["texts"]["zh"]["body"]
     assert "full refund" in offer["texts"]["en"]["body"]
     with pytest.raises(NotFound):
@@ -105,6 +107,25 @@ def test_substitute_moves_the_reservation_and_refunds_the_difference(bench: Benc
                        "ORDER BY id")
     assert [(m["sku_id"], m["kind"]) for m in moves] == [
         ("K1", "reservation"), ("K1", "release"), ("K2", "reservation"), ("K2", "shipment")]
+
+
+def test_a_substitute_must_ship_within_the_standard_limit_or_the_buyer_is_refunded_again(
+        bench: Bench) -> None:
+    reported(bench)
+    chosen_at = REPORTED + H
+    done = choose(bench.at(chosen_at).uow(), bench.rules, bench.clock, B1, "A",
+                  Remedy.SUBSTITUTE, substitute_sku_id="K2")
+    assert done["until"] == (chosen_at + 48 * H).isoformat()  # the pack's 48 h, from the choice
+    bench.at(chosen_at + 47 * H).sweep()
+    assert remedy_view(bench.uow(), bench.rules, B1, "A")["state"] == "substitute"
+    bench.at(chosen_at + 49 * H).sweep()  # not picked up in time
+    assert remedy_view(bench.uow(), bench.rules, B1, "A")["state"] == "missed"
+    refunds = [json.loads(r["raw"])["amount_cents"] for r in bench.rows(
+        "SELECT raw FROM events WHERE type = 'refund_completed'")]
+    assert refunds == [4500]  # 5000 paid, 500 of it already back as the difference
+    assert bench.rows("SELECT idempotency_key FROM coupons WHERE verdict_id IS NULL") == [
+        {"idempotency_key": "A/stockout/substitute_missed"}]
+    assert held(bench, "K2") == 0  # the order closed: its reservation released
 
 
 def test_wait_accepts_the_merchants_date_and_a_pickup_by_it_fulfils_it(bench: Bench) -> None:
@@ -224,3 +245,43 @@ def test_only_the_buyer_chooses_and_another_shops_stock_is_never_touched(bench: 
     # The buyer's own choice still goes through, and is the one in the timeline.
     assert choose(bench.uow(), bench.rules, bench.clock, B1, "A", Remedy.REFUND)["state"] == \
         "refund"
+
+
+def test_a_settled_remedy_refuses_a_new_choice_as_already_chosen_before_its_dates(
+        bench: Bench) -> None:
+    reported(bench)
+    choose(bench.at(REPORTED + H).uow(), bench.rules, bench.clock, B1, "A", Remedy.REFUND)
+    for remedy in (Remedy.WAIT, Remedy.PRESALE, Remedy.SUBSTITUTE, Remedy.REFUND):
+        with pytest.raises(RemedyRefused) as refused:
+            choose(bench.uow(), bench.rules, bench.clock, B1, "A", remedy)
+        assert refused.value.reason is RefusalReason.ALREADY_CHOSEN, remedy
+        assert "refund" in str(refused.value)
+
+
+def test_presale_without_a_date_says_what_is_needed(bench: Bench) -> None:
+    reported(bench)
+    with pytest.raises(RemedyRefused) as refused:
+        choose(bench.at(REPORTED + H).uow(), bench.rules, bench.clock, B1, "A", Remedy.PRESALE)
+    assert refused.value.reason is RefusalReason.DATE_REQUIRED
+    assert "presale needs `until`, the date the merchant must ship by" in str(refused.value)
+    assert remedy_view(bench.uow(), bench.rules, B1, "A")["state"] == "offered"
+
+
+def test_remedy_notices_show_times_as_people_read_them_and_data_in_rfc3339(
+        bench: Bench) -> None:
+    reported(bench)
+    until = REPORTED + 72 * H
+    propose_restock(bench.at(REPORTED + H).uow(), bench.rules, bench.clock, S1, "A", until)
+    choose(bench.uow(), bench.rules, bench.clock, B1, "A", Remedy.WAIT)
+    rows = [json.loads(r["payload"]) for r in bench.rows(
+        "SELECT payload FROM outbox WHERE topic IN ('remedy_proposal', 'remedy_chosen') "
+        "ORDER BY id")]
+    assert rows, "no remedy notices"
+    for p in rows:
+        for lang in ("zh", "en"):
+            assert "+08:00" not in p["texts"][lang]["body"], p["texts"][lang]["body"]
+    proposal = rows[0]
+    assert "商家承诺在2025年3月6日 12:00（北京时间）前补货并发货" in proposal["texts"]["zh"]["body"]
+    assert "by 6 Mar 2025 12:00 (Beijing time)" in proposal["texts"]["en"]["body"]
+    assert proposal["data"]["proposed_until"] == until.isoformat()
+    assert all(p["data"]["until"] == until.isoformat() for p in rows[1:])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-__all__ = ["SHANGHAI", "UTC", "format_time", "shanghai_day"]
+__all__ = ["SHANGHAI", "UTC", "format_time", "human_time", "shanghai_day"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -20,3 +20,17 @@ def format_time(at: datetime) -> str:
     local = at.astimezone(SHANGHAI)
     spec = "microseconds" if local.microsecond else "seconds"
     return local.isoformat(timespec=spec)
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def human_time(at: datetime, lang: str = "zh") -> str:
+    """An instant as people read it, in Beijing time, to the minute: «2025年6月4日 08:00（北京时间）»
+    (`lang` "zh") or "4 Jun 2025 08:00 (Beijing time)" ("en"). For texts only: data fields
+    stay RFC 3339 (`format_time`)."""
+    local = at.astimezone(SHANGHAI)
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    if str(lang) == "en":
+        return f"{local.day} {_MONTHS[local.month - 1]} {local.year} {clock} (Beijing time)"
+    return f"{local.year}年{local.month}月{local.day}日 {clock}（北京时间）"

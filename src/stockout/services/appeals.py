@@ -132,9 +132,6 @@ def file_appeal(uow: UnitOfWork, rules: Rules, clock: Clock, principal: Principa
         now = clock.now()
         row = _visible_verdict(uow, principal, verdict_id)
         ar = pack_by_id(rules, row["pack_id"]).appeals
-        types = _check_files(files, ar)
-        if not files and chosen not in ar.auto_approve_grounds:
-            raise BadAppeal(f"evidence: at least one file is needed for ground {chosen.value!r}")
         # Announcements first, as posting one does: a force-majeure appeal and the
         # announcement that proves it never miss each other.
         uow.lock([lock_key("announcements")])
@@ -148,6 +145,11 @@ def file_appeal(uow: UnitOfWork, rules: Rules, clock: Clock, principal: Principa
                                  voided=row["status"] != "active")
         if refusal is not None:
             raise AppealRefused(refusal, f"verdict {verdict_id}: {refusal.value.replace('_', ' ')}")
+        # The evidence only once the verdict can be appealed at all: an appeal that is refused
+        # anyway (appealed already, window closed, void) says so, not what its files lack.
+        types = _check_files(files, ar)
+        if not files and chosen not in ar.auto_approve_grounds:
+            raise BadAppeal(f"evidence: at least one file is needed for ground {chosen.value!r}")
         appeal = {"verdict_id": verdict_id, "order_id": row["order_id"],
                   "violation": row["violation"], "shop_id": row["shop_id"],
                   "ground": chosen.value, "statement": statement[:5000], "state": "pending",
@@ -229,8 +231,6 @@ def decide_appeal(uow: UnitOfWork, rules: Rules, clock: Clock, principal: Princi
     if not principal.is_platform:
         raise Forbidden("only the platform decides appeals")
     reason = reason.strip()
-    if not approve and not reason:
-        raise BadAppeal("reason: a rejection must say why")
 
     def work(uow: UnitOfWork) -> None:
         now = clock.now()
@@ -240,6 +240,8 @@ def decide_appeal(uow: UnitOfWork, rules: Rules, clock: Clock, principal: Princi
         lock_orders(uow, [row["order_id"]])
         if row["state"] != "pending":
             raise AppealAlreadyDecided(f"appeal {appeal_id} was already {row['state']}")
+        if not approve and not reason:  # after the state: a decided appeal says so first
+            raise BadAppeal("reason: a rejection must say why")
         if approve:
             _approve(uow, rules, appeal_id, now, principal.actor, reason, None)
         else:

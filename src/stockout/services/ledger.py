@@ -115,11 +115,13 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
                             v.compensation_cents, {"reason": why, "cause": cause,
                                                    "violation": v.violation.value}))
         merchant_key = notices.verdict_notice_key(v, row["generation"])
+        coupon = coupons.get(row["id"])
+        used = coupon is not None and coupon["state"] == "redeemed"
         if merchant_key in told:
-            messages.append(notices.verdict_voided(v, row["generation"], why, cause, now))
+            messages.append(notices.verdict_voided(v, row["generation"], why, cause, now,
+                                                   buyer_keeps=used and why != "replaced"))
         else:
             cancel.append(merchant_key)
-        coupon = coupons.get(row["id"])
         if (coupon is not None and coupon["state"] == "redeemed" and why == "replaced"
                 and coupon["charged_to"] == "merchant"):
             # The violation stands, changed: the used coupon counts towards the new one.

@@ -39,7 +39,9 @@ from stockout.services.tx import in_transaction
 from stockout.store.mapping import dumps
 from stockout.store.uow import UnitOfWork
 
-PROMISES = ("wait", "presale")
+# The remedies that promise a new ship-by, checked by the worker: a wait or a presale by the
+# date agreed, a substitute within the pack's standard limit from the choice.
+PROMISES = ("wait", "presale", "substitute")
 
 
 def _visible(uow: UnitOfWork, who: Principal, order_id: str, lock: bool = False
@@ -135,6 +137,9 @@ def choose(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, order_id
         lock_orders(uow, [order_id])  # the order first, as every re-judging takes it
         row = _visible(uow, who, order_id, lock=True)
         pack = pack_by_id(rules, row["pack_id"])
+        if row["state"] != OFFERED:  # before any check of the new choice's own fields
+            raise RemedyRefused(RefusalReason.ALREADY_CHOSEN,
+                                f"the remedy was already settled ({row['remedy'] or row['state']})")
         promised = until
         if remedy is Remedy.WAIT:
             if row["proposed_until"] is None:
@@ -146,6 +151,10 @@ def choose(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, order_id
                                     f"{format_time(row['proposed_until'])}")
             promised = row["proposed_until"]
         elif remedy is Remedy.PRESALE and until is None:
+            if row["proposed_until"] is None:
+                raise RemedyRefused(RefusalReason.DATE_REQUIRED,
+                                    "presale needs `until`, the date the merchant must ship by "
+                                    "(the merchant has not proposed one)")
             promised = row["proposed_until"]
         if substitute_sku_id is not None and remedy is Remedy.SUBSTITUTE:
             uow.stock.lock(substitute_sku_id)  # held until commit: its units stay sellable
@@ -160,6 +169,8 @@ def choose(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, order_id
                      substitute_sku_id=substitute_sku_id,
                      offered_substitutes=[s.listing.sku_id for s in subs])
         refund = next((s.refund_cents for s in subs if s.listing.sku_id == substitute_sku_id), 0)
+        if remedy is Remedy.SUBSTITUTE:
+            promised = now + pack.deadline.default
         if remedy is Remedy.REFUND:
             refund = row["paid_cents"]
         _carry_out(uow, rules, who.actor, row, remedy, now, promised, substitute_sku_id,
@@ -251,13 +262,15 @@ def _settle(uow: UnitOfWork, rules: Rules, order_id: str, now: datetime) -> int:
 
 
 def _missed(uow: UnitOfWork, rules: Rules, row: dict[str, Any], now: datetime) -> None:
-    """A promised date passed without a pickup: refund in full and compensate again."""
-    order_id, paid = row["order_id"], row["paid_cents"]
+    """A promised date passed without a pickup: refund in full (less a substitute's difference
+    already paid back) and compensate again."""
+    order_id = row["order_id"]
+    paid = row["paid_cents"] - row["refund_cents"]
     pack = pack_by_id(rules, row["pack_id"])
     append_events(uow, rules, now, WORKER, [
         _event(order_id, "remedy_missed.refund", EventType.REFUND_COMPLETED, now,
                amount_cents=paid)])
-    amount = pack.stockout.compensation.for_paid(paid)
+    amount = pack.stockout.compensation.for_paid(row["paid_cents"])
     key = missed_coupon_key(order_id, row["state"])
     audit: list[dict[str, Any]] = [{
         "at": now, "actor": WORKER.actor, "action": "remedy.missed",

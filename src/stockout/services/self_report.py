@@ -12,7 +12,7 @@ daily limit on its own; those beyond it are refused and listed, with the other r
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -53,10 +53,13 @@ class Reported:
     event_id: str
     at: datetime
     already: bool = False  # the order had been reported before: nothing new was written
+    sku_id: str | None = None  # the order's SKU, delisted by the report (None: no SKU known)
+    listing: str | None = None  # that SKU's listing state after the report
 
     def to_dict(self) -> dict[str, Any]:
         return {"order_id": self.order_id, "event_id": self.event_id, "at": format_time(self.at),
-                "already_reported": self.already}
+                "already_reported": self.already, "sku_id": self.sku_id,
+                "listing": self.listing}
 
 
 @dataclass(slots=True)
@@ -83,13 +86,18 @@ _DETAIL = {
 
 def report_order(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, order_id: str,
                  reason: str) -> Reported:
-    """Report one order out of stock; raises `ReportRefused` (nothing written) or `NotFound`."""
+    """Report one order out of stock; raises `ReportRefused` (nothing written) or `NotFound`.
+    The answer names the order's SKU and its listing state (delisted by the report)."""
     def work(uow: UnitOfWork) -> Reported:
         now = clock.now()
         done = _report(uow, rules, who, [order_id], reason, now, delist=True)
         if done.refused:
             raise done.refused[0]
-        return done.reported[0]
+        sku = done.skus.get(order_id)
+        row = uow.stock.get(sku) if sku else None
+        shop = (uow.orders.get(order_id) or {}).get("shop_id")
+        listing = row["listing"] if row is not None and row["shop_id"] == shop else None
+        return replace(done.reported[0], sku_id=sku, listing=listing)
 
     return in_transaction(uow, work)
 
@@ -112,7 +120,9 @@ def report_sku(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, sku_
                           key=lambda o: (rows[o]["deadline_at"] or now, o))
         done = _report(uow, rules, who, open_ids, reason, now, delist=False)
         state = listing_in(uow, sku_id, False, now)
-        return SkuReport(sku_id, state.listing.value, done.reported, done.refused)
+        reported = [replace(r, sku_id=sku_id, listing=state.listing.value)
+                    for r in done.reported]
+        return SkuReport(sku_id, state.listing.value, reported, done.refused)
 
     return in_transaction(uow, work)
 
@@ -121,6 +131,7 @@ def report_sku(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, sku_
 class _Done:
     reported: list[Reported] = field(default_factory=list)
     refused: list[ReportRefused] = field(default_factory=list)
+    skus: dict[str, str] = field(default_factory=dict)  # order → its SKU, when known
 
 
 def _report(uow: UnitOfWork, rules: Rules, who: Principal, order_ids: list[str], reason: str,
@@ -138,6 +149,10 @@ def _report(uow: UnitOfWork, rules: Rules, who: Principal, order_ids: list[str],
         row = orders.get(order_id)
         if row is None or not stored.get(order_id) or not who.may_post_for(row["shop_id"]):
             raise NotFound(f"order {order_id!r} not found")
+        placed = next((e for _, e in stored[order_id] if e.type is EventType.ORDER_PLACED),
+                      None)
+        if placed is not None and placed.sku_id:
+            done.skus[order_id] = placed.sku_id
         if order_id in admitted:
             old = admitted[order_id]
             done.reported.append(Reported(order_id, old["event_id"], old["at"], already=True))

@@ -185,6 +185,8 @@ def run_day(store: Store) -> DayResult:
     d.step(at(0, 12, 30), "buyer b2", "立即退款", "refund now",
            lambda: d.choose("O2", Remedy.REFUND) + "; " + d.sku("K1"))
     d.step(at(0, 13), "worker", "投递通知", "deliver notifications", d.sweep)
+    d.step(at(1, 10), "merchant", "O3 改发的 K2 发货", "O3's substitute K2 shipped",
+           lambda: d.post(_shipped("O3", at(1, 9))) + "; " + d.sku("K2"))
     d.step(at(2, 11, 5), "worker", "O5 48 小时未选择：默认退款；O7 超时",
            "O5 chose nothing in 48 h: default refund; O7 late", d.sweep)
     d.step(at(2, 18, 30), "worker", "O4 补货日期已过仍未揽收", "O4's restock date passed unshipped",
@@ -197,8 +199,8 @@ def run_day(store: Store) -> DayResult:
         return d.sweep()
 
     d.step(at(3, 9), "merchant", "K1 到货 10 件，重新上架", "K1 ×10 arrives; relisted", restock)
-    d.step(at(3, 15), "merchant", "O3（K2）、O6、O7 发货", "O3 (K2), O6, O7 shipped",
-           lambda: d.post([e for o in ("O3", "O6", "O7") for e in _shipped(o, at(3, 14))]))
+    d.step(at(3, 15), "merchant", "O6、O7 发货", "O6, O7 shipped",
+           lambda: d.post([e for o in ("O6", "O7") for e in _shipped(o, at(3, 14))]))
     d.step(at(6, 10), "worker", "最后一次检查", "the worker's last look", d.sweep)
     _end_state(d, ids)
     return d.result

@@ -55,12 +55,12 @@ class RemedyRepo:
         return list(self.conn.execute(q).scalars())
 
     def promised(self, order_ids: Iterable[str]) -> dict[str, datetime]:
-        """The promised ship-by of the orders waiting for a restock or a presale."""
+        """The promised ship-by of the orders waiting for a restock, a presale or a substitute."""
         out: dict[str, datetime] = {}
         for part in chunks(sorted(set(order_ids))):
             q = select(remedies.c.order_id, remedies.c.until).where(
                 self.dialect.one_of(remedies.c.order_id, part),
-                remedies.c.state.in_(["wait", "presale"]))
+                remedies.c.state.in_(["wait", "presale", "substitute"]))
             out.update((o, u) for o, u in self.conn.execute(q) if u is not None)
         return out
 

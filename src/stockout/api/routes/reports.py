@@ -33,8 +33,10 @@ def refused(exc: ReportRefused) -> Problem:
 def post_order_report(order_id: str, body: ReportIn, rt: RuntimeDep, who: PrincipalDep
                       ) -> dict[str, Any]:
     """Checked against the pack (daily limit, campaign, pickup, closed); when admitted the
-    order's SKU is delisted and a `stockout_reported` event is ingested. A refusal is 422
-    (campaign), 409 (picked up, closed) or 429 (daily limit), with `code` and `rule`."""
+    order's SKU is delisted (at once, as the rules advise) and a `stockout_reported` event is
+    ingested; the answer names that SKU (`sku_id`) and its listing state after the report
+    (`listing`, e.g. `delisted_manual`). A refusal is 422 (campaign), 409 (picked up, closed)
+    or 429 (daily limit), with `code` and `rule`."""
     try:
         return report_order(rt.uow(), rt.rules, rt.clock, who, order_id, body.reason).to_dict()
     except ReportRefused as exc:
