@@ -211,7 +211,7 @@ def reputation_table(t: Texts, rep: dict[str, Any], top: int = 10) -> Table:
 
 
 def reputation(ctx: typer.Context, shop: Annotated[str, typer.Argument(help="店铺 id")],
-               top: Annotated[int, typer.Option(help="列出扣分最多的订单数")] = 10,
+               top: Annotated[int, typer.Option(min=1, help="列出扣分最多的订单数")] = 10,
                rules: RulesOpt = "pdd", db: DbOpt = None, at: AtOpt = None) -> None:
     """店铺信誉分，以及每个订单扣了多少分 (a shop's score and what each order cost)."""
     from stockout.services.access import CLI

@@ -87,6 +87,7 @@ _MESSAGES.update({
                       "Created {role} token {id} (shown this once; keep it safe):"),
     "token_needs_shop": ("商家令牌需要至少一个 --shop", "a merchant token needs at least one --shop"),
     "token_needs_buyer": ("买家令牌需要 --buyer", "a buyer token needs --buyer"),
+    "token_binding_unused": ("--shop 只用于商家令牌，--buyer 只用于买家令牌", "--shop is for merchant tokens only, --buyer for buyer tokens only"),
     "token_revoked": ("令牌 {id} 已吊销。", "Token {id} revoked."),
     "token_unknown": ("没有有效的令牌 {id}。", "No active token {id}."),
     "serving": ("stockout 服务运行于 http://{host}:{port}（接口文档 /docs），数据库 {url}",

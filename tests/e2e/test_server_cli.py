@@ -31,6 +31,9 @@ def test_tokens_are_created_listed_and_revoked_and_a_merchant_token_needs_a_shop
     assert "revoked" in stockout("tokens", "list", env=env).stdout
     missing = stockout("--lang", "en", "tokens", "create", "--role", "merchant", env=env)
     assert missing.returncode == 2 and "needs at least one --shop" in missing.stderr
+    ignored = stockout("--lang", "en", "tokens", "create", "--role", "buyer", "--buyer", "b1",
+                       "--shop", "s1", env=env)
+    assert ignored.returncode == 2 and "--shop is for merchant tokens only" in ignored.stderr
 
 
 def test_worker_once_sweeps_and_exits_and_says_what_it_did(tmp_path: Path) -> None:

@@ -43,6 +43,8 @@ def create_token(uow: UnitOfWork, clock: Clock, role: Role, shops: Sequence[str]
         raise BadTokenRequest("token_needs_shop")
     if role is Role.BUYER and not buyer:
         raise BadTokenRequest("token_needs_buyer")
+    if (shops and role is not Role.MERCHANT) or (buyer and role is not Role.BUYER):
+        raise BadTokenRequest("token_binding_unused")  # a binding the role ignores: a mistake
     token_id = secrets.token_hex(6)
     secret = f"{PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
     bound_shops = sorted(set(shops)) if role is Role.MERCHANT else []
