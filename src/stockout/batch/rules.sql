@@ -139,12 +139,16 @@ reports AS MATERIALIZED (  -- context.report_refusal: the reports the pack admit
     AND (f.pickup IS NULL OR e.ts < f.pickup)
     AND (f.closed IS NULL OR e.ts <= f.closed)
 ),
-shared AS MATERIALIZED (  -- only numbers uploaded on two orders or more can be reused (a hash
-                         -- of the number selects them, a few more on a collision); the buyers
-  SELECT u.ok, u.ts, u.eid, u.carrier, u.tracking_no, u.h, o.buyer
+reusable AS MATERIALIZED (  -- only numbers uploaded on two orders or more can be reused (a
+                           -- hash of the number selects them, a few more on a collision): kept
+                           -- apart so that the few uploads left, not all, meet the orders
+  SELECT u.ok, u.ts, u.eid, u.carrier, u.tracking_no, u.h
   FROM up AS u
   SEMI JOIN (SELECT h FROM up GROUP BY h HAVING min(ok) <> max(ok)) AS s ON u.h = s.h
-  JOIN (SELECT ok, p_buyer AS buyer FROM o) AS o ON u.ok = o.ok
+),
+shared AS MATERIALIZED (  -- those uploads with the buyers of their orders
+  SELECT u.ok, u.ts, u.eid, u.carrier, u.tracking_no, u.h, o.buyer
+  FROM reusable AS u JOIN (SELECT ok, p_buyer AS buyer FROM o) AS o ON u.ok = o.ok
 ),
 pairs AS MATERIALIZED (  -- JudgeContext.earlier_upload_to_other_buyer: for each upload of each
                         -- order, the uploads of the number to another buyer within the window
