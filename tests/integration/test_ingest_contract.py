@@ -6,8 +6,13 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from stockout.services.access import CLI
 from stockout.services.announcements import AnnouncementConflict, post_announcement
+from stockout.services.ingest import EventsRefused, append_events
+from stockout.services.tx import in_transaction
+from stockout.store.uow import UnitOfWork
 from tests.helpers import Order
 from tests.online import Bench
 
@@ -197,3 +202,21 @@ def test_an_announcement_posted_after_the_order_closed_still_voids_what_it_excus
     assert (posted.orders, posted.voided) == (1, 1)
     assert bench.rows("SELECT status, void_cause FROM verdicts") == [
         {"status": "voided", "void_cause": "announcement:ANN-LATE"}]
+
+
+def test_a_services_own_refused_event_rolls_its_whole_call_back(bench: Bench) -> None:
+    """append_events (a report, a remedy) raises instead of reporting success, so the caller's
+    transaction, and whatever else it wrote, is rolled back."""
+    o = confirmed("A")
+    bench.at(T + H).post(o)
+    other = dict(o.events[1], at=(T + 2 * H).isoformat())  # same id, another body
+
+    def work(uow: UnitOfWork) -> None:
+        uow.audit.append([{"at": bench.clock.now(), "actor": "t", "action": "x", "subject": "y",
+                           "order_id": "A", "amount_cents": None, "details": "{}"}])
+        append_events(uow, bench.rules, bench.clock.now(), CLI, [other])
+
+    with pytest.raises(EventsRefused) as refused:
+        in_transaction(bench.uow(), work)
+    assert [(r.event_id, r.status) for r in refused.value.rejected] == [("A.confirmed", 409)]
+    assert bench.rows("SELECT count(*) AS n FROM audit_log WHERE action = 'x'")[0]["n"] == 0
