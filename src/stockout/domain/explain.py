@@ -7,7 +7,7 @@ from enum import StrEnum
 from stockout.domain.deadline import Deadline, DeadlineBasis
 from stockout.domain.money import format_yuan
 from stockout.domain.rulebook import RulePack, in_hours
-from stockout.domain.times import format_time
+from stockout.domain.times import format_time, human_time
 from stockout.domain.verdicts import Trigger, Verdict, Violation
 
 
@@ -74,19 +74,21 @@ def explain_deadline(deadline: Deadline | None, lang: Lang) -> str:
     return text + "."
 
 
-def explain_verdict(v: Verdict, pack: RulePack, lang: Lang) -> str:
-    """Why this verdict, in one line, with the compensation owed."""
-    at = format_time(v.detected_at)
+def explain_verdict(v: Verdict, pack: RulePack, lang: Lang, human: bool = False) -> str:
+    """Why this verdict, in one line, with the compensation owed. Its instant is RFC 3339, or
+    with `human` as people read it (a notice): 2025年6月4日 08:00（北京时间）."""
+    at = human_time(v.detected_at, lang) if human else format_time(v.detected_at)
+    zat = at if human else f" {at} "  # no spaces around a Chinese date
     so, fs = pack.stockout, pack.fake_shipment
     d = v.detail
     induced = len(v.evidence) > 1  # the merchant's message and the buyer's request
     zh: dict[Trigger, str] = {
         Trigger.NO_PICKUP_BY_DEADLINE: "截至发货时限仍无揽收记录",
-        Trigger.SELF_REPORT: f"商家于 {at} 报备缺货",
-        Trigger.MERCHANT_CHAT: f"商家于 {at} 在聊天中表示缺货（“{d}”）",
-        Trigger.MERCHANT_REFUND: f"商家于 {at} 在揽收前主动发起退款或取消订单",
-        Trigger.INDUCED_REFUND: (f"商家让买家自行申请退款（“{d}”），买家于 {at} 申请退款" if induced
-                                 else f"买家于 {at} 申请退款，理由写明缺货（“{d}”）"),
+        Trigger.SELF_REPORT: f"商家于{zat}报备缺货",
+        Trigger.MERCHANT_CHAT: f"商家于{zat}在聊天中表示缺货（“{d}”）",
+        Trigger.MERCHANT_REFUND: f"商家于{zat}在揽收前主动发起退款或取消订单",
+        Trigger.INDUCED_REFUND: (f"商家让买家自行申请退款（“{d}”），买家于{zat}申请退款" if induced
+                                 else f"买家于{zat}申请退款，理由写明缺货（“{d}”）"),
         Trigger.UNSHIPPED_AFTER_DEADLINE:
             f"超过发货时限 {in_hours(so.unshipped_after_deadline):g} 小时仍未揽收",
         Trigger.UPLOAD_WITHOUT_PICKUP: f"上传运单号 {in_hours(so.upload_without_pickup):g} 小时后仍无揽收",

@@ -90,13 +90,8 @@ def buyer_why(v: Verdict, lang: Lang) -> str:
 
 
 def merchant_why(v: Verdict, pack: RulePack, lang: Lang) -> str:
-    """`explain_verdict` with its instants as people read them."""
-    text = explain_verdict(v, pack, lang)
-    for at in {v.detected_at, *([v.deadline] if v.deadline else [])}:
-        if lang is Lang.ZH:  # no spaces around a Chinese date
-            text = text.replace(f" {format_time(at)} ", human_time(at, lang))
-        text = text.replace(format_time(at), human_time(at, lang))
-    return text
+    """`explain_verdict` with its instant as people read it."""
+    return explain_verdict(v, pack, lang, human=True)
 
 
 def coupon_issued(v: Verdict, coupon_key: str, buyer_id: str, pack: RulePack, now: datetime,
