@@ -35,12 +35,12 @@ def open_offers(uow: UnitOfWork, judged: Sequence[tuple[OrderFacts, RulePack,
         if facts.placed is None or facts.closed is not None or facts.pickup is not None:
             continue
         fresh.append((facts, pack, offer))
-    for order_id in uow.remedies.in_state(gone, OFFERED) if gone else ():
+    for order_id in uow.remedies.known(gone, OFFERED) if gone else ():
         uow.remedies.change(order_id, state=WITHDRAWN, due_at=None, resolved_at=now)
     if not fresh:
         return
     ids = [o.order_id for _, _, o in fresh]
-    known = uow.remedies.known(ids) - uow.remedies.in_state(ids, WITHDRAWN)
+    known = uow.remedies.known(ids) - uow.remedies.known(ids, WITHDRAWN)
     rows: list[dict[str, Any]] = []
     for facts, pack, offer in fresh:
         p = facts.placed

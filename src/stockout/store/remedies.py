@@ -26,20 +26,16 @@ class RemedyRepo:
                                            returning=["order_id"])
         return sorted(r[0] for r in written)
 
-    def known(self, order_ids: Iterable[str]) -> set[str]:
+    def known(self, order_ids: Iterable[str], state: str | None = None) -> set[str]:
+        """The orders among these with a remedy row (in `state`, when given)."""
         out: set[str] = set()
         for part in chunks(sorted(set(order_ids))):
             q = select(remedies.c.order_id).where(self.dialect.one_of(remedies.c.order_id, part))
+            if state is not None:
+                q = q.where(remedies.c.state == state)
             out.update(self.conn.execute(q).scalars())
         return out
 
-    def in_state(self, order_ids: Iterable[str], state: str) -> set[str]:
-        out: set[str] = set()
-        for part in chunks(sorted(set(order_ids))):
-            q = select(remedies.c.order_id).where(self.dialect.one_of(remedies.c.order_id, part),
-                                                  remedies.c.state == state)
-            out.update(self.conn.execute(q).scalars())
-        return out
 
     def get(self, order_id: str, lock: bool = False) -> dict[str, Any] | None:
         q = select(remedies).where(remedies.c.order_id == order_id)
