@@ -139,16 +139,18 @@ def child(engine: str, path: Path, memory_limit: str, spill: Path,
 
 
 def clustered_timelines(path: Path) -> list[object]:
-    """The timelines of a judge-ready file (one order's rows together), built batch by batch so
-    that only the domain events are held, not a second copy as dicts."""
-    import pyarrow.parquet as pq
+    """The timelines of a judge-ready file, read in order of the order key `ok` (DuckDB sorts,
+    spilling if it must) and built batch by batch, so that only the domain events are held."""
+    import duckdb
 
     from stockout.batch.bulk import events_of
+    from stockout.batch.parquet_io import record_batches
     from stockout.domain.timeline import Timeline
 
     timelines: list[object] = []
     current: list[object] = []
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
+    sql = f"SELECT * FROM read_parquet('{path.as_posix()}') ORDER BY ok, eid"
+    for batch in record_batches(duckdb.connect().sql(sql)):
         for event in events_of(batch):
             if current and event.order_id != current[0].order_id:  # type: ignore[attr-defined]
                 timelines.append(Timeline.of(current[0].order_id, current))  # type: ignore[attr-defined,arg-type]

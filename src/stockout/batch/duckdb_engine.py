@@ -90,8 +90,9 @@ def judge(con: duckdb.DuckDBPyConnection, book: RuleBook, now: datetime,
         con.execute("DROP TABLE IF EXISTS stockout_orders")
 
 
-# Above this many events (of a file in the integer layout), the per-order aggregation runs in
-# slices of orders, ranges of `ok` that are ranges of row groups: its states then fit in memory.
+# Above this many events (of a file in the integer layout), the orders' first events are joined
+# in slices of orders, ranges of `ok` (ranges of row groups of each type): the joins then fit in
+# memory.
 ROWS_PER_PART = 40_000_000
 
 
@@ -111,21 +112,16 @@ def split_orders(sql: str, parts: int, orders: int) -> tuple[list[str], str]:
     slices = []
     step = -(-orders // parts)
     for i in range(parts):
-        o = ctes["o"].copy()  # the range reaches the scans through the joins on `ok`
-        o.this.where(f"a.ok >= {i * step} AND a.ok < {(i + 1) * step}", copy=False)
+        ev = ctes["ev"].copy()  # every scan of `o` reads the range only (row groups skipped)
+        ev.this.where(f"ok >= {i * step} AND ok < {(i + 1) * step}", copy=False)
         select = exp.select("*").from_("o")
-        select.set(key, exp.With(expressions=[ctes["ev"].copy(), ctes["o_all"].copy(), o]))
+        select.set(key, exp.With(expressions=[ev, ctes["o"].copy()]))
         slices.append(select.sql(dialect="duckdb"))
     rest = tree.copy()
-    kept = []
     for cte in rest.args[key].expressions:
-        if cte.alias == "o_all":
-            continue
         if cte.alias == "o":
             cte.set("this", exp.select("*").from_("stockout_orders"))
             cte.set("materialized", None)
-        kept.append(cte)
-    rest.args[key].set("expressions", kept)
     return slices, rest.sql(dialect="duckdb")
 
 

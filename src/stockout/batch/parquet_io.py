@@ -1,9 +1,10 @@
 """Reading and writing event and verdict files for the bulk engines (Parquet, JSON Lines).
 
-Event Parquet written here is "judge-ready": the rows of one order are contiguous (so the engines
-aggregate per order with a warm cache) and every event_id is unique (the first arrival kept), as
-the file metadata says. Files of the simulator and of `convert_events` also carry the integer
-layout columns (`schema.LAYOUT_COLUMNS`), which the engines then read instead of computing them.
+Event Parquet written here is "judge-ready": every event_id is unique (the first arrival kept),
+as the file metadata says. Files of the simulator and of `convert_events` also carry the integer
+layout columns (`schema.LAYOUT_COLUMNS`), which the engines then read instead of computing them,
+and keep each type's rows in row groups of their own, so that a scan of a few types skips the
+others.
 Any other Parquet of `EVENT_SCHEMA` is judged too, after de-duplication.
 """
 
@@ -24,6 +25,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from stockout.adapters.event_file import EventLog, read_event_file
+from stockout.batch.rules_sql import literal
 from stockout.batch.schema import (
     DATASET_KEY,
     EVENT_SCHEMA,
@@ -35,6 +37,8 @@ from stockout.batch.schema import (
 from stockout.domain.events import Event
 
 ROW_GROUP = 1 << 20
+# Layout files are read far more often than written: LZ4 decompresses faster than ZSTD.
+LAYOUT_COMPRESSION = "lz4"
 _JSON_SCHEMA = pa.schema([f for f in EVENT_SCHEMA if f.name != "seq"])
 
 
@@ -180,7 +184,7 @@ def write_simulated(lines: Iterator[str], out: Path, *, memory_limit: str = "2GB
 def convert_events(path: Path, out: Path, *, memory_limit: str = "2GB", buckets: int = 16,
                    temp_directory: Path | None = None) -> int:
     """Any event input (JSON Lines, Parquet of `EVENT_SCHEMA`, a folder of parts) as one
-    judge-ready Parquet file in the integer layout: first arrivals only, orders together.
+    judge-ready Parquet file in the integer layout: first arrivals only.
     Returns the rows written. JSON Lines is validated as the pure judge reads it."""
     import duckdb
 
@@ -210,36 +214,41 @@ def convert_events(path: Path, out: Path, *, memory_limit: str = "2GB", buckets:
 
 def _write_buckets(con: Any, folder: Path, buckets: int, target: Path) -> int:
     """Each bucket of events (all the rows of its orders) in turn: keep the first arrival of
-    each event id, number orders and events (`schema.LAYOUT_COLUMNS`), sort by (ok, eid) and
-    append to `target`. Returns the rows written."""
+    each event id, number orders and events (`schema.LAYOUT_COLUMNS`) and append its rows to
+    `target` by type, each type's rows sorted by (ok, eid) in row groups of that type alone
+    (`schema.LAYOUT_KEY`). Returns the rows written."""
     schema = LAYOUT_SCHEMA.with_metadata(_metadata(uuid.uuid4().hex, layout=True))
     columns = ", ".join(f'"{name}"' for name in EVENT_SCHEMA.names)
     first_order = first_event = rows = 0
-    with pq.ParquetWriter(target, schema, compression="zstd") as writer:
+    with pq.ParquetWriter(target, schema, compression=LAYOUT_COMPRESSION) as writer:
         for b in range(buckets):
             part = folder / f"bucket={b}"
             if not part.exists():
                 continue
-            rel = con.sql(
-                f"SELECT {columns}, {first_order} + dense_rank() OVER (ORDER BY order_id) - 1 "
-                f"AS ok, {first_event} + row_number() OVER (ORDER BY order_id, \"at\", event_id)"
-                f" - 1 AS eid, row_number() OVER (PARTITION BY order_id, type "
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE laid AS SELECT {columns}, "
+                f"{first_order} + dense_rank() OVER (ORDER BY order_id) - 1 AS ok, "
+                f"{first_event} + row_number() OVER (ORDER BY order_id, \"at\", event_id) - 1 "
+                f"AS eid, row_number() OVER (PARTITION BY order_id, type "
                 f"ORDER BY \"at\", event_id) AS kr "
                 f"FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY seq) "
                 f"AS arrival FROM read_parquet('{part.as_posix()}/*.parquet', "
-                f"hive_partitioning = false)) WHERE arrival = 1 ORDER BY ok, eid")
-            for record_batch in _batches(rel):
-                table = pa.Table.from_batches([record_batch]).cast(schema)
-                if not table.num_rows:
-                    continue
-                writer.write_table(table, row_group_size=ROW_GROUP)
-                rows += table.num_rows
-                first_order = table["ok"][-1].as_py() + 1
-                first_event = table["eid"][-1].as_py() + 1
+                f"hive_partitioning = false)) WHERE arrival = 1")
+            last = con.execute("SELECT max(ok), max(eid) FROM laid").fetchall()[0]
+            if last[0] is None:
+                continue
+            for (kind,) in con.execute("SELECT DISTINCT type FROM laid ORDER BY type").fetchall():
+                rel = con.sql(f"SELECT * FROM laid WHERE type = {literal(kind)} ORDER BY ok, eid")
+                for record_batch in record_batches(rel):  # never a row group across two types
+                    writer.write_table(pa.Table.from_batches([record_batch]).cast(schema),
+                                       row_group_size=ROW_GROUP)
+                    rows += record_batch.num_rows
+            first_order, first_event = last[0] + 1, last[1] + 1
+        con.execute("DROP TABLE IF EXISTS laid")
     return rows
 
 
-def _batches(relation: Any) -> Iterator[pa.RecordBatch]:
+def record_batches(relation: Any) -> Iterator[pa.RecordBatch]:
     """A DuckDB relation as Arrow record batches (the method's name changed in DuckDB 2)."""
     reader = (relation.to_arrow_reader(ROW_GROUP) if hasattr(relation, "to_arrow_reader")
               else relation.fetch_record_batch(ROW_GROUP))

@@ -12,49 +12,38 @@ WITH
 ev AS NOT MATERIALIZED (  -- fold: events after `now` are not seen
   SELECT *, ts <= ${now} AS seen FROM ${events}
 ),
-o_all AS (  -- fold: the first event of each kind (later events included, see `o`), integers
-            -- only. Only the first two events of a type (kr <= 2) can be the first of a kind.
+o AS MATERIALIZED (  -- fold + Timeline.clock_start, as of `now`, of the orders placed by then:
+                    -- the first event of each kind is the one ranked first of its type (kr = 1),
+                    -- and it is seen by `now` if that one is, else none of its kind is
   SELECT
-    ok,
-    min(ts) FILTER (WHERE type = 'order_placed') AS p_ts,
-    min(eid) FILTER (WHERE type = 'order_placed') AS p_e,
-    min(ts) FILTER (WHERE type = 'order_confirmed') AS c_ts,
-    min(eid) FILTER (WHERE type = 'order_confirmed') AS c_e,
-    min(ts) FILTER (WHERE type IN ('group_failed', 'order_cancelled', 'refund_completed'))
-      AS closed,
-    min(ts) FILTER (WHERE type = 'carrier_scan') AS k_ts,
-    min(eid) FILTER (WHERE type = 'carrier_scan') AS k_e,
-    max(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END)
-      FILTER (WHERE type = 'carrier_scan' AND kr = 1) AS k_delivered,
-    min(ts) FILTER (WHERE type = 'carrier_scan' AND kr = 2) AS k2,
-    min(ts) FILTER (WHERE type = 'shipment_uploaded') AS u_ts,
-    min(eid) FILTER (WHERE type = 'shipment_uploaded') AS u_e
-  FROM ev
-  WHERE kr <= 2
-  GROUP BY ok
-),
-o AS MATERIALIZED (  -- fold + Timeline.clock_start, as of `now`, of the orders placed by then,
-                    -- with the fields of their first `order_placed`. The first event of a kind
-                    -- seen by `now` is the first of all if that one is seen, else none.
-  SELECT
-    a.ok, a.p_e, p.shop_id AS p_shop, p.buyer_id AS p_buyer, p.paid_cents AS p_paid,
+    p.ok, p.eid AS p_e, p.shop_id AS p_shop, p.buyer_id AS p_buyer, p.paid_cents AS p_paid,
     p.category AS p_cat, p.promise_hours AS p_promise, p.presale_us AS p_presale,
     p.campaign AS p_campaign, p.ship_from_region AS p_src, p.ship_to_region AS p_dst,
-    CASE WHEN a.c_ts <= ${now} THEN a.c_ts ELSE a.p_ts END AS clock,
-    CASE WHEN a.c_ts <= ${now} THEN a.c_ts END AS c_ts,
-    CASE WHEN a.c_ts <= ${now} THEN a.c_e END AS c_e,
-    CASE WHEN a.closed <= ${now} THEN a.closed END AS closed,
-    CASE WHEN a.k_ts <= ${now} THEN a.k_ts END AS k_ts,
-    CASE WHEN a.k_ts <= ${now} THEN a.k_e END AS k_e,
-    CASE WHEN a.k_ts <= ${now} THEN a.k_delivered END AS k_delivered,
-    CASE WHEN a.k2 <= ${now} THEN a.k2 END AS k2,
-    CASE WHEN a.u_ts <= ${now} THEN a.u_ts END AS u_ts,
-    CASE WHEN a.u_ts <= ${now} THEN a.u_e END AS u_e
-  FROM o_all AS a
-  JOIN (SELECT ok, shop_id, buyer_id, paid_cents, category, promise_hours, presale_us, campaign,
-               ship_from_region, ship_to_region
-        FROM ev WHERE type = 'order_placed' AND kr = 1) AS p ON a.ok = p.ok
-  WHERE a.p_ts <= ${now}
+    CASE WHEN c.ts <= ${now} THEN c.ts ELSE p.ts END AS clock,
+    CASE WHEN c.ts <= ${now} THEN c.ts END AS c_ts,
+    CASE WHEN c.ts <= ${now} THEN c.eid END AS c_e,
+    CASE WHEN x.closed <= ${now} THEN x.closed END AS closed,
+    CASE WHEN k.ts <= ${now} THEN k.ts END AS k_ts,
+    CASE WHEN k.ts <= ${now} THEN k.eid END AS k_e,
+    CASE WHEN k.ts <= ${now} THEN CASE WHEN k.status = 'delivered' THEN 1 ELSE 0 END END
+      AS k_delivered,
+    CASE WHEN k2.ts <= ${now} THEN k2.ts END AS k2,
+    CASE WHEN u.ts <= ${now} THEN u.ts END AS u_ts,
+    CASE WHEN u.ts <= ${now} THEN u.eid END AS u_e
+  FROM ev AS p
+  LEFT JOIN (SELECT ok, ts, eid FROM ev WHERE type = 'order_confirmed' AND kr = 1) AS c
+    ON p.ok = c.ok
+  LEFT JOIN (SELECT ok, ts, eid, status FROM ev WHERE type = 'carrier_scan' AND kr = 1) AS k
+    ON p.ok = k.ok
+  LEFT JOIN (SELECT ok, ts FROM ev WHERE type = 'carrier_scan' AND kr = 2) AS k2
+    ON p.ok = k2.ok
+  LEFT JOIN (SELECT ok, ts, eid FROM ev WHERE type = 'shipment_uploaded' AND kr = 1) AS u
+    ON p.ok = u.ok
+  LEFT JOIN (SELECT ok, min(ts) AS closed FROM ev
+             WHERE type IN ('group_failed', 'order_cancelled', 'refund_completed') AND kr = 1
+             GROUP BY ok) AS x
+    ON p.ok = x.ok
+  WHERE p.type = 'order_placed' AND p.kr = 1 AND p.ts <= ${now}
 ),
 rare AS MATERIALIZED (  -- the few events that rules beyond the first of a kind read: one scan
   SELECT ok, eid, ts, type, sender, initiator, "by", text, reason, claim_id, kind, upheld
@@ -169,7 +158,8 @@ tie_ids AS MATERIALIZED (  -- events of different orders are ordered by (at, eve
                           -- of the latest uploads, and of the reports of a shop-day over its
                           -- quota, whose times tie (usually none: then no scan)
   SELECT eid, event_id FROM ev
-  WHERE eid IN (SELECT eid FROM (SELECT eid, count(*) OVER (PARTITION BY shop, day, ts) AS n,
+  WHERE type IN ('stockout_reported', 'shipment_uploaded')  -- (the rows of other types skipped)
+    AND eid IN (SELECT eid FROM (SELECT eid, count(*) OVER (PARTITION BY shop, day, ts) AS n,
                                         count(*) OVER (PARTITION BY shop, day) AS n_day,
                                         min(${daily_limit}) OVER (PARTITION BY shop, day, ts)
                                           AS quota

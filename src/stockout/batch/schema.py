@@ -27,16 +27,17 @@ EVENT_SCHEMA = pa.schema(
     + [pa.field("seq", pa.int64(), nullable=False)])
 TIME_COLUMNS: tuple[str, ...] = ("at", "presale_ship_by", "until")
 
-# Key-value metadata of a file written by `parquet_io`: rows of one order are contiguous and no
-# event_id repeats within the data set named by `DATASET_KEY`, so the judge may skip de-duplication.
+# Key-value metadata of a file written by `parquet_io`: no event_id repeats within the data set named by `DATASET_KEY`, so the judge may skip de-duplication.
 UNIQUE_KEY = b"stockout.unique_event_ids"
 DATASET_KEY = b"stockout.dataset"
 
 # The judge-ready layout adds three integer columns, computed once when the file is written, so
 # that the rules aggregate integers (no string keys, no per-order structs): `ok` numbers the
 # orders (0, 1, ...), `eid` the events, rising with (at, event_id) within an order, and `kr` is
-# an event's place among its order's events of the same type (1: the first). Rows are sorted by
-# (ok, eid): an order's rows are contiguous, and a range of `ok` is a range of row groups.
+# an event's place among its order's events of the same type (1: the first). The rows come in
+# slices of consecutive orders; within a slice, each type's rows are sorted by (ok, eid) in row
+# groups of that type alone. A scan of one type (`type = 'order_placed' AND kr = 1`: each order's
+# first placement) then reads only that type's row groups, and a range of `ok` only some of them.
 LAYOUT_KEY = b"stockout.layout"
 LAYOUT_COLUMNS: tuple[str, ...] = ("ok", "eid", "kr")
 LAYOUT_SCHEMA = pa.schema([
