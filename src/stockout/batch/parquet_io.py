@@ -16,7 +16,7 @@ import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,12 @@ from stockout.batch.schema import (
 from stockout.domain.events import Event
 
 ROW_GROUP = 1 << 20
-# Layout files are read far more often than written: LZ4 decompresses faster than ZSTD.
+# Layout files are read far more often than written: LZ4 decompresses faster than ZSTD. Their
+# rows are laid out `SLICE_ROWS` events at most at a time (bounded memory), in row groups of
+# `LAYOUT_ROW_GROUP` rows at most, of one event type each.
 LAYOUT_COMPRESSION = "lz4"
+LAYOUT_ROW_GROUP = 1 << 18
+SLICE_ROWS = 6_000_000
 _JSON_SCHEMA = pa.schema([f for f in EVENT_SCHEMA if f.name != "seq"])
 
 
@@ -213,18 +217,16 @@ def convert_events(path: Path, out: Path, *, memory_limit: str = "2GB", buckets:
 
 
 def _write_buckets(con: Any, folder: Path, buckets: int, target: Path) -> int:
-    """Each bucket of events (all the rows of its orders) in turn: keep the first arrival of
-    each event id, number orders and events (`schema.LAYOUT_COLUMNS`) and append its rows to
-    `target` by type, each type's rows sorted by (ok, eid) in row groups of that type alone
-    (`schema.LAYOUT_KEY`). Returns the rows written."""
+    """The buckets of events (all the rows of their orders), a few at a time (`SLICE_ROWS`):
+    keep the first arrival of each event id, number orders and events (`schema.LAYOUT_COLUMNS`)
+    and append the rows to `target` by type, each type's rows sorted by (ok, eid) in row groups
+    of that type alone (`schema.LAYOUT_KEY`). Returns the rows written."""
     schema = LAYOUT_SCHEMA.with_metadata(_metadata(uuid.uuid4().hex, layout=True))
     columns = ", ".join(f'"{name}"' for name in EVENT_SCHEMA.names)
     first_order = first_event = rows = 0
     with pq.ParquetWriter(target, schema, compression=LAYOUT_COMPRESSION) as writer:
-        for b in range(buckets):
-            part = folder / f"bucket={b}"
-            if not part.exists():
-                continue
+        for parts in _slices([folder / f"bucket={b}" for b in range(buckets)]):
+            globs = ", ".join(f"'{part.as_posix()}/*.parquet'" for part in parts)
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE laid AS SELECT {columns}, "
                 f"{first_order} + dense_rank() OVER (ORDER BY order_id) - 1 AS ok, "
@@ -232,20 +234,43 @@ def _write_buckets(con: Any, folder: Path, buckets: int, target: Path) -> int:
                 f"AS eid, row_number() OVER (PARTITION BY order_id, type "
                 f"ORDER BY \"at\", event_id) AS kr "
                 f"FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY seq) "
-                f"AS arrival FROM read_parquet('{part.as_posix()}/*.parquet', "
-                f"hive_partitioning = false)) WHERE arrival = 1")
+                f"AS arrival FROM read_parquet([{globs}], hive_partitioning = false)) "
+                f"WHERE arrival = 1")
             last = con.execute("SELECT max(ok), max(eid) FROM laid").fetchall()[0]
             if last[0] is None:
                 continue
             for (kind,) in con.execute("SELECT DISTINCT type FROM laid ORDER BY type").fetchall():
                 rel = con.sql(f"SELECT * FROM laid WHERE type = {literal(kind)} ORDER BY ok, eid")
-                for record_batch in record_batches(rel):  # never a row group across two types
-                    writer.write_table(pa.Table.from_batches([record_batch]).cast(schema),
-                                       row_group_size=ROW_GROUP)
-                    rows += record_batch.num_rows
+                pending: list[pa.RecordBatch] = []
+                for batch in chain(record_batches(rel), [None]):  # no row group of two types
+                    if batch is not None:
+                        pending.append(batch)
+                    if pending and (batch is None
+                                    or sum(b.num_rows for b in pending) >= LAYOUT_ROW_GROUP):
+                        table = pa.Table.from_batches(pending).cast(schema)
+                        writer.write_table(table, row_group_size=LAYOUT_ROW_GROUP)
+                        rows += table.num_rows
+                        pending = []
             first_order, first_event = last[0] + 1, last[1] + 1
         con.execute("DROP TABLE IF EXISTS laid")
     return rows
+
+
+def _slices(parts: list[Path]) -> Iterator[list[Path]]:
+    """Consecutive bucket folders grouped up to `SLICE_ROWS` rows (one bucket at least)."""
+    group: list[Path] = []
+    size = 0
+    for part in parts:
+        if not part.exists():
+            continue
+        rows = sum(pq.ParquetFile(f).metadata.num_rows for f in part.glob("*.parquet"))
+        if group and size + rows > SLICE_ROWS:
+            yield group
+            group, size = [], 0
+        group.append(part)
+        size += rows
+    if group:
+        yield group
 
 
 def record_batches(relation: Any) -> Iterator[pa.RecordBatch]:
