@@ -121,7 +121,7 @@ def split_orders(sql: str, parts: int, orders: int) -> tuple[list[str], str]:
     for cte in rest.args[key].expressions:
         if cte.alias == "o":
             cte.set("this", exp.select("*").from_("stockout_orders"))
-            cte.set("materialized", None)
+            cte.set("materialized", False)  # a table already: not copied again
     return slices, rest.sql(dialect="duckdb")
 
 
