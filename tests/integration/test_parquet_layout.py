@@ -59,3 +59,16 @@ def test_orders_and_events_are_numbered_densely_in_time_order_within_each_order(
     for r in rows:
         ranks[r["ok"], r["type"]] += 1
         assert r["kr"] == ranks[r["ok"], r["type"]]
+
+
+def test_a_file_of_the_first_layout_version_is_judged_as_one_without_the_layout(
+        laid_out: Path, tmp_path: Path) -> None:
+    """Version 1 sorted every row by order: its integer columns are computed again instead."""
+    from stockout.batch.schema import LAYOUT_KEY
+
+    table = pq.read_table(laid_out)
+    old = tmp_path / "v1.parquet"
+    pq.write_table(table.replace_schema_metadata({**table.schema.metadata, LAYOUT_KEY: b"1"}),
+                   old)
+    assert open_events(laid_out).layout
+    assert open_events(old).unique and not open_events(old).layout

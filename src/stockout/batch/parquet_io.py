@@ -16,7 +16,7 @@ import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from stockout.batch.schema import (
     EVENT_SCHEMA,
     LAYOUT_KEY,
     LAYOUT_SCHEMA,
+    LAYOUT_VERSION,
     UNIQUE_KEY,
     events_table,
 )
@@ -78,7 +79,7 @@ def open_events(path: Path) -> EventSource:
     for f in files:
         meta = pq.read_schema(f).metadata or {}
         unique = unique and meta.get(UNIQUE_KEY) == b"true"
-        layout = layout and meta.get(LAYOUT_KEY) == b"1"
+        layout = layout and meta.get(LAYOUT_KEY) == LAYOUT_VERSION
         datasets.add(meta.get(DATASET_KEY))
     unique = unique and len(datasets) == 1
     return EventSource(tuple(files), unique, unique and layout and len(files) == 1)
@@ -87,7 +88,7 @@ def open_events(path: Path) -> EventSource:
 def _metadata(dataset: str, layout: bool = False) -> dict[bytes, bytes]:
     meta = {UNIQUE_KEY: b"true", DATASET_KEY: dataset.encode()}
     if layout:
-        meta[LAYOUT_KEY] = b"1"
+        meta[LAYOUT_KEY] = LAYOUT_VERSION
     return meta
 
 
@@ -241,19 +242,26 @@ def _write_buckets(con: Any, folder: Path, buckets: int, target: Path) -> int:
                 continue
             for (kind,) in con.execute("SELECT DISTINCT type FROM laid ORDER BY type").fetchall():
                 rel = con.sql(f"SELECT * FROM laid WHERE type = {literal(kind)} ORDER BY ok, eid")
-                pending: list[pa.RecordBatch] = []
-                for batch in chain(record_batches(rel), [None]):  # no row group of two types
-                    if batch is not None:
-                        pending.append(batch)
-                    if pending and (batch is None
-                                    or sum(b.num_rows for b in pending) >= LAYOUT_ROW_GROUP):
-                        table = pa.Table.from_batches(pending).cast(schema)
-                        writer.write_table(table, row_group_size=LAYOUT_ROW_GROUP)
-                        rows += table.num_rows
-                        pending = []
+                for table in _row_groups(record_batches(rel)):  # never one of two types
+                    writer.write_table(table.cast(schema), row_group_size=LAYOUT_ROW_GROUP)
+                    rows += table.num_rows
             first_order, first_event = last[0] + 1, last[1] + 1
         con.execute("DROP TABLE IF EXISTS laid")
     return rows
+
+
+def _row_groups(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.Table]:
+    """Record batches gathered into tables of `LAYOUT_ROW_GROUP` rows or a few more."""
+    pending: list[pa.RecordBatch] = []
+    size = 0
+    for batch in batches:
+        pending.append(batch)
+        size += batch.num_rows
+        if size >= LAYOUT_ROW_GROUP:
+            yield pa.Table.from_batches(pending)
+            pending, size = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending)
 
 
 def _slices(parts: list[Path]) -> Iterator[list[Path]]:

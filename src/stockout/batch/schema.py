@@ -39,6 +39,9 @@ DATASET_KEY = b"stockout.dataset"
 # groups of that type alone. A scan of one type (`type = 'order_placed' AND kr = 1`: each order's
 # first placement) then reads only that type's row groups, and a range of `ok` only some of them.
 LAYOUT_KEY = b"stockout.layout"
+# The value of `LAYOUT_KEY` in files of this layout. Version 1 sorted all rows by (ok, eid): its
+# files are judged as files without the layout columns (which are then computed).
+LAYOUT_VERSION = b"2"
 LAYOUT_COLUMNS: tuple[str, ...] = ("ok", "eid", "kr")
 LAYOUT_SCHEMA = pa.schema([
     *EVENT_SCHEMA, pa.field("ok", pa.int64(), nullable=False),
