@@ -2,6 +2,7 @@
 
     python benchmarks/bulk.py --orders 1000000 --orders 10000000 --data DIR
         [--engines python,duckdb,spark,baseline] [--memory-limit 4GB] [--spark-memory 3g]
+        [--repeat N]
 
 For each size, simulated events are written once to DIR/events-N.parquet (`stockout simulate
 --format parquet`: judge-ready, in the integer layout of `batch.schema.LAYOUT_COLUMNS`); a file
@@ -17,9 +18,10 @@ never counted in the figures). Then each engine judges that same file in a fresh
             integer order key and reading only the first event of each type (`kr = 1`), as the
             layout allows.
 
-Peak memory is the largest sum of the resident sizes of the process tree (Python, DuckDB's
-threads, Spark's JVM and Python workers), sampled every 50 ms; "spill" is the largest size of the
-engine's temporary directory. Figures are printed, never asserted.
+With --repeat N, each engine runs N times (each in a fresh process) and the median time is shown,
+with the range of the runs. Peak memory is the largest sum of the resident sizes of the process
+tree (Python, DuckDB's threads, Spark's JVM and Python workers), sampled every 50 ms; "spill" is
+the largest size of the engine's temporary directory. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -213,6 +215,8 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="4GB", help="DuckDB's memory_limit")
     parser.add_argument("--spark-memory", default="3g", help="Spark's driver memory")
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of each engine and size; the median time is shown")
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     spill = args.data / "spill"
@@ -231,12 +235,16 @@ def main() -> None:
                 continue
             spill.mkdir(parents=True, exist_ok=True)
             load = os.getloadavg()[0]  # the machine may be shared: say how busy it was
-            figures, peak, spilled = measure(
-                ["--child", engine, str(path), "--memory-limit", args.memory_limit,
-                 "--spark-memory", args.spark_memory, "--cores", str(args.cores),
-                 "--data", str(args.data)], spill)
-            seconds = float(figures["seconds"])  # type: ignore[arg-type]
+            runs = [measure(["--child", engine, str(path), "--memory-limit", args.memory_limit,
+                             "--spark-memory", args.spark_memory, "--cores", str(args.cores),
+                             "--data", str(args.data)], spill) for _ in range(args.repeat)]
+            times = sorted(float(r[0]["seconds"]) for r in runs)  # type: ignore[arg-type]
+            seconds = times[len(times) // 2]  # the median run, each in a fresh process
+            figures = runs[0][0]
+            peak, spilled = max(r[1] for r in runs), max(r[2] for r in runs)
             loads = f"{load:.2f}-{os.getloadavg()[0]:.2f}"
+            if len(times) > 1:
+                loads += f" (runs {times[0]:.2f}-{times[-1]:.2f} s)"
             row = (engine, orders, events, seconds, orders / seconds, peak / 2**30,
                    spilled / 2**30, figures["verdicts"], loads)
             rows.append(row)
