@@ -127,11 +127,16 @@ def child(engine: str, path: Path, memory_limit: str, spill: Path,
         else:
             n = con.execute(baseline_query(source.files, _now())).fetchall()[0][0]
         return {"seconds": time.perf_counter() - t0, "verdicts": n}
+    import pyarrow.parquet as pq
+
     from stockout.batch import spark_engine
     from stockout.batch.parquet_io import open_events
 
     os.environ["SPARK_LOCAL_DIRS"] = str(spill)
-    session = spark_engine.local_session(cores=cores, shuffle_partitions=4 * cores,
+    # A partition of a few million events at most: the sorts of 10M orders in 8 partitions ran
+    # out of a 3g heap (UnsafeExternalSorter); AQE merges small partitions again.
+    partitions = max(4 * cores, pq.ParquetFile(path).metadata.num_rows // 1_000_000)
+    session = spark_engine.local_session(cores=cores, shuffle_partitions=partitions,
                                          driver_memory=spark_memory)
     t0 = time.perf_counter()
     n = spark_engine.judge(session, book, _now(), source=open_events(path)).num_rows
