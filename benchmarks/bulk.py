@@ -189,7 +189,8 @@ def baseline_query(files: object, now: object) -> str:
 
 def ensure_data(data: Path, orders: int) -> tuple[Path, int]:
     """DIR/events-N.parquet, simulated if missing; converted once to DIR/layout-N.parquet when
-    it is not in the integer layout. Returns the file the engines read and its rows."""
+    it is not in the integer layout (again if that file is of an older layout version). Returns
+    the file the engines read and its rows."""
     import pyarrow.parquet as pq
 
     from stockout.batch.parquet_io import convert_events, open_events, write_simulated
@@ -203,7 +204,7 @@ def ensure_data(data: Path, orders: int) -> tuple[Path, int]:
               flush=True)
     if not open_events(path).layout:
         laid = data / f"layout-{orders}.parquet"
-        if not laid.exists():
+        if not laid.exists() or not open_events(laid).layout:  # absent, or an older version
             t0 = time.perf_counter()
             rows = convert_events(path, laid, memory_limit="3GB")
             print(f"converted {path.name} to {laid.name} (not counted below): {rows:,} rows in "
