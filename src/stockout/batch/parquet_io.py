@@ -25,7 +25,6 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from stockout.adapters.event_file import EventLog, read_event_file
-from stockout.batch.rules_sql import literal
 from stockout.batch.schema import (
     DATASET_KEY,
     EVENT_SCHEMA,
@@ -241,7 +240,8 @@ def _write_buckets(con: Any, folder: Path, buckets: int, target: Path) -> int:
             if last[0] is None:
                 continue
             for (kind,) in con.execute("SELECT DISTINCT type FROM laid ORDER BY type").fetchall():
-                rel = con.sql(f"SELECT * FROM laid WHERE type = {literal(kind)} ORDER BY ok, eid")
+                rel = con.sql("SELECT * FROM laid WHERE type = $kind ORDER BY ok, eid",
+                              params={"kind": kind})
                 for table in _row_groups(record_batches(rel)):  # never one of two types
                     writer.write_table(table.cast(schema), row_group_size=LAYOUT_ROW_GROUP)
                     rows += table.num_rows
