@@ -36,6 +36,11 @@ class DemoTokens:
     buyer: str
     other_buyer: str
 
+    def as_dict(self) -> dict[str, str]:
+        return {"platform": self.platform, "merchant": self.merchant,
+                "other_merchant": self.other_merchant, "buyer": self.buyer,
+                "other_buyer": self.other_buyer}
+
 
 class _Events:
     def __init__(self) -> None:
@@ -76,8 +81,11 @@ def load_demo(uow_factory: Any, rules: Rules, now: datetime) -> DemoTokens:
         at = now - timedelta(days=29) + i * 17 * H
         oid = f"o-{100 + i}"
         past.order(oid, SHOP, f"b-{i % 7}", "sku-tea-lj", 8800, at)
-        if i % 9 == 4:
-            continue  # never picked up: late shipment, then stockout after 72 h
+        if i % 9 == 4:  # never picked up: late, then the buyer gave up and was refunded
+            past.add(oid, "refund", "refund_requested", at + 60 * H, initiator="buyer",
+                     reason="等太久了")
+            past.add(oid, "refunded", "refund_completed", at + 61 * H, amount_cents=8800)
+            continue
         ship = at + (30 * H if i % 6 else 52 * H)
         past.add(oid, "upload", "shipment_uploaded", ship, carrier="ZTO", tracking_no=f"ZT{i:06d}")
         past.add(oid, "pickup", "carrier_scan", ship + H, carrier="ZTO", tracking_no=f"ZT{i:06d}",
@@ -96,6 +104,10 @@ def load_demo(uow_factory: Any, rules: Rules, now: datetime) -> DemoTokens:
                 "快递网点爆仓，包裹 3 天未揽收，附网点通知。",
                 [EvidenceFile("网点通知.txt", "中通杭州西湖网点：11 月 25 日起暂停揽收。".encode())])
 
+    late.add("o-0901", "upload", "shipment_uploaded", now - 4 * 24 * H, carrier="ZTO",
+             tracking_no="ZT900901")
+    late.add("o-0901", "pickup", "carrier_scan", now - 4 * 24 * H + H, carrier="ZTO",
+             tracking_no="ZT900901", status="pickup")
     clock.set(now - 2 * H)
     ingest_events(uow(), rules, clock, past.items, CLI)
     ingest_events(uow(), rules, clock, late.items[2:], CLI)
@@ -128,6 +140,12 @@ def load_demo(uow_factory: Any, rules: Rules, now: datetime) -> DemoTokens:
                 (Role.MERCHANT, (OTHER_SHOP,), None, OTHER_SHOP),
                 (Role.BUYER, (), BUYER, BUYER), (Role.BUYER, (), OTHER_BUYER, OTHER_BUYER))]
     return DemoTokens(*made)
+
+
+def store_is_empty(uow: UnitOfWork) -> bool:
+    """The demo writes only into a store without orders (never into real data)."""
+    with uow.reader() as r:
+        return r.orders.get_many(["o-1001", "o-2001"]) == {} and not r.stock.all()
 
 
 def _verdict(uow: UnitOfWork, order_id: str) -> int:

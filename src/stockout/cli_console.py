@@ -1,0 +1,92 @@
+"""`stockout demo-console`: the web console on a store filled with a small living shop, with a
+sign-in for each role printed, so that a newcomer sees the console in one command."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+out = Console()
+
+_WORDS = {
+    "title": ("控制台登录（令牌只显示这一次）", "Console sign-ins (tokens shown once)"),
+    "role": ("角色", "role"), "who": ("身份", "who"), "token": ("令牌", "token"),
+    "open": ("打开 {url} ，粘贴对应令牌登录；按 Ctrl+C 停止。",
+             "Open {url} and paste a token to sign in; Ctrl+C stops."),
+    "store_not_empty": ("数据库里已有订单：演示数据只写入空库（不加 --db 即用临时库）。",
+                        "The database already has orders: the demo only fills an empty store "
+                        "(leave out --db for a throw-away one)."),
+}
+
+
+def demo_console(ctx: typer.Context,
+                 host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+                 port: Annotated[int, typer.Option(help="端口")] = 8000,
+                 db: Annotated[str | None, typer.Option(
+                     "--db", help="写入演示数据的空数据库 URL（默认：临时 SQLite，退出即删除）")] = None,
+                 serve: Annotated[bool, typer.Option(
+                     "--serve/--no-serve", help="--no-serve：只写入数据并以 JSON 打印令牌")] = True,
+                 ) -> None:
+    """演示控制台：写入演示店铺并启动控制台 (load a demo shop and serve the web console)."""
+    from datetime import UTC, datetime
+
+    from stockout.cli_server import _fail, _runtime, _server, _settings
+
+    settings = _settings(ctx)
+    lang = 0 if settings.lang.value == "zh" else 1
+    with tempfile.TemporaryDirectory(prefix="stockout-console-") as folder:
+        url = db or f"sqlite:///{Path(folder) / 'console.db'}"
+        runtime = _runtime(ctx, _server(ctx, url))
+        try:
+            from stockout.simulation.console_demo import load_demo, store_is_empty
+
+            if not store_is_empty(runtime.uow()):
+                raise _fail(_WORDS["store_not_empty"][lang])
+            tokens = load_demo(runtime.uow, runtime.rules, datetime.now(UTC))
+            if not serve:
+                print(json.dumps(tokens.as_dict(), ensure_ascii=False))
+                return
+            _print_sign_ins(tokens.as_dict(), f"http://{host}:{port}/console/", lang)
+            _serve(runtime, host, port)
+        finally:
+            runtime.close()
+
+
+def _print_sign_ins(tokens: dict[str, str], url: str, lang: int) -> None:
+    from stockout.simulation.console_demo import OTHER_BUYER, OTHER_SHOP, SHOP, BUYER
+
+    table = Table(title=_WORDS["title"][lang])
+    for key in ("role", "who", "token"):
+        table.add_column(_WORDS[key][lang], overflow="fold")
+    whom = {"platform": "", "merchant": SHOP, "other_merchant": OTHER_SHOP, "buyer": BUYER,
+            "other_buyer": OTHER_BUYER}
+    for role, secret in tokens.items():
+        table.add_row(role, whom[role], secret)
+    out.print(table)
+    out.print(_WORDS["open"][lang].format(url=url), highlight=False, soft_wrap=True)
+
+
+def _serve(runtime: object, host: str, port: int) -> None:
+    import uvicorn
+
+    from stockout.api.app import create_app
+    from stockout.cli_server import _sweep_loop
+
+    stop = threading.Event()
+    threading.Thread(target=_sweep_loop, args=(runtime, 30.0, stop), daemon=True,
+                     name="stockout-sweeper").start()
+    try:
+        uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")  # type: ignore[arg-type]
+    finally:
+        stop.set()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo-console")(demo_console)
