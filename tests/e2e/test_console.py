@@ -172,6 +172,57 @@ def test_the_platform_approves_the_overdue_appeal_first_in_its_queue(browser: An
     assert late and all(v["status"] != "active" for v in late)
 
 
+def test_the_message_check_names_the_rule_a_chat_message_would_break(browser: Any,
+                                                                    console: Console) -> None:
+    page = console.page(browser, "merchant")
+    page.goto(f"{console.url}/console/shops/{SHOP}/message-check")
+    box = page.get_by_label(words(console, "要发送的消息", "Message to send"))
+    box.fill("亲，这款暂时沒 貨了，您申请退款吧")
+    page.get_by_role("button", name=words(console, "检查", "Check")).click()
+    verdict = page.locator("#verdict-box")
+    expect(verdict).to_contain_text("pdd-2025/stockout/merchant_chat")
+    expect(verdict).to_contain_text("pdd-2025/stockout/induced_refund")
+    shot(page, console, "merchant-message-check-flagged")
+    box.fill("亲，已经在打包了，今天发出")
+    page.get_by_role("button", name=words(console, "检查", "Check")).click()
+    expect(verdict.locator(".flash.ok")).to_be_visible()
+    page.context.close()
+
+
+def test_the_platform_previews_an_announcement_and_runs_a_what_if_on_an_uploaded_file(
+        browser: Any, console: Console, tmp_path: Path) -> None:
+    if console.lang == "en":
+        pytest.skip("the same pages in English are covered by the page-by-page checks")
+    events = tmp_path / "events.jsonl"
+    made = stockout("simulate", "--orders", "300", "--seed", "3", "--out", str(events),
+                    env=environment(tmp_path))
+    assert made.returncode == 0, made.stderr
+    page = console.page(browser, "platform")
+    page.goto(f"{console.url}/console/platform/announcements")
+    page.get_by_label("公告 id").fill("storm-test")
+    page.get_by_label("时限开始（北京时间）").fill("2020-01-01T00:00")
+    page.get_by_label("时限结束（北京时间，不含）").fill("2040-01-01T00:00")
+    page.get_by_label("延长小时数").fill("24")
+    page.get_by_role("button", name="预览影响").click()
+    preview = page.locator("#pv-h")
+    expect(preview).to_contain_text("将延长")
+    expect(page.locator("section.card table")).to_contain_text("o-1002")
+    shot(page, console, "platform-announcement-preview")
+    with console.api("platform") as api:  # a preview writes nothing
+        assert all(a["id"] != "storm-test" for a in api.get("/v1/announcements").json()["items"])
+    page.goto(f"{console.url}/console/platform/whatif")
+    page.get_by_label("上传事件文件（JSON Lines）").check()
+    page.get_by_label("文件", exact=True).set_input_files(str(events))
+    page.get_by_label("规则 A").select_option("pdd-2023")
+    page.get_by_label("规则 B").select_option("pdd-2025")
+    page.get_by_role("button", name="开始比较").click()
+    expect(page.locator("#wi-h")).to_contain_text("events.jsonl", timeout=60_000)
+    expect(page.locator("#whatif-count svg")).to_be_visible()
+    expect(page.locator("#whatif-money svg")).to_be_visible()
+    shot(page, console, "platform-whatif-report")
+    page.context.close()
+
+
 def test_a_merchant_gets_the_same_404_for_another_shops_pages(browser: Any,
                                                               console: Console) -> None:
     page = console.page(browser, "merchant")

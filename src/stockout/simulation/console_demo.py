@@ -86,12 +86,14 @@ def load_demo(uow_factory: Any, rules: Rules, now: datetime) -> DemoTokens:
                      reason="等太久了")
             past.add(oid, "refunded", "refund_completed", at + 61 * H, amount_cents=8800)
             continue
-        ship = at + (30 * H if i % 6 else 52 * H)
+        ship = at + (30 * H if i % 10 else 52 * H)
         past.add(oid, "upload", "shipment_uploaded", ship, carrier="ZTO", tracking_no=f"ZT{i:06d}")
         past.add(oid, "pickup", "carrier_scan", ship + H, carrier="ZTO", tracking_no=f"ZT{i:06d}",
                  status="pickup")
-        past.add(oid, "delivered", "carrier_scan", ship + 40 * H, carrier="ZTO",
-                 tracking_no=f"ZT{i:06d}", status="delivered")
+        for label, status, after in (("transit", "in_transit", 12), ("arrive", "arrive", 30),
+                                     ("delivered", "delivered", 40)):
+            past.add(oid, label, "carrier_scan", ship + after * H, carrier="ZTO",
+                     tracking_no=f"ZT{i:06d}", status=status)
     # Two late orders appealed: one five days ago (overdue by now), one today.
     late = _Events()
     late.order("o-0901", SHOP, "b-chen", "sku-tea-lj", 8800, now - timedelta(days=8))

@@ -87,5 +87,9 @@ def _errors(app: FastAPI) -> None:
         return back(request, safe_next(target if isinstance(target, str) else None,
                                        safe_next(default, f"{PREFIX}/")), text, ok=False)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        return _error(request, 500, "error_unexpected")
+
     for kind in REFUSALS:
         app.add_exception_handler(kind, _refused)

@@ -41,6 +41,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "error_404": ("未找到", "Not found"),
     "error_405": ("不支持的操作", "Not allowed"),
     "error_400": ("请求有误", "Bad request"),
+    "error_500": ("出错了", "Something went wrong"),
+    "error_unexpected": ("服务器出错，操作可能没有完成；请稍后重试。", "The server failed; the action may not have been done. Try again later."),
     "error_422": ("请求有误", "Bad request"),
     "error_csrf": ("表单缺少有效的安全令牌（CSRF），已拒绝。请刷新页面后重试。",
                    "The form lacks this browser's security token (CSRF) and was refused. Reload the page and try again."),
