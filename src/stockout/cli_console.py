@@ -60,7 +60,7 @@ def demo_console(ctx: typer.Context,
 
 
 def _print_sign_ins(tokens: dict[str, str], url: str, lang: int) -> None:
-    from stockout.simulation.console_demo import OTHER_BUYER, OTHER_SHOP, SHOP, BUYER
+    from stockout.simulation.console_demo import BUYER, OTHER_BUYER, OTHER_SHOP, SHOP
 
     table = Table(title=_WORDS["title"][lang])
     for key in ("role", "who", "token"):

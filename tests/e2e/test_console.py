@@ -254,6 +254,9 @@ def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
                           data={"reason": "x"}, cookies={"stockout_session":
                                                          console.tokens["merchant"]})
     assert outsider.status_code == 403
+    anonymous = httpx.get(f"{console.url}/console/shops/{SHOP}/stock")
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/console/signin?next=%2Fconsole%2Fshops%2Fs-tea%2Fstock"
 
 
 def test_every_page_passes_the_accessibility_check_and_refers_to_no_other_host(

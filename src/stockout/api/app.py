@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from stockout.api import problems
 from stockout import web
+from stockout.api import problems
 from stockout.api.limits import BodyLimit
 from stockout.api.routes import (
     announcements,

@@ -6,6 +6,7 @@ through the same services the API calls, with a clock moved by hand up to `now`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,14 +60,12 @@ class _Events:
                            "type": kind, "at": at.isoformat(), **fields})
 
 
-def load_demo(uow_factory: Any, rules: Rules, now: datetime) -> DemoTokens:
+def load_demo(uow_factory: Callable[[], UnitOfWork], rules: Rules, now: datetime) -> DemoTokens:
     """Write the demo into an empty store; the store's clock afterwards is the real one."""
     clock = ManualClock(now - timedelta(days=30))
     merchant = Principal(Role.MERCHANT, "demo", frozenset({SHOP}), name=f"merchant:{SHOP}")
 
-    def uow() -> UnitOfWork:
-        return uow_factory()
-
+    uow = uow_factory
     for sku, title, category, price, shop in (
             ("sku-tea-lj", "明前龙井 250g", "tea", 8800, SHOP),
             ("sku-tea-blc", "碧螺春 250g", "tea", 8500, SHOP),

@@ -19,7 +19,7 @@ from stockout.domain.times import SHANGHAI
 from stockout.domain.verdicts import Trigger, Violation
 from stockout.services.access import Principal
 from stockout.web import PREFIX
-from stockout.web.session import CSRF, CSRF_FIELD, LANG, cookie_args, csrf_token, lang_of
+from stockout.web.session import CSRF, CSRF_FIELD, LANG, csrf_token, lang_of, set_cookie
 from stockout.web.texts import say
 
 HERE = Path(__file__).parent
@@ -86,7 +86,7 @@ def page(request: Request, template: str, who: Principal | None, status: int = 2
         as_json=lambda v: json.dumps(v, ensure_ascii=False))
     response = templates.TemplateResponse(request, template, context, status_code=status)
     if request.cookies.get(CSRF) != context["csrf"]:
-        response.set_cookie(CSRF, context["csrf"], max_age=YEAR_SECONDS, **cookie_args(request))
+        set_cookie(response, request, CSRF, context["csrf"], YEAR_SECONDS)
     if flash is not None:
         response.delete_cookie(FLASH, path=PREFIX)
     response.headers["Cache-Control"] = "no-store"
@@ -102,7 +102,7 @@ def back(request: Request, target: str, text: str | None = None, ok: bool = True
     response = RedirectResponse(target, status_code=303)
     if text is not None:
         payload = quote(json.dumps({"ok": ok, "text": text}, ensure_ascii=False))
-        response.set_cookie(FLASH, payload, max_age=300, **cookie_args(request))
+        set_cookie(response, request, FLASH, payload, 300)
     return response
 
 
@@ -119,5 +119,5 @@ def _read_flash(request: Request) -> dict[str, Any] | None:
 
 
 def set_lang(response: RedirectResponse, request: Request, lang: Lang) -> RedirectResponse:
-    response.set_cookie(LANG, lang.value, max_age=YEAR_SECONDS, **cookie_args(request))
+    set_cookie(response, request, LANG, lang.value, YEAR_SECONDS)
     return response

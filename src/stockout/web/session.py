@@ -11,7 +11,7 @@ import hmac
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from stockout.bootstrap import Runtime
 from stockout.domain.explain import Lang
@@ -23,7 +23,6 @@ SESSION = "stockout_session"
 CSRF = "stockout_csrf"
 LANG = "stockout_lang"
 CSRF_FIELD = "csrf"
-YEAR = 365 * 24 * 3600
 
 
 class SignInRequired(Exception):
@@ -82,9 +81,11 @@ async def check_csrf(request: Request) -> None:
 CsrfDep = Depends(check_csrf)
 
 
-def cookie_args(request: Request) -> dict[str, object]:
-    return {"httponly": True, "samesite": "strict", "path": PREFIX,
-            "secure": request.url.scheme == "https"}
+def set_cookie(response: Response, request: Request, name: str, value: str,
+               max_age: int | None = None) -> None:
+    """A console cookie: HttpOnly, SameSite=Strict, scoped to the console (Secure over https)."""
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
+                        path=PREFIX, secure=request.url.scheme == "https")
 
 
 def safe_next(target: str | None, default: str) -> str:

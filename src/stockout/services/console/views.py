@@ -28,7 +28,7 @@ def explained_order(uow: UnitOfWork, rules: Rules, who: Principal, order_id: str
         pack = pack_by_id(rules, record["pack"])
         record["why"] = explain_verdict(verdict, pack, lang)
         record["why_human"] = explain_verdict(verdict, pack, lang, human=True)
-    placed = next((e["event"] for e in view["timeline"]
+    placed: dict[str, Any] = next((e["event"] for e in view["timeline"]
                    if e["event"].get("type") == "order_placed"), {})
     view["sku_id"] = placed.get("sku_id")
     view["paid_cents"] = placed.get("paid_cents")

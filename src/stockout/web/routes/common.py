@@ -25,9 +25,9 @@ from stockout.web.session import (
     CsrfDep,
     RuntimeDep,
     ViewerDep,
-    cookie_args,
     lang_of,
     safe_next,
+    set_cookie,
     signed_in,
 )
 from stockout.web.texts import say
@@ -61,7 +61,7 @@ def signin(request: Request, rt: RuntimeDep, token: Annotated[str, Form(max_leng
     if who is None:
         return back(request, f"{PREFIX}/signin", say("bad_token", lang_of(request)), ok=False)
     response = back(request, safe_next(next, home_of(who)))
-    response.set_cookie(SESSION, token.strip(), **cookie_args(request))
+    set_cookie(response, request, SESSION, token.strip())
     return response
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from urllib.parse import quote
 
 from stockout.domain.rulebook import pack_diff, pack_figures
 from stockout.rulepacks import builtin_packs
