@@ -11,13 +11,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 out = Console()
 
 _WORDS = {
     "title": ("控制台登录（令牌只显示这一次）", "Console sign-ins (tokens shown once)"),
-    "role": ("角色", "role"), "who": ("身份", "who"), "token": ("令牌", "token"),
     "open": ("打开 {url} ，粘贴对应令牌登录；按 Ctrl+C 停止。",
              "Open {url} and paste a token to sign in; Ctrl+C stops."),
     "store_not_empty": ("数据库里已有订单：演示数据只写入空库（不加 --db 即用临时库）。",
@@ -60,16 +58,14 @@ def demo_console(ctx: typer.Context,
 
 
 def _print_sign_ins(tokens: dict[str, str], url: str, lang: int) -> None:
+    """One line a role, the token last and unbroken, so that it copies whole."""
     from stockout.simulation.console_demo import BUYER, OTHER_BUYER, OTHER_SHOP, SHOP
 
-    table = Table(title=_WORDS["title"][lang])
-    for key in ("role", "who", "token"):
-        table.add_column(_WORDS[key][lang], overflow="fold")
     whom = {"platform": "", "merchant": SHOP, "other_merchant": OTHER_SHOP, "buyer": BUYER,
             "other_buyer": OTHER_BUYER}
+    out.print(f"[bold]{_WORDS['title'][lang]}[/]")
     for role, secret in tokens.items():
-        table.add_row(role, whom[role], secret)
-    out.print(table)
+        print(f"  {role:<15} {whom[role]:<8} {secret}")
     out.print(_WORDS["open"][lang].format(url=url), highlight=False, soft_wrap=True)
 
 

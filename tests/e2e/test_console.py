@@ -172,6 +172,28 @@ def test_the_platform_approves_the_overdue_appeal_first_in_its_queue(browser: An
     assert late and all(v["status"] != "active" for v in late)
 
 
+def test_a_merchant_appeals_a_verdict_with_an_evidence_file(browser: Any, console: Console,
+                                                            tmp_path: Path) -> None:
+    note = tmp_path / "carrier-note.txt"
+    note.write_text("网点通知：暂停揽收两天。", encoding="utf-8")
+    page = console.page(browser, "merchant")
+    page.goto(f"{console.url}/console/shops/{SHOP}/verdicts")
+    page.locator("article.verdict", has_text="o-1005").get_by_role("link").last.click()
+    expect(page.get_by_label(words(console, "判定", "Verdict"), exact=True)).to_contain_text("o-1005")
+    page.get_by_label(words(console, "申诉理由", "Ground")).select_option("carrier_fault")
+    page.get_by_label(words(console, "说明", "Statement")).fill("快递网点暂停揽收")
+    page.get_by_label(words(console, "证据文件", "Evidence files")).set_input_files(str(note))
+    page.get_by_role("button", name=words(console, "提交申诉", "File the appeal")).click()
+    expect(page.locator(".flash.ok")).to_contain_text(words(console, "待审核", "pending"))
+    expect(page.locator("table")).to_contain_text("o-1005")
+    shot(page, console, "merchant-appeal-filed")
+    page.context.close()
+    with console.api("platform") as api:
+        filed = [a for a in api.get("/v1/appeals", params={"state": "pending"}).json()["items"]
+                 if a["order_id"] == "o-1005"]
+    assert len(filed) == 1 and filed[0]["evidence"][0]["media_type"] == "text/plain"
+
+
 def test_the_message_check_names_the_rule_a_chat_message_would_break(browser: Any,
                                                                     console: Console) -> None:
     page = console.page(browser, "merchant")

@@ -62,6 +62,7 @@ class _Events:
 
 def load_demo(uow_factory: Callable[[], UnitOfWork], rules: Rules, now: datetime) -> DemoTokens:
     """Write the demo into an empty store; the store's clock afterwards is the real one."""
+    now = now.replace(microsecond=0)
     clock = ManualClock(now - timedelta(days=30))
     merchant = Principal(Role.MERCHANT, "demo", frozenset({SHOP}), name=f"merchant:{SHOP}")
 

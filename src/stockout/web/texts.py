@@ -231,6 +231,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "plan_needs_capacity": ("设置每天的发货产能后即可看到发货计划。", "Set the daily capacity to see the plan."),
     "ledger_h": ("库存流水", "Stock ledger"),
     "kind": ("类型", "Kind"),
+    "ledger_latest": ("最近 {n} 笔，最新的在前。", "The latest {n}, newest first."),
     "move_receipt": ("入库", "receipt"),
     "move_adjustment": ("调整", "adjustment"),
     "move_reservation": ("预留", "reservation"),

@@ -18,16 +18,15 @@ BUYER_ORDERS = 100
 
 def explained_order(uow: UnitOfWork, rules: Rules, who: Principal, order_id: str, lang: Lang
                     ) -> dict[str, Any]:
-    """`GET /v1/orders/{id}` for the caller, each verdict with `why` (the explanation, in
-    `lang`) and `why_human` (with the time as people read it, for the buyer)."""
+    """`GET /v1/orders/{id}` for the caller, each verdict with `why`: the explanation in `lang`,
+    its time as people read it (Beijing time)."""
     with uow.reader() as r:
         view = order_view(r, who, order_id)
         rows = {v["id"]: v for v in r.verdicts.of_order(order_id)}
     for record in view["verdicts"]:
         verdict = verdict_from_row(rows[record["id"]])
         pack = pack_by_id(rules, record["pack"])
-        record["why"] = explain_verdict(verdict, pack, lang)
-        record["why_human"] = explain_verdict(verdict, pack, lang, human=True)
+        record["why"] = explain_verdict(verdict, pack, lang, human=True)
     placed: dict[str, Any] = next((e["event"] for e in view["timeline"]
                    if e["event"].get("type") == "order_placed"), {})
     view["sku_id"] = placed.get("sku_id")
@@ -67,7 +66,8 @@ def shop_verdicts(uow: UnitOfWork, rules: Rules, who: Principal, shop_id: str, l
             verdict = verdict_from_row(row)
             record = verdict.to_record()
             record.update(id=row["id"], pack=row["pack_id"],
-                          why=explain_verdict(verdict, pack_by_id(rules, row["pack_id"]), lang),
+                          why=explain_verdict(verdict, pack_by_id(rules, row["pack_id"]), lang,
+                                                human=True),
                           coupons=[{"amount_cents": c["amount_cents"], "state": c["state"]}
                                    for c in r.coupons.of_order(row["order_id"])
                                    if c["verdict_id"] == row["id"]])

@@ -24,6 +24,7 @@ from stockout.web.session import CsrfDep, RuntimeDep, ViewerDep, lang_of
 from stockout.web.texts import say
 
 router = APIRouter()
+LEDGER_ROWS = 50
 GROUNDS = ("force_majeure", "buyer_requested_delay", "carrier_fault", "platform_fault")
 
 
@@ -55,7 +56,8 @@ def sku(request: Request, sku_id: str, rt: RuntimeDep, who: ViewerDep) -> Respon
          "listing": state.listing.value, "safety_stock": state.safety_stock}
     return page(request, "sku.html", who, s=s, plan=plan,
                 movements=[{"kind": m.kind.value, "quantity": m.quantity, "at": m.at,
-                            "order_id": m.order_id, "reason": m.reason} for m in moves])
+                            "order_id": m.order_id, "reason": m.reason}
+                           for m in reversed(moves[-LEDGER_ROWS:])])
 
 
 def _sku_page(sku_id: str) -> str:
