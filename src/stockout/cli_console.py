@@ -7,10 +7,13 @@ import json
 import tempfile
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from stockout.bootstrap import Runtime
 
 out = Console()
 
@@ -69,7 +72,7 @@ def _print_sign_ins(tokens: dict[str, str], url: str, lang: int) -> None:
     out.print(_WORDS["open"][lang].format(url=url), highlight=False, soft_wrap=True)
 
 
-def _serve(runtime: object, host: str, port: int) -> None:
+def _serve(runtime: Runtime, host: str, port: int) -> None:
     import uvicorn
 
     from stockout.api.app import create_app
@@ -79,7 +82,7 @@ def _serve(runtime: object, host: str, port: int) -> None:
     threading.Thread(target=_sweep_loop, args=(runtime, 30.0, stop), daemon=True,
                      name="stockout-sweeper").start()
     try:
-        uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")  # type: ignore[arg-type]
+        uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
     finally:
         stop.set()
 

@@ -30,7 +30,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "console"
 SHOP, OTHER_SHOP = "s-tea", "s-other"
 
 PAGES = {
-    "merchant": [f"/console/shops/{SHOP}", f"/console/shops/{SHOP}/stock", "/console/skus/sku-tea-lj",
+    "merchant": [f"/console/shops/{SHOP}", f"/console/shops/{SHOP}/stock",
+                 "/console/skus/sku-tea-lj",
                  f"/console/shops/{SHOP}/verdicts", f"/console/shops/{SHOP}/appeals",
                  f"/console/shops/{SHOP}/scores", f"/console/shops/{SHOP}/measures",
                  f"/console/shops/{SHOP}/message-check", "/console/orders/o-1004"],
@@ -278,7 +279,8 @@ def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
     assert outsider.status_code == 403
     anonymous = httpx.get(f"{console.url}/console/shops/{SHOP}/stock")
     assert anonymous.status_code == 303
-    assert anonymous.headers["location"] == "/console/signin?next=%2Fconsole%2Fshops%2Fs-tea%2Fstock"
+    assert anonymous.headers["location"] == \
+        "/console/signin?next=%2Fconsole%2Fshops%2Fs-tea%2Fstock"
 
 
 def test_every_page_passes_the_accessibility_check_and_refers_to_no_other_host(

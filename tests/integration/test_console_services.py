@@ -18,6 +18,7 @@ from stockout.services.console.platform import announcement_preview
 from stockout.services.console.views import buyer_orders, explained_order
 from stockout.services.self_report import report_order
 from stockout.simulation.console_demo import BUYER, OTHER_SHOP, SHOP, load_demo
+from stockout.store.engine import Store
 from stockout.store.uow import UnitOfWork
 
 NOW = datetime(2025, 6, 10, 4, 0, tzinfo=UTC)
@@ -33,7 +34,7 @@ def test_the_message_check_uses_the_judges_phrase_lists_and_names_each_rule() ->
     assert check_message(RULES, NOW, "放心，我们不缺货，今天就发").clean
 
 
-def test_the_demo_shop_through_the_console_read_models(store) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_shop_through_the_console_read_models(store: Store) -> None:
     def uow() -> UnitOfWork:
         return UnitOfWork(store)
 
@@ -63,7 +64,8 @@ def test_the_demo_shop_through_the_console_read_models(store) -> None:  # type: 
     window = {"id": "storm", "starts": (NOW - timedelta(days=1)).isoformat(),
               "ends": (NOW + timedelta(days=2)).isoformat(), "extend_hours": 24}
     preview = announcement_preview(uow(), PLATFORM, window)
-    assert "o-1002" in {p["order_id"] for p in preview["items"]}
+    shown = {p["order_id"] for p in preview["items"]}
+    assert "o-1002" in shown and "o-0901" not in shown  # o-0901 was picked up
     assert all(p["extended"] > p["deadline"] for p in preview["items"])
     with uow().reader() as r:
         assert r.announcements.get("storm") is None

@@ -17,8 +17,9 @@ PREVIEW_LIMIT = 200
 
 
 def announcement_preview(uow: UnitOfWork, who: Principal, obj: object) -> dict[str, Any]:
-    """The open orders whose deadline (before announcements) the announcement covers, with
-    their deadline now and after it; nothing is written. Raises `InvalidAnnouncement`."""
+    """The open orders not yet picked up whose deadline (before announcements) the announcement
+    covers, with their deadline now and after it; nothing is written. Raises
+    `InvalidAnnouncement`."""
     if not who.is_platform:
         raise Forbidden("only the platform posts announcements")
     ann = parse_announcement(obj)
@@ -28,9 +29,9 @@ def announcement_preview(uow: UnitOfWork, who: Principal, obj: object) -> dict[s
     items = []
     for order_id in sorted(rows):
         row = rows[order_id]
-        if row["state"] != "open" or not ann.covers(row["deadline_base_at"],
-                                                   row["ship_from_region"],
-                                                   row["ship_to_region"], row["category"]):
+        waiting = row["state"] == "open" and row["picked_up_at"] is None
+        if not waiting or not ann.covers(row["deadline_base_at"], row["ship_from_region"],
+                                         row["ship_to_region"], row["category"]):
             continue
         items.append({"order_id": order_id, "shop_id": row["shop_id"],
                       "deadline": format_time(row["deadline_at"]),

@@ -76,7 +76,8 @@ def evidence(appeal_id: int, evidence_id: int, rt: RuntimeDep, who: ViewerDep) -
     name = f"evidence-{row['stored_name']}"
     return Response(bytes(row["content"]), media_type="application/octet-stream", headers={
         "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
-        "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
         "Cache-Control": "private, no-store"})
 
 
