@@ -22,7 +22,7 @@ from stockout.domain.rulebook import PackError
 from stockout.domain.timeline import Timeline
 from stockout.domain.times import UTC, format_time
 from stockout.i18n import Texts
-from stockout.services.judging import JudgeRun, judge_file
+from stockout.services.judging.files import JudgeRun, judge_file
 
 app = typer.Typer(help="stockout：判定商家无法按时发货时的违规、赔付与补救。", no_args_is_help=True,
                   add_completion=False, rich_markup_mode="rich")

@@ -31,8 +31,8 @@ def _refused(exc: Exception, code: int) -> typer.Exit:
 
 def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a service; a refusal is exit 1, bad input exit 2, each with what and where."""
-    from stockout.services.access import Forbidden, NotFound
-    from stockout.services.appeals import (
+    from stockout.services.access.principals import Forbidden, NotFound
+    from stockout.services.appeals.workflow import (
         AppealAlreadyDecided,
         AppealRefused,
         BadAppeal,
@@ -76,8 +76,8 @@ def appeals_list(ctx: typer.Context,
                  shop: Annotated[str | None, typer.Option(help="只看这个店铺")] = None,
                  db: DbOpt = None, at: AtOpt = None) -> None:
     """申诉列表，最早的在前 (appeals, oldest first; the review queue by default)."""
-    from stockout.services.access import CLI
-    from stockout.services.appeals import list_appeals
+    from stockout.services.access.principals import CLI
+    from stockout.services.appeals.workflow import list_appeals
 
     t = _settings(ctx).texts
     runtime = _open(ctx, db, at=at)
@@ -108,8 +108,8 @@ def appeals_file(ctx: typer.Context,
                      "--evidence", help="证据文件（可多次；PNG、JPEG、PDF 或纯文本）")] = None,
                  rules: RulesOpt = "pdd", db: DbOpt = None, at: AtOpt = None) -> None:
     """代商家提交申诉 (file an appeal of a verdict)."""
-    from stockout.services.access import CLI
-    from stockout.services.appeals import EvidenceFile, file_appeal
+    from stockout.services.access.principals import CLI
+    from stockout.services.appeals.workflow import EvidenceFile, file_appeal
 
     t = _settings(ctx).texts
     for path in evidence or []:
@@ -146,8 +146,8 @@ def appeals_decide(ctx: typer.Context,
                    reason: Annotated[str, typer.Option(help="理由（驳回时必填）")] = "",
                    rules: RulesOpt = "pdd", db: DbOpt = None, at: AtOpt = None) -> None:
     """平台审核申诉：通过或驳回 (the platform approves or rejects an appeal)."""
-    from stockout.services.access import CLI
-    from stockout.services.appeals import decide_appeal
+    from stockout.services.access.principals import CLI
+    from stockout.services.appeals.workflow import decide_appeal
 
     t = _settings(ctx).texts
     runtime = _open(ctx, db, rules, at)
@@ -178,8 +178,8 @@ def measures_table(t: Texts, shop: str, items: list[dict[str, Any]]) -> Table:
 def measures(ctx: typer.Context, shop: Annotated[str, typer.Argument(help="店铺 id")],
              rules: RulesOpt = "pdd", db: DbOpt = None, at: AtOpt = None) -> None:
     """店铺的管控措施（当前与历史，含涉及订单）(a shop's measures, current and past)."""
-    from stockout.services.access import CLI
-    from stockout.services.reputation import shop_measures
+    from stockout.services.access.principals import CLI
+    from stockout.services.reputation.score import shop_measures
 
     t = _settings(ctx).texts
     runtime = _open(ctx, db, rules, at)
@@ -214,8 +214,8 @@ def reputation(ctx: typer.Context, shop: Annotated[str, typer.Argument(help="店
                top: Annotated[int, typer.Option(min=1, help="列出扣分最多的订单数")] = 10,
                rules: RulesOpt = "pdd", db: DbOpt = None, at: AtOpt = None) -> None:
     """店铺信誉分，以及每个订单扣了多少分 (a shop's score and what each order cost)."""
-    from stockout.services.access import CLI
-    from stockout.services.reputation import shop_reputation
+    from stockout.services.access.principals import CLI
+    from stockout.services.reputation.score import shop_reputation
 
     runtime = _open(ctx, db, rules, at)
     t = _settings(ctx).texts

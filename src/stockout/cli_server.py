@@ -16,7 +16,7 @@ from stockout.bootstrap import ServerSettings, Settings, server_settings
 
 if TYPE_CHECKING:
     from stockout.bootstrap import Runtime
-    from stockout.services.sweep import SweepReport
+    from stockout.services.worker.sweep import SweepReport
 
 out = Console()
 err = Console(stderr=True)
@@ -109,7 +109,7 @@ def serve(ctx: typer.Context,
 
 
 def _sweep_once(runtime: Runtime) -> tuple[SweepReport, int]:
-    from stockout.services.sweep import deliver_outbox, sweep_due
+    from stockout.services.worker.sweep import deliver_outbox, sweep_due
 
     report = sweep_due(runtime.uow(), runtime.rules, runtime.clock)
     sent = deliver_outbox(runtime.uow(), runtime.clock, runtime.notifier)
@@ -132,7 +132,7 @@ def worker(ctx: typer.Context,
                "--deliver-to", help="通知送达的 JSON Lines 文件（默认数据目录中的 notifications.jsonl）")] = None
            ) -> None:
     """到期检查与通知发送 (re-judge due orders, deliver notifications)."""
-    from stockout.services.notify import JsonlNotifier
+    from stockout.services.notifications.delivery import JsonlNotifier
 
     server = _server(ctx, db, rules, at)
     runtime = _runtime(ctx, server)
@@ -175,8 +175,8 @@ def tokens_create(ctx: typer.Context,
                   label: Annotated[str, typer.Option(help="备注")] = "",
                   db: DbOpt = None) -> None:
     """创建令牌并打印（只显示一次）(create a token and print it)."""
-    from stockout.services.access import Role
-    from stockout.services.tokens import BadTokenRequest, create_token
+    from stockout.services.access.principals import Role
+    from stockout.services.access.tokens import BadTokenRequest, create_token
 
     t = _settings(ctx).texts
     try:
@@ -197,7 +197,7 @@ def tokens_create(ctx: typer.Context,
 def tokens_list(ctx: typer.Context, db: DbOpt = None) -> None:
     """列出令牌（不含密钥）(list tokens, without secrets)."""
     from stockout.domain.times import format_time
-    from stockout.services.tokens import list_tokens
+    from stockout.services.access.tokens import list_tokens
 
     runtime = _runtime(ctx, _server(ctx, db))
     try:
@@ -212,7 +212,7 @@ def tokens_list(ctx: typer.Context, db: DbOpt = None) -> None:
 def tokens_revoke(ctx: typer.Context, token_id: Annotated[str, typer.Argument(help="令牌 id")],
                   db: DbOpt = None) -> None:
     """吊销令牌 (revoke a token)."""
-    from stockout.services.tokens import revoke_token
+    from stockout.services.access.tokens import revoke_token
 
     t = _settings(ctx).texts
     runtime = _runtime(ctx, _server(ctx, db))

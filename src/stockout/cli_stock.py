@@ -20,7 +20,7 @@ def audit(ctx: typer.Context,
           db: DbOpt = None) -> None:
     """审计库存：用台账与订单重算每个商品的余额 (audit stock against the ledger and orders).
     Exit 0 when nothing is found or everything found was repaired, 1 otherwise."""
-    from stockout.services.stock_audit import audit_stock
+    from stockout.services.stock.audit import audit_stock
 
     t = _settings(ctx).texts
     runtime = _runtime(ctx, _server(ctx, db))
@@ -56,9 +56,9 @@ def report(ctx: typer.Context,
            db: DbOpt = None, at: AtOpt = None) -> None:
     """缺货报备：下架商品并报备订单缺货 (report an order or a whole SKU out of stock).
     Exit 0 when reported, 1 when the pack refuses (the rule is printed), 2 on bad usage."""
-    from stockout.services.access import CLI, NotFound
-    from stockout.services.ingest import EventsRefused
-    from stockout.services.self_report import ReportRefused, report_order, report_sku
+    from stockout.services.access.principals import CLI, NotFound
+    from stockout.services.judging.ingest import EventsRefused
+    from stockout.services.stock.self_report import ReportRefused, report_order, report_sku
 
     t = _settings(ctx).texts
     if (order_id is None) == (sku is None):
@@ -96,8 +96,8 @@ def report(ctx: typer.Context,
 def plan(ctx: typer.Context, sku: Annotated[str, typer.Argument(help="商品 (the SKU)")],
          db: DbOpt = None, at: AtOpt = None) -> None:
     """发货计划：可售上限与有风险订单 (a SKU's listing cap and orders at risk)."""
-    from stockout.services.access import CLI, NotFound
-    from stockout.services.capacity import CapacityNotSet, capacity_plan
+    from stockout.services.access.principals import CLI, NotFound
+    from stockout.services.stock.capacity import CapacityNotSet, capacity_plan
 
     t = _settings(ctx).texts
     runtime = _runtime(ctx, _server(ctx, db, at=at))

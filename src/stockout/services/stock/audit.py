@@ -24,9 +24,9 @@ from stockout.domain.inventory import (
     replay,
     reservations_by_order,
 )
-from stockout.services.clock import Clock
-from stockout.services.stock import apply_movement, order_key
-from stockout.services.tx import in_transaction
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.stock.movements import apply_movement, order_key
 from stockout.store.mapping import dumps
 from stockout.store.uow import UnitOfWork
 

@@ -28,14 +28,14 @@ from stockout.domain.remedies import (
 )
 from stockout.domain.times import format_time
 from stockout.domain.verdicts import Violation
-from stockout.services import remedy_notices
-from stockout.services.access import WORKER, Forbidden, NotFound, Principal, Role
-from stockout.services.adjudicate import Rules, lock_orders
-from stockout.services.clock import Clock
-from stockout.services.ingest import append_events
-from stockout.services.queries import pack_by_id
-from stockout.services.remedy_offers import OFFERED, WITHDRAWN
-from stockout.services.tx import in_transaction
+from stockout.services.access.principals import WORKER, Forbidden, NotFound, Principal, Role
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.adjudicate import Rules, lock_orders
+from stockout.services.judging.ingest import append_events
+from stockout.services.judging.queries import pack_by_id
+from stockout.services.remedies import notices as remedy_notices
+from stockout.services.remedies.offers import OFFERED, WITHDRAWN
 from stockout.store.mapping import dumps
 from stockout.store.uow import UnitOfWork
 

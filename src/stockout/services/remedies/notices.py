@@ -10,7 +10,7 @@ from stockout.domain.explain import Lang
 from stockout.domain.money import format_yuan
 from stockout.domain.times import format_time, human_time
 from stockout.i18n import Texts
-from stockout.services.notices import _both, _row
+from stockout.services.notifications.notices import _both, _row
 
 _T = {lang: Texts(lang) for lang in Lang}
 

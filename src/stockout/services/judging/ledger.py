@@ -13,7 +13,7 @@ from typing import Any
 from stockout.domain.judge import Judgement
 from stockout.domain.rulebook import RulePack
 from stockout.domain.verdicts import Verdict
-from stockout.services import notices
+from stockout.services.notifications import notices
 from stockout.store.mapping import dumps, verdict_columns, verdict_from_row
 from stockout.store.uow import UnitOfWork
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from stockout.domain.times import format_time
-from stockout.services.access import Forbidden, NotFound, Principal, Role
-from stockout.services.adjudicate import lock_orders
-from stockout.services.clock import Clock
-from stockout.services.ledger import audit_row
-from stockout.services.tx import in_transaction
+from stockout.services.access.principals import Forbidden, NotFound, Principal, Role
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.adjudicate import lock_orders
+from stockout.services.judging.ledger import audit_row
 from stockout.store.uow import UnitOfWork
 
 

@@ -11,8 +11,8 @@ from typing import Any
 from stockout.domain.rulebook import RulePack
 from stockout.domain.times import format_time
 from stockout.rulepacks import builtin_packs
-from stockout.services.access import Forbidden, NotFound, Principal, Role
-from stockout.services.adjudicate import Rules
+from stockout.services.access.principals import Forbidden, NotFound, Principal, Role
+from stockout.services.judging.adjudicate import Rules
 from stockout.store.mapping import verdict_from_row
 from stockout.store.uow import UnitOfWork
 

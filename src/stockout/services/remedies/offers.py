@@ -11,7 +11,7 @@ from stockout.domain.remedies import RemedyOffer, remedy_offer
 from stockout.domain.rulebook import RulePack
 from stockout.domain.timeline import OrderFacts
 from stockout.domain.verdicts import Verdict
-from stockout.services import remedy_notices
+from stockout.services.remedies import notices as remedy_notices
 from stockout.store.uow import UnitOfWork
 
 OFFERED = "offered"

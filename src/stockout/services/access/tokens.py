@@ -9,10 +9,10 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stockout.services.access import Principal, Role
-from stockout.services.clock import Clock
-from stockout.services.ledger import audit_row
-from stockout.services.tx import in_transaction
+from stockout.services.access.principals import Principal, Role
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.ledger import audit_row
 from stockout.store.uow import UnitOfWork
 
 PREFIX = "so"

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from stockout.services.access import WORKER
-from stockout.services.adjudicate import Rules, rejudge
-from stockout.services.clock import Clock
-from stockout.services.measures import end_due_measures, review_product_measures
-from stockout.services.notify import Notifier
-from stockout.services.remedies import settle_due
-from stockout.services.tx import in_transaction
+from stockout.services.access.principals import WORKER
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.adjudicate import Rules, rejudge
+from stockout.services.notifications.delivery import Notifier
+from stockout.services.remedies.choices import settle_due
+from stockout.services.reputation.measures import end_due_measures, review_product_measures
 from stockout.store.uow import UnitOfWork
 
 SWEEP_BATCH = 500

@@ -21,12 +21,12 @@ from stockout.domain.events import Event, EventType
 from stockout.domain.inventory import reservations_by_order
 from stockout.domain.timeline import Timeline, fold
 from stockout.domain.times import format_time, shanghai_day
-from stockout.services.access import NotFound, Principal
-from stockout.services.adjudicate import Rules, lock_orders
-from stockout.services.clock import Clock
-from stockout.services.ingest import append_events
-from stockout.services.stock import listing_in
-from stockout.services.tx import in_transaction
+from stockout.services.access.principals import NotFound, Principal
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.adjudicate import Rules, lock_orders
+from stockout.services.judging.ingest import append_events
+from stockout.services.stock.movements import listing_in
 from stockout.store.uow import UnitOfWork
 
 RULE_SECTION = "self_report"

@@ -15,8 +15,8 @@ from datetime import datetime
 from stockout.domain.events import Remedy
 from stockout.domain.inventory import InsufficientStock, Movement, MovementKind
 from stockout.domain.timeline import OrderFacts
-from stockout.services import notices
-from stockout.services.stock import apply_movement, order_key
+from stockout.services.notifications import notices
+from stockout.services.stock.movements import apply_movement, order_key
 from stockout.store.uow import UnitOfWork
 
 _RESERVE, _RELEASE, _SHIP = MovementKind.RESERVATION, MovementKind.RELEASE, MovementKind.SHIPMENT

@@ -15,10 +15,10 @@ from datetime import datetime
 
 from stockout.adapters.event_schema import InvalidEvent, parse_event_object
 from stockout.domain.events import Event, EventType
-from stockout.services.access import Forbidden, Principal
-from stockout.services.adjudicate import Outcome, Rules, lock_orders, rejudge
-from stockout.services.clock import Clock
-from stockout.services.tx import in_transaction
+from stockout.services.access.principals import Forbidden, Principal
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.adjudicate import Outcome, Rules, lock_orders, rejudge
 from stockout.store.mapping import event_row, normalised
 from stockout.store.uow import UnitOfWork
 

@@ -26,7 +26,7 @@ from stockout.domain.measures import (
 from stockout.domain.rulebook import RuleBook
 from stockout.domain.times import SHANGHAI, shanghai_day
 from stockout.domain.verdicts import Violation
-from stockout.services import notices
+from stockout.services.notifications import notices
 from stockout.store.locks import lock_key
 from stockout.store.mapping import dumps
 from stockout.store.uow import UnitOfWork

@@ -26,7 +26,11 @@ from stockout.domain.rulebook import RuleBook, RulePack
 from stockout.domain.timeline import OrderFacts, Timeline, fold
 from stockout.domain.times import shanghai_day
 from stockout.domain.verdicts import Verdict
-from stockout.services import ledger, measures, notices, order_stock, remedy_offers
+from stockout.services.judging import ledger
+from stockout.services.notifications import notices
+from stockout.services.remedies import offers as remedy_offers
+from stockout.services.reputation import measures
+from stockout.services.stock import reservations as order_stock
 from stockout.store.locks import lock_plan
 from stockout.store.uow import UnitOfWork
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from stockout.domain.inventory import Commitment, Receipt, plan_capacity, reservations_by_order
 from stockout.domain.times import format_time, shanghai_day
-from stockout.services.access import NotFound, Principal
-from stockout.services.adjudicate import Rules
-from stockout.services.clock import Clock
-from stockout.services.stock import register_sku, visible_sku
-from stockout.services.tx import in_transaction
+from stockout.services.access.principals import NotFound, Principal
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.adjudicate import Rules
+from stockout.services.stock.movements import register_sku, visible_sku
 from stockout.store.uow import UnitOfWork
 
 

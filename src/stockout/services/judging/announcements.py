@@ -11,12 +11,12 @@ from pydantic import ValidationError
 
 from stockout.adapters.event_schema import AnnouncementModel, describe
 from stockout.domain.announcements import Announcement
-from stockout.services.access import Forbidden, Principal
-from stockout.services.adjudicate import Rules, rejudge
-from stockout.services.appeals import approve_proved_by
-from stockout.services.clock import Clock
-from stockout.services.ledger import audit_row
-from stockout.services.tx import in_transaction
+from stockout.services.access.principals import Forbidden, Principal
+from stockout.services.appeals.workflow import approve_proved_by
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.adjudicate import Rules, rejudge
+from stockout.services.judging.ledger import audit_row
 from stockout.store.locks import lock_key
 from stockout.store.mapping import announcement_digest, announcement_row
 from stockout.store.uow import UnitOfWork

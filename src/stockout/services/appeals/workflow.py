@@ -29,12 +29,14 @@ from stockout.domain.appeals import (
 from stockout.domain.events import EventType
 from stockout.domain.times import format_time
 from stockout.domain.verdicts import Verdict
-from stockout.services import ledger, measures, notices
-from stockout.services.access import Forbidden, NotFound, Principal, Role
-from stockout.services.adjudicate import Rules, lock_orders
-from stockout.services.clock import Clock
-from stockout.services.queries import pack_by_id
-from stockout.services.tx import in_transaction
+from stockout.services.access.principals import Forbidden, NotFound, Principal, Role
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging import ledger
+from stockout.services.judging.adjudicate import Rules, lock_orders
+from stockout.services.judging.queries import pack_by_id
+from stockout.services.notifications import notices
+from stockout.services.reputation import measures
 from stockout.store.locks import lock_key
 from stockout.store.mapping import verdict_from_row
 from stockout.store.uow import UnitOfWork

@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from stockout.domain.inventory import Balance, ListingState, Movement, MovementKind, listing_after
-from stockout.services.access import NotFound, Principal
-from stockout.services.clock import Clock
-from stockout.services.tx import in_transaction
+from stockout.services.access.principals import NotFound, Principal
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
 from stockout.store.uow import UnitOfWork
 
 
