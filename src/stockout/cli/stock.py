@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from stockout.cli_server import AtOpt, DbOpt, _fail, _runtime, _server, _settings, err, out
+from stockout.cli.server import AtOpt, DbOpt, _fail, _runtime, _server, _settings, err, out
 
 
 def audit(ctx: typer.Context,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from stockout.cli_server import AtOpt, DbOpt, RulesOpt, _runtime, _server, _settings, err, out
+from stockout.cli.server import AtOpt, DbOpt, RulesOpt, _runtime, _server, _settings, err, out
 
 if TYPE_CHECKING:
     from stockout.bootstrap import Runtime

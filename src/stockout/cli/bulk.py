@@ -29,7 +29,7 @@ EngineOpt = Annotated[str, typer.Option("--engine", help="python | duckdb | spar
 def _load(events: Path, rules: str, announcements: Path | None, t: Texts
           ) -> tuple[RuleBook, list[Announcement]]:
     from stockout.adapters.event_file import BadAnnouncements, read_announcements
-    from stockout.cli import _fail
+    from stockout.cli.main import _fail
     from stockout.rulepacks import resolve_rules
 
     if not events.exists():
@@ -45,7 +45,7 @@ def _load(events: Path, rules: str, announcements: Path | None, t: Texts
 def _run(events: Path, book: RuleBook, now: datetime, notices: list[Announcement],
          engine: str, t: Texts) -> pa.Table:
     from stockout.batch.bulk import Engine, EngineUnavailable, judge_path
-    from stockout.cli import _fail, err
+    from stockout.cli.main import _fail, err
 
     try:
         chosen = Engine(engine)
@@ -69,7 +69,7 @@ def judge_bulk(ctx: typer.Context, events: Path, rules: str, announcements: Path
     """`stockout judge` with an engine, Parquet input or an output file."""
     from stockout.batch.parquet_io import write_verdict_records
     from stockout.batch.records import verdict_records, verdict_table
-    from stockout.cli import _parse_at, _settings, out
+    from stockout.cli.main import _parse_at, _settings, out
 
     t = _settings(ctx).texts
     now = _parse_at(at, t)
@@ -155,7 +155,7 @@ def whatif(ctx: typer.Context,
            ) -> None:
     """规则变更影响：同一批订单在规则 A 与 B 下的判定数与赔付对比 (what if the rules were B)."""
     from stockout.batch.whatif import compare
-    from stockout.cli import _fail, _parse_at, _settings, out
+    from stockout.cli.main import _fail, _parse_at, _settings, out
     from stockout.rulepacks import resolve_rules
     from stockout.whatif_report import plot_whatif, shops_table, totals_table
 

@@ -102,7 +102,7 @@ def judge(ctx: typer.Context,
           ) -> None:
     """判定事件文件中的每个订单 (judge every order of an event file)."""
     if engine != "python" or out_file is not None or events.is_dir() or events.suffix == ".parquet":
-        from stockout.cli_bulk import judge_bulk  # columnar engines, Parquet in or out
+        from stockout.cli.bulk import judge_bulk  # columnar engines, Parquet in or out
 
         judge_bulk(ctx, events, rules, announcements, at, as_json, limit, engine, out_file)
         return
@@ -233,7 +233,7 @@ def simulate(ctx: typer.Context,
     with _progress() as bar:
         task = bar.add_task(t("simulating"), total=None)
         if fmt == "parquet":  # judge-ready Parquet for the bulk engines
-            from stockout.cli_bulk import simulate_parquet
+            from stockout.cli.bulk import simulate_parquet
 
             lines, out_path = simulate_parquet(orders, seed, days, out_path)
         else:
@@ -289,17 +289,17 @@ def demo(ctx: typer.Context,
 
 
 # The online judge's commands (serve, worker, tokens, db) live in their own module.
-from stockout.cli_server import register as _register_server  # noqa: E402
+from stockout.cli.server import register as _register_server  # noqa: E402
 
 _register_server(app)
 # The bulk commands (whatif; judge --engine and simulate --format parquet delegate to it).
-from stockout.cli_bulk import register as _register_bulk  # noqa: E402
+from stockout.cli.bulk import register as _register_bulk  # noqa: E402
 
 _register_bulk(app)
-from stockout.cli_stock import register as _register_stock  # noqa: E402
+from stockout.cli.stock import register as _register_stock  # noqa: E402
 
 _register_stock(app)
-from stockout.cli_appeals import register as _register_appeals  # noqa: E402
+from stockout.cli.appeals import register as _register_appeals  # noqa: E402
 
 _register_appeals(app)
 
