@@ -10,23 +10,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from stockout.cli.server import AtOpt, DbOpt, RulesOpt, _runtime, _server, _settings, err, out
+from stockout.cli.common import ClockOpt, DbOpt, StoreRulesOpt, fail, open_runtime, out, settings
 
 if TYPE_CHECKING:
-    from stockout.bootstrap import Runtime
     from stockout.i18n import Texts
 
 appeals_app = typer.Typer(help="申诉 (appeals of verdicts)", no_args_is_help=True)
-
-
-def _open(ctx: typer.Context, db: str | None, rules: str = "pdd", at: str | None = None
-          ) -> Runtime:
-    return _runtime(ctx, _server(ctx, db, rules, at))
-
-
-def _refused(exc: Exception, code: int) -> typer.Exit:
-    err.print(f"[red]error:[/] {exc}", highlight=False)
-    return typer.Exit(code)
 
 
 def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -42,11 +31,11 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except (BadAppeal, BadEvidence) as exc:
-        raise _refused(exc, 2) from None
+        raise fail(str(exc), 2) from None
     except NotFound as exc:
-        raise _refused(Exception(exc.what), 1) from None
+        raise fail(exc.what, 1) from None
     except (AppealRefused, AppealAlreadyDecided, Forbidden) as exc:
-        raise _refused(exc, 1) from None
+        raise fail(str(exc), 1) from None
 
 
 def appeals_table(t: Texts, items: list[dict[str, Any]], title: str | None = None) -> Table:
@@ -74,13 +63,13 @@ def appeals_list(ctx: typer.Context,
                  state: Annotated[str | None, typer.Option(
                      help="pending（待审核队列）、approved 或 rejected")] = "pending",
                  shop: Annotated[str | None, typer.Option(help="只看这个店铺")] = None,
-                 db: DbOpt = None, at: AtOpt = None) -> None:
+                 db: DbOpt = None, at: ClockOpt = None) -> None:
     """申诉列表，最早的在前 (appeals, oldest first; the review queue by default)."""
     from stockout.services.access.principals import CLI
     from stockout.services.appeals.workflow import list_appeals
 
-    t = _settings(ctx).texts
-    runtime = _open(ctx, db, at=at)
+    t = settings(ctx).texts
+    runtime = open_runtime(ctx, db, at=at)
     try:
         items: list[dict[str, Any]] = []
         after = None
@@ -106,16 +95,16 @@ def appeals_file(ctx: typer.Context,
                  statement: Annotated[str, typer.Option(help="申诉说明")] = "",
                  evidence: Annotated[list[Path] | None, typer.Option(
                      "--evidence", help="证据文件（可多次；PNG、JPEG、PDF 或纯文本）")] = None,
-                 rules: RulesOpt = "pdd", db: DbOpt = None, at: AtOpt = None) -> None:
+                 rules: StoreRulesOpt = "pdd", db: DbOpt = None, at: ClockOpt = None) -> None:
     """代商家提交申诉 (file an appeal of a verdict)."""
     from stockout.services.access.principals import CLI
     from stockout.services.appeals.workflow import EvidenceFile, file_appeal
 
-    t = _settings(ctx).texts
+    t = settings(ctx).texts
     for path in evidence or []:
         if not path.is_file():
-            raise _refused(Exception(t("file_missing", path=path)), 2)
-    runtime = _open(ctx, db, rules, at)
+            raise fail(t("file_missing", path=path), 2)
+    runtime = open_runtime(ctx, db, rules, at)
     try:
         # The largest file any pack accepts: never more than that (plus one byte, to tell
         # a file over it) is read into memory.
@@ -135,7 +124,7 @@ def _read_at_most(t: Texts, path: Path, limit: int) -> bytes:
     with path.open("rb") as f:
         content = f.read(limit + 1)
     if len(content) > limit:
-        raise _refused(Exception(t("evidence_too_large", path=path, limit=limit)), 2)
+        raise fail(t("evidence_too_large", path=path, limit=limit), 2)
     return content
 
 
@@ -144,13 +133,13 @@ def appeals_decide(ctx: typer.Context,
                    approve: Annotated[bool, typer.Option(
                        "--approve/--reject", help="通过或驳回")],
                    reason: Annotated[str, typer.Option(help="理由（驳回时必填）")] = "",
-                   rules: RulesOpt = "pdd", db: DbOpt = None, at: AtOpt = None) -> None:
+                   rules: StoreRulesOpt = "pdd", db: DbOpt = None, at: ClockOpt = None) -> None:
     """平台审核申诉：通过或驳回 (the platform approves or rejects an appeal)."""
     from stockout.services.access.principals import CLI
     from stockout.services.appeals.workflow import decide_appeal
 
-    t = _settings(ctx).texts
-    runtime = _open(ctx, db, rules, at)
+    t = settings(ctx).texts
+    runtime = open_runtime(ctx, db, rules, at)
     try:
         appeal = _call(decide_appeal, runtime.uow(), runtime.rules, runtime.clock, CLI,
                        appeal_id, approve, reason)
@@ -176,13 +165,13 @@ def measures_table(t: Texts, shop: str, items: list[dict[str, Any]]) -> Table:
 
 
 def measures(ctx: typer.Context, shop: Annotated[str, typer.Argument(help="店铺 id")],
-             rules: RulesOpt = "pdd", db: DbOpt = None, at: AtOpt = None) -> None:
+             rules: StoreRulesOpt = "pdd", db: DbOpt = None, at: ClockOpt = None) -> None:
     """店铺的管控措施（当前与历史，含涉及订单）(a shop's measures, current and past)."""
     from stockout.services.access.principals import CLI
     from stockout.services.reputation.score import shop_measures
 
-    t = _settings(ctx).texts
-    runtime = _open(ctx, db, rules, at)
+    t = settings(ctx).texts
+    runtime = open_runtime(ctx, db, rules, at)
     try:
         with runtime.uow().reader() as uow:
             seen = _call(shop_measures, uow, CLI, shop, runtime.clock.now())
@@ -212,13 +201,13 @@ def reputation_table(t: Texts, rep: dict[str, Any], top: int = 10) -> Table:
 
 def reputation(ctx: typer.Context, shop: Annotated[str, typer.Argument(help="店铺 id")],
                top: Annotated[int, typer.Option(min=1, help="列出扣分最多的订单数")] = 10,
-               rules: RulesOpt = "pdd", db: DbOpt = None, at: AtOpt = None) -> None:
+               rules: StoreRulesOpt = "pdd", db: DbOpt = None, at: ClockOpt = None) -> None:
     """店铺信誉分，以及每个订单扣了多少分 (a shop's score and what each order cost)."""
     from stockout.services.access.principals import CLI
     from stockout.services.reputation.score import shop_reputation
 
-    runtime = _open(ctx, db, rules, at)
-    t = _settings(ctx).texts
+    runtime = open_runtime(ctx, db, rules, at)
+    t = settings(ctx).texts
     try:
         with runtime.uow().reader() as uow:
             rep = _call(shop_reputation, uow, runtime.rules, CLI, shop, runtime.clock.now())

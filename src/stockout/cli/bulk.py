@@ -1,5 +1,5 @@
 """Bulk commands of `stockout`: `judge --engine/--out/.parquet`, `whatif`, `simulate --format
-parquet`. Registered from cli.py; each parses, calls `stockout.batch`, prints."""
+parquet`. Registered from cli/main.py; each parses, calls `stockout.batch`, prints."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from stockout.cli.common import AnnOpt, AtOpt, err, fail, out, parse_at, settings
 from stockout.domain.announcements import Announcement
 from stockout.domain.explain import name
 from stockout.domain.money import format_yuan
@@ -29,34 +30,32 @@ EngineOpt = Annotated[str, typer.Option("--engine", help="python | duckdb | spar
 def _load(events: Path, rules: str, announcements: Path | None, t: Texts
           ) -> tuple[RuleBook, list[Announcement]]:
     from stockout.adapters.event_file import BadAnnouncements, read_announcements
-    from stockout.cli.main import _fail
     from stockout.rulepacks import resolve_rules
 
     if not events.exists():
-        raise _fail(t("file_missing", path=events))
+        raise fail(t("file_missing", path=events))
     try:
         book = resolve_rules(rules)
         notices = read_announcements(announcements) if announcements is not None else []
     except (PackError, BadAnnouncements) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     return book, notices
 
 
 def _run(events: Path, book: RuleBook, now: datetime, notices: list[Announcement],
          engine: str, t: Texts) -> pa.Table:
     from stockout.batch.bulk import Engine, EngineUnavailable, judge_path
-    from stockout.cli.main import _fail, err
 
     try:
         chosen = Engine(engine)
     except ValueError:
-        raise _fail(f"--engine: {engine!r}; use python, duckdb or spark") from None
+        raise fail(f"--engine: {engine!r}; use python, duckdb or spark") from None
     try:
         run = judge_path(events, book, now, notices, chosen)
     except EngineUnavailable as exc:
-        raise _fail(t("engine_missing", reason=exc)) from None
+        raise fail(t("engine_missing", reason=exc)) from None
     except FileNotFoundError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     for rejection in run.rejections:
         err.print(t("rejected_line", line=rejection.line, reason=rejection.reason),
                   highlight=False, markup=False)
@@ -69,10 +68,9 @@ def judge_bulk(ctx: typer.Context, events: Path, rules: str, announcements: Path
     """`stockout judge` with an engine, Parquet input or an output file."""
     from stockout.batch.parquet_io import write_verdict_records
     from stockout.batch.records import verdict_records, verdict_table
-    from stockout.cli.main import _parse_at, _settings, out
 
-    t = _settings(ctx).texts
-    now = _parse_at(at, t)
+    t = settings(ctx).texts
+    now = parse_at(at, t)
     book, notices = _load(events, rules, announcements, t)
     started = time.perf_counter()
     result = _run(events, book, now, notices, engine, t)
@@ -147,32 +145,30 @@ def whatif(ctx: typer.Context,
            events: Annotated[Path, typer.Argument(help="事件文件（.jsonl、.parquet 或分片目录）")],
            rules: Annotated[str, typer.Option("--rules", help="现行规则 A（包 id、规则族或 TOML 文件）")] = "pdd",
            vs: Annotated[str, typer.Option("--vs", help="对比规则 B（包 id、规则族或 TOML 文件）")] = "pdd-2025",
-           announcements: Annotated[Path | None, typer.Option("--announcements", help="平台公告 JSON 文件")] = None,
-           at: Annotated[str | None, typer.Option("--at", help="判定时间（RFC 3339，带时区），默认现在")] = None,
+           announcements: AnnOpt = None, at: AtOpt = None,
            engine: EngineOpt = "duckdb",
            top: Annotated[int, typer.Option("--top", help="显示变化最大的店铺数")] = 10,
            chart: Annotated[Path, typer.Option("--chart", help="对比图 PNG 路径")] = Path("whatif.png"),
            ) -> None:
     """规则变更影响：同一批订单在规则 A 与 B 下的判定数与赔付对比 (what if the rules were B)."""
     from stockout.batch.whatif import compare
-    from stockout.cli.main import _fail, _parse_at, _settings, out
     from stockout.rulepacks import resolve_rules
     from stockout.whatif_report import plot_whatif, shops_table, totals_table
 
-    settings = _settings(ctx)
-    t = settings.texts
-    now = _parse_at(at, t)
+    chosen = settings(ctx)
+    t = chosen.texts
+    now = parse_at(at, t)
     book_a, notices = _load(events, rules, announcements, t)
     try:
         book_b = resolve_rules(vs)
     except PackError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     result_a = _run(events, book_a, now, notices, engine, t)
     result_b = _run(events, book_b, now, notices, engine, t)
     w = compare(result_a, result_b, _label(rules, book_a), _label(vs, book_b))
     out.print(totals_table(w, t))
     out.print(shops_table(w, t, top))
-    out.print(t("whatif_chart_saved", path=plot_whatif(w, chart, settings.lang)))
+    out.print(t("whatif_chart_saved", path=plot_whatif(w, chart, chosen.lang)))
 
 
 def _label(spec: str, book: RuleBook) -> str:

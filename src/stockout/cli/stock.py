@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from stockout.cli.server import AtOpt, DbOpt, _fail, _runtime, _server, _settings, err, out
+from stockout.cli.common import ClockOpt, DbOpt, err, fail, open_runtime, out, settings
 
 
 def audit(ctx: typer.Context,
@@ -22,8 +22,8 @@ def audit(ctx: typer.Context,
     Exit 0 when nothing is found or everything found was repaired, 1 otherwise."""
     from stockout.services.stock.audit import audit_stock
 
-    t = _settings(ctx).texts
-    runtime = _runtime(ctx, _server(ctx, db))
+    t = settings(ctx).texts
+    runtime = open_runtime(ctx, db)
     try:
         findings = audit_stock(runtime.uow(), runtime.clock, repair)
         with runtime.uow().reader() as r:
@@ -53,17 +53,17 @@ def report(ctx: typer.Context,
            sku: Annotated[str | None, typer.Option(
                "--sku", help="报备整个商品：覆盖其所有未揽收订单 (a whole SKU)")] = None,
            reason: Annotated[str, typer.Option("--reason", help="原因")] = "缺货",
-           db: DbOpt = None, at: AtOpt = None) -> None:
+           db: DbOpt = None, at: ClockOpt = None) -> None:
     """缺货报备：下架商品并报备订单缺货 (report an order or a whole SKU out of stock).
     Exit 0 when reported, 1 when the pack refuses (the rule is printed), 2 on bad usage."""
     from stockout.services.access.principals import CLI, NotFound
     from stockout.services.judging.ingest import EventsRefused
     from stockout.services.stock.self_report import ReportRefused, report_order, report_sku
 
-    t = _settings(ctx).texts
+    t = settings(ctx).texts
     if (order_id is None) == (sku is None):
-        raise _fail("give an ORDER_ID or --sku SKU (one of them)")
-    runtime = _runtime(ctx, _server(ctx, db, at=at))
+        raise fail("give an ORDER_ID or --sku SKU (one of them)")
+    runtime = open_runtime(ctx, db, at=at)
     try:
         if sku is not None:
             done = report_sku(runtime.uow(), runtime.rules, runtime.clock, CLI, sku, reason)
@@ -85,7 +85,7 @@ def report(ctx: typer.Context,
                     reason=t(f"refusal_{exc.code.value}")), highlight=False)
         raise typer.Exit(1) from None
     except NotFound as exc:
-        raise _fail(exc.what) from None
+        raise fail(exc.what) from None
     except EventsRefused as exc:
         err.print(str(exc), highlight=False, markup=False)
         raise typer.Exit(1) from None
@@ -94,17 +94,17 @@ def report(ctx: typer.Context,
 
 
 def plan(ctx: typer.Context, sku: Annotated[str, typer.Argument(help="商品 (the SKU)")],
-         db: DbOpt = None, at: AtOpt = None) -> None:
+         db: DbOpt = None, at: ClockOpt = None) -> None:
     """发货计划：可售上限与有风险订单 (a SKU's listing cap and orders at risk)."""
     from stockout.services.access.principals import CLI, NotFound
     from stockout.services.stock.capacity import CapacityNotSet, capacity_plan
 
-    t = _settings(ctx).texts
-    runtime = _runtime(ctx, _server(ctx, db, at=at))
+    t = settings(ctx).texts
+    runtime = open_runtime(ctx, db, at=at)
     try:
         p = capacity_plan(runtime.uow(), runtime.rules, runtime.clock, CLI, sku)
     except (CapacityNotSet, NotFound) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     finally:
         runtime.close()
     table = Table(title=t("plan_title", sku=sku))
