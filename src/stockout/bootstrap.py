@@ -16,7 +16,7 @@ from stockout.i18n import Texts
 
 if TYPE_CHECKING:
     from stockout.services.common.clock import Clock
-    from stockout.services.judging.adjudicate import Rules
+    from stockout.services.judging.rules import Rules
     from stockout.services.notifications.delivery import Notifier
     from stockout.store.engine import Store
     from stockout.store.uow import UnitOfWork
@@ -124,7 +124,7 @@ def build_runtime(settings: Settings, server: ServerSettings, migrate: bool = Tr
 
     from stockout.rulepacks import resolve_rules
     from stockout.services.common.clock import FixedClock, SystemClock
-    from stockout.services.judging.adjudicate import Rules
+    from stockout.services.judging.rules import Rules
     from stockout.services.notifications.delivery import JsonlNotifier
     from stockout.store.engine import open_store
     from stockout.store.migrate import upgrade

@@ -18,8 +18,8 @@ from stockout.domain.inventory import MovementKind
 from stockout.rulepacks import resolve_rules
 from stockout.services.access.principals import Principal, Role
 from stockout.services.common.clock import ManualClock
-from stockout.services.judging.adjudicate import Rules
 from stockout.services.judging.ingest import ingest_events
+from stockout.services.judging.rules import Rules
 from stockout.services.notifications.delivery import MemoryNotifier
 from stockout.services.remedies import choices as remedies
 from stockout.services.stock import capacity

@@ -21,9 +21,9 @@ from stockout.services.appeals.workflow import (
 )
 from stockout.services.common.clock import ManualClock
 from stockout.services.coupons.redemption import redeem_coupon
-from stockout.services.judging.adjudicate import Rules
 from stockout.services.judging.announcements import post_announcement
 from stockout.services.judging.ingest import ingest_events
+from stockout.services.judging.rules import Rules
 from stockout.services.notifications.delivery import MemoryNotifier
 from stockout.services.reputation.score import shop_measures, shop_reputation
 from stockout.services.worker.sweep import deliver_outbox, sweep_due

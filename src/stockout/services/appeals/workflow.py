@@ -33,8 +33,8 @@ from stockout.services.access.principals import Forbidden, NotFound, Principal, 
 from stockout.services.common.clock import Clock
 from stockout.services.common.tx import in_transaction
 from stockout.services.judging import ledger
-from stockout.services.judging.adjudicate import Rules, lock_orders
-from stockout.services.judging.queries import pack_by_id
+from stockout.services.judging.adjudicate import lock_orders
+from stockout.services.judging.rules import Rules, pack_by_id
 from stockout.services.notifications import notices
 from stockout.services.reputation import measures
 from stockout.store.locks import lock_key

@@ -1,5 +1,5 @@
 """Use case: a buyer uses (redeems) a compensation coupon. A used coupon is the buyer's for good:
-if its verdict is later lifted, the merchant stops bearing it instead (services.ledger)."""
+if its verdict is later lifted, the merchant stops bearing it instead (services.judging.ledger)."""
 
 from __future__ import annotations
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from functools import cached_property
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -22,11 +21,12 @@ from stockout.domain.announcements import Announcement
 from stockout.domain.context import JudgeContext, Upload, report_refusal
 from stockout.domain.events import Event, EventType
 from stockout.domain.judge import Judgement, judge_facts, next_check_at
-from stockout.domain.rulebook import RuleBook, RulePack
+from stockout.domain.rulebook import RulePack
 from stockout.domain.timeline import OrderFacts, Timeline, fold
 from stockout.domain.times import shanghai_day
 from stockout.domain.verdicts import Verdict
 from stockout.services.judging import ledger
+from stockout.services.judging.rules import Rules
 from stockout.services.notifications import notices
 from stockout.services.remedies import offers as remedy_offers
 from stockout.services.reputation import measures
@@ -38,23 +38,6 @@ MAX_ROUNDS = 4
 _PLACED = EventType.ORDER_PLACED
 _UPLOAD = EventType.SHIPMENT_UPLOADED
 _REPORT = EventType.STOCKOUT_REPORTED
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The rule book orders are judged with, and when a merchant is warned of a deadline."""
-
-    book: RuleBook
-    warn_before: timedelta = timedelta(hours=12)
-
-    def pack_for(self, timeline: Timeline, now: datetime) -> RulePack:
-        """Per order, the version in force when its clock started, as seen at `now`
-        (services.judging)."""
-        return self.book.pack_at(timeline.clock_start(now))
-
-    @cached_property
-    def reuse_window(self) -> timedelta:
-        return max(p.fake_shipment.tracking_reuse_window for p in self.book.packs)
 
 
 @dataclass(slots=True)

@@ -15,8 +15,9 @@ from stockout.services.access.principals import Forbidden, Principal
 from stockout.services.appeals.workflow import approve_proved_by
 from stockout.services.common.clock import Clock
 from stockout.services.common.tx import in_transaction
-from stockout.services.judging.adjudicate import Rules, rejudge
+from stockout.services.judging.adjudicate import rejudge
 from stockout.services.judging.ledger import audit_row
+from stockout.services.judging.rules import Rules
 from stockout.store.locks import lock_key
 from stockout.store.mapping import announcement_digest, announcement_row
 from stockout.store.uow import UnitOfWork

@@ -18,7 +18,8 @@ from stockout.domain.events import Event, EventType
 from stockout.services.access.principals import Forbidden, Principal
 from stockout.services.common.clock import Clock
 from stockout.services.common.tx import in_transaction
-from stockout.services.judging.adjudicate import Outcome, Rules, lock_orders, rejudge
+from stockout.services.judging.adjudicate import Outcome, lock_orders, rejudge
+from stockout.services.judging.rules import Rules
 from stockout.store.mapping import event_row, normalised
 from stockout.store.uow import UnitOfWork
 

@@ -8,24 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from stockout.domain.rulebook import RulePack
 from stockout.domain.times import format_time
-from stockout.rulepacks import builtin_packs
 from stockout.services.access.principals import Forbidden, NotFound, Principal, Role
-from stockout.services.judging.adjudicate import Rules
+from stockout.services.judging.rules import Rules, pack_by_id
 from stockout.store.mapping import verdict_from_row
 from stockout.store.uow import UnitOfWork
 
 
 def _t(at: datetime | None) -> str | None:
     return format_time(at) if at is not None else None
-
-
-def pack_by_id(rules: Rules, pack_id: str | None) -> RulePack:
-    for pack in (*rules.book.packs, *builtin_packs()):
-        if pack.id == pack_id:
-            return pack
-    return rules.book.packs[-1]
 
 
 def order_view(uow: UnitOfWork, principal: Principal, order_id: str) -> dict[str, Any]:

@@ -62,7 +62,7 @@ def void_reason_text(reason: str, cause: str, lang: Lang) -> str:
 def _remedies(v: Verdict, lang: Lang) -> str:
     """What happens next, as the buyer is told: a late shipment is still owed (a refund goes
     through the usual after-sale route); a stockout opens the remedy offer, notified on its own
-    (services/remedy_offers.py); fake and fraudulent shipments as the rules provide."""
+    (services/remedies/offers.py); fake and fraudulent shipments as the rules provide."""
     return _TEXTS[lang](f"notice_next_{v.violation.value}",
                         legal=format_yuan(v.legal_claim_cents or 0))
 

@@ -31,9 +31,9 @@ from stockout.domain.verdicts import Violation
 from stockout.services.access.principals import WORKER, Forbidden, NotFound, Principal, Role
 from stockout.services.common.clock import Clock
 from stockout.services.common.tx import in_transaction
-from stockout.services.judging.adjudicate import Rules, lock_orders
+from stockout.services.judging.adjudicate import lock_orders
 from stockout.services.judging.ingest import append_events
-from stockout.services.judging.queries import pack_by_id
+from stockout.services.judging.rules import Rules, pack_by_id
 from stockout.services.remedies import notices as remedy_notices
 from stockout.services.remedies.offers import OFFERED, WITHDRAWN
 from stockout.store.mapping import dumps

@@ -1,5 +1,6 @@
-"""Opening the buyer's remedy offer when a re-judging finds a stockout (see services.remedies):
-kept apart so that adjudication imports nothing of the remedies' use cases."""
+"""Opening the buyer's remedy offer when a re-judging finds a stockout (see
+services.remedies.choices): kept apart so that adjudication imports nothing of the remedies'
+use cases."""
 
 from __future__ import annotations
 

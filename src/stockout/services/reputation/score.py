@@ -9,7 +9,7 @@ from typing import Any
 from stockout.domain.reputation import reputation
 from stockout.domain.times import format_time
 from stockout.services.access.principals import NotFound, Principal
-from stockout.services.judging.adjudicate import Rules
+from stockout.services.judging.rules import Rules
 from stockout.services.reputation.measures import measure_view
 from stockout.store.mapping import verdict_from_row
 from stockout.store.uow import UnitOfWork

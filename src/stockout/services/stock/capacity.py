@@ -13,7 +13,7 @@ from stockout.domain.times import format_time, shanghai_day
 from stockout.services.access.principals import NotFound, Principal
 from stockout.services.common.clock import Clock
 from stockout.services.common.tx import in_transaction
-from stockout.services.judging.adjudicate import Rules
+from stockout.services.judging.rules import Rules
 from stockout.services.stock.movements import register_sku, visible_sku
 from stockout.store.uow import UnitOfWork
 

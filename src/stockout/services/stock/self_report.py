@@ -24,8 +24,9 @@ from stockout.domain.times import format_time, shanghai_day
 from stockout.services.access.principals import NotFound, Principal
 from stockout.services.common.clock import Clock
 from stockout.services.common.tx import in_transaction
-from stockout.services.judging.adjudicate import Rules, lock_orders
+from stockout.services.judging.adjudicate import lock_orders
 from stockout.services.judging.ingest import append_events
+from stockout.services.judging.rules import Rules
 from stockout.services.stock.movements import listing_in
 from stockout.store.uow import UnitOfWork
 

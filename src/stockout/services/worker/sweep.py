@@ -12,7 +12,8 @@ from typing import Any
 from stockout.services.access.principals import WORKER
 from stockout.services.common.clock import Clock
 from stockout.services.common.tx import in_transaction
-from stockout.services.judging.adjudicate import Rules, rejudge
+from stockout.services.judging.adjudicate import rejudge
+from stockout.services.judging.rules import Rules
 from stockout.services.notifications.delivery import Notifier
 from stockout.services.remedies.choices import settle_due
 from stockout.services.reputation.measures import end_due_measures, review_product_measures
@@ -35,7 +36,7 @@ class SweepReport:
 def sweep_due(uow: UnitOfWork, rules: Rules, clock: Clock, batch: int = SWEEP_BATCH,
               max_batches: int | None = None) -> SweepReport:
     """Re-judge every order due by now, `batch` orders a transaction, earliest first; then
-    settle the remedies that fell due (`services.remedies.settle_due`)."""
+    settle the remedies that fell due (`services.remedies.choices.settle_due`)."""
     report = SweepReport()
 
     def one(uow: UnitOfWork) -> int:
