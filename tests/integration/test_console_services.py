@@ -10,13 +10,13 @@ import pytest
 
 from stockout.domain.explain import Lang
 from stockout.rulepacks import resolve_rules
-from stockout.services.access import NotFound, Principal, Role
-from stockout.services.adjudicate import Rules
-from stockout.services.clock import FixedClock
+from stockout.services.access.principals import NotFound, Principal, Role
+from stockout.services.common.clock import FixedClock
 from stockout.services.console.merchant import check_message, report_quota, work_queue
 from stockout.services.console.platform import announcement_preview
 from stockout.services.console.views import buyer_orders, explained_order
-from stockout.services.self_report import report_order
+from stockout.services.judging.rules import Rules
+from stockout.services.stock.self_report import report_order
 from stockout.simulation.console_demo import BUYER, OTHER_SHOP, SHOP, load_demo
 from stockout.store.engine import Store
 from stockout.store.uow import UnitOfWork

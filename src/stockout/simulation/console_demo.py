@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from stockout.services import capacity
-from stockout.services.access import CLI, Principal, Role
-from stockout.services.adjudicate import Rules
-from stockout.services.announcements import post_announcement
-from stockout.services.appeals import EvidenceFile, file_appeal
-from stockout.services.clock import ManualClock
-from stockout.services.ingest import ingest_events
-from stockout.services.stock import receive
-from stockout.services.tokens import create_token
+from stockout.services.access.principals import CLI, Principal, Role
+from stockout.services.access.tokens import create_token
+from stockout.services.appeals.workflow import EvidenceFile, file_appeal
+from stockout.services.common.clock import ManualClock
+from stockout.services.judging.announcements import post_announcement
+from stockout.services.judging.ingest import ingest_events
+from stockout.services.judging.rules import Rules
+from stockout.services.stock import capacity
+from stockout.services.stock.movements import receive
 from stockout.store.uow import UnitOfWork
 
 H = timedelta(hours=1)

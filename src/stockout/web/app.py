@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stockout.bootstrap import Runtime
-from stockout.services.access import Forbidden, NotFound
+from stockout.services.access.principals import Forbidden, NotFound
 from stockout.web import PREFIX
 from stockout.web.refusals import REFUSALS, refusal_text
 from stockout.web.render import HERE, back, page

@@ -7,12 +7,17 @@ from stockout.domain.explain import Lang
 from stockout.domain.inventory import LedgerError
 from stockout.domain.remedies import RemedyRefused
 from stockout.domain.rulebook import PackError
-from stockout.services.announcements import AnnouncementConflict, InvalidAnnouncement
-from stockout.services.appeals import AppealAlreadyDecided, AppealRefused, BadAppeal, BadEvidence
-from stockout.services.capacity import CapacityNotSet
-from stockout.services.coupons import CouponNotRedeemable
-from stockout.services.ingest import EventsRefused
-from stockout.services.self_report import ReportRefused
+from stockout.services.appeals.workflow import (
+    AppealAlreadyDecided,
+    AppealRefused,
+    BadAppeal,
+    BadEvidence,
+)
+from stockout.services.coupons.redemption import CouponNotRedeemable
+from stockout.services.judging.announcements import AnnouncementConflict, InvalidAnnouncement
+from stockout.services.judging.ingest import EventsRefused
+from stockout.services.stock.capacity import CapacityNotSet
+from stockout.services.stock.self_report import ReportRefused
 from stockout.web.texts import has, say
 
 REFUSALS: tuple[type[Exception], ...] = (

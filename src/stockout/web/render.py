@@ -17,7 +17,7 @@ from stockout.domain.explain import Lang, name
 from stockout.domain.money import format_yuan
 from stockout.domain.times import SHANGHAI
 from stockout.domain.verdicts import Trigger, Violation
-from stockout.services.access import Principal
+from stockout.services.access.principals import Principal
 from stockout.web import PREFIX
 from stockout.web.session import CSRF, CSRF_FIELD, LANG, csrf_token, lang_of, set_cookie
 from stockout.web.texts import say

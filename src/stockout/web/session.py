@@ -15,8 +15,8 @@ from fastapi import Depends, Request, Response
 
 from stockout.bootstrap import Runtime
 from stockout.domain.explain import Lang
-from stockout.services.access import Principal
-from stockout.services.tokens import authenticate
+from stockout.services.access.principals import Principal
+from stockout.services.access.tokens import authenticate
 from stockout.web import PREFIX
 
 SESSION = "stockout_session"

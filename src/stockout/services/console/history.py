@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from stockout.domain.times import shanghai_day
-from stockout.services.access import Principal
-from stockout.services.adjudicate import Rules
-from stockout.services.queries import scorecard
-from stockout.services.reputation import shop_reputation
+from stockout.services.access.principals import Principal
+from stockout.services.judging.queries import scorecard
+from stockout.services.judging.rules import Rules
+from stockout.services.reputation.score import shop_reputation
 from stockout.store.uow import UnitOfWork
 
 SPAN_DAYS = 30

@@ -9,14 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from stockout.domain.times import format_time, shanghai_day
-from stockout.services.access import NotFound, Principal
-from stockout.services.adjudicate import Rules
-from stockout.services.clock import Clock
-from stockout.services.ingest import IngestResult, ingest_events
-from stockout.services.queries import at_risk
-from stockout.services.remedies import remedy_view
-from stockout.services.remedy_offers import OFFERED, WITHDRAWN
-from stockout.services.self_report import RULE_SECTION
+from stockout.services.access.principals import NotFound, Principal
+from stockout.services.common.clock import Clock
+from stockout.services.judging.ingest import IngestResult, ingest_events
+from stockout.services.judging.queries import at_risk
+from stockout.services.judging.rules import Rules
+from stockout.services.remedies.choices import remedy_view
+from stockout.services.remedies.offers import OFFERED, WITHDRAWN
+from stockout.services.stock.self_report import RULE_SECTION
 from stockout.store.uow import UnitOfWork
 
 QUEUE_LIMIT = 200

@@ -9,8 +9,8 @@ from typing import Any
 
 from stockout.batch.whatif import WhatIf, compare
 from stockout.domain.times import format_time
-from stockout.services.access import Forbidden, Principal
-from stockout.services.announcements import parse_announcement
+from stockout.services.access.principals import Forbidden, Principal
+from stockout.services.judging.announcements import parse_announcement
 from stockout.store.uow import UnitOfWork
 
 PREVIEW_LIMIT = 200

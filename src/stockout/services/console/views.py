@@ -7,9 +7,9 @@ from typing import Any
 
 from stockout.domain.explain import Lang, explain_verdict
 from stockout.domain.times import format_time
-from stockout.services.access import NotFound, Principal, Role
-from stockout.services.adjudicate import Rules
-from stockout.services.queries import order_view, pack_by_id
+from stockout.services.access.principals import NotFound, Principal, Role
+from stockout.services.judging.queries import order_view
+from stockout.services.judging.rules import Rules, pack_by_id
 from stockout.store.mapping import verdict_from_row
 from stockout.store.uow import UnitOfWork
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from stockout.services.access import NotFound, Role
+from stockout.services.access.principals import NotFound, Role
 from stockout.services.console.views import buyer_orders
 from stockout.web.render import page
 from stockout.web.session import RuntimeDep, ViewerDep

@@ -11,12 +11,12 @@ from fastapi.responses import RedirectResponse, Response
 from stockout.domain.events import Remedy
 from stockout.domain.explain import Lang
 from stockout.domain.remedies import RefusalReason, RemedyRefused
-from stockout.services import remedies
-from stockout.services.access import Principal, Role
+from stockout.services.access.principals import Principal, Role
+from stockout.services.access.tokens import authenticate
 from stockout.services.console.merchant import upload_tracking
 from stockout.services.console.views import explained_order
-from stockout.services.self_report import report_order
-from stockout.services.tokens import authenticate
+from stockout.services.remedies import choices as remedies
+from stockout.services.stock.self_report import report_order
 from stockout.web import PREFIX
 from stockout.web.render import back, page, set_lang
 from stockout.web.routes import local_time

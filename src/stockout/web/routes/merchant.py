@@ -10,13 +10,13 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from stockout.domain.inventory import MovementKind
-from stockout.services import capacity
-from stockout.services.appeals import EvidenceFile, file_appeal, list_appeals
+from stockout.services.appeals.workflow import EvidenceFile, file_appeal, list_appeals
 from stockout.services.console.history import score_history
 from stockout.services.console.merchant import check_message, report_quota, shop_skus, work_queue
 from stockout.services.console.views import shop_verdicts
-from stockout.services.reputation import shop_measures
-from stockout.services.stock import record_movement, set_listing, visible_stock
+from stockout.services.reputation.score import shop_measures
+from stockout.services.stock import capacity
+from stockout.services.stock.movements import record_movement, set_listing, visible_stock
 from stockout.web import PREFIX
 from stockout.web.charts import rates_chart, score_chart
 from stockout.web.render import back, page

@@ -14,9 +14,8 @@ from fastapi.responses import Response
 
 from stockout.domain.rulebook import pack_diff, pack_figures
 from stockout.rulepacks import builtin_packs
-from stockout.services.access import NotFound, Principal
-from stockout.services.announcements import post_announcement
-from stockout.services.appeals import decide_appeal, get_appeal, get_evidence, list_appeals
+from stockout.services.access.principals import NotFound, Principal
+from stockout.services.appeals.workflow import decide_appeal, get_appeal, get_evidence, list_appeals
 from stockout.services.console.platform import (
     SAMPLE_ORDERS,
     announcement_preview,
@@ -24,8 +23,9 @@ from stockout.services.console.platform import (
     whatif_file,
 )
 from stockout.services.console.views import explained_order
-from stockout.services.queries import audit
-from stockout.services.reputation import shop_measures
+from stockout.services.judging.announcements import post_announcement
+from stockout.services.judging.queries import audit
+from stockout.services.reputation.score import shop_measures
 from stockout.web import PREFIX
 from stockout.web.charts import whatif_charts
 from stockout.web.render import back, page
