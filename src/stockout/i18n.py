@@ -29,6 +29,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "worst_shops_title": ("问题最多的店铺", "Shops with the most verdicts"),
     "timeline_title": ("订单时间线", "Order timeline"),
     "rejected_line": ("第 {line} 行被拒绝：{reason}", "line {line} rejected: {reason}"),
+    "rejected_row": ("{file} 第 {row} 行被拒绝：{reason}", "{file} row {row} rejected: {reason}"),
     "rejected_summary": ("共 {n} 行被拒绝，其余 {ok} 个有效事件已判定。",
                          "{n} lines rejected; the other {ok} valid events were judged."),
     "duplicates": ("忽略重复事件 {n} 个。", "{n} duplicate events ignored."),
