@@ -37,11 +37,6 @@ from stockout.batch.schema import (
 from stockout.domain.events import Event
 
 ROW_GROUP = 1 << 20
-# Layout files are read far more often than written: LZ4 decompresses faster than ZSTD. Their
-# rows are in row groups of `LAYOUT_ROW_GROUP` rows at most, of one event type each
-# (`prepare.lay_out`).
-LAYOUT_COMPRESSION = "lz4"
-LAYOUT_ROW_GROUP = 1 << 18
 _JSON_SCHEMA = pa.schema([f for f in EVENT_SCHEMA if f.name != "seq"])
 
 

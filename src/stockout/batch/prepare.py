@@ -31,8 +31,6 @@ import pyarrow.parquet as pq
 
 from stockout.adapters.event_file import Rejection, parsed_lines
 from stockout.batch.parquet_io import (
-    LAYOUT_COMPRESSION,
-    LAYOUT_ROW_GROUP,
     EventSource,
     is_parquet,
     open_events,
@@ -42,6 +40,10 @@ from stockout.batch.parquet_io import (
 from stockout.batch.schema import EVENT_FIELDS, EVENT_SCHEMA, LAYOUT_SCHEMA, events_table
 from stockout.batch.validation import BadInput, kept_sql, projection, reason_sql, seq_usable
 
+# Layout files are read far more often than written: LZ4 decompresses faster than ZSTD. Their
+# rows are in row groups of `LAYOUT_ROW_GROUP` rows at most, of one event type each.
+LAYOUT_COMPRESSION = "lz4"
+LAYOUT_ROW_GROUP = 1 << 18
 # Rows laid out at a time (a few buckets): what DuckDB sorts at once, spilling past its limit.
 SLICE_ROWS = 6_000_000
 BUCKETS = 16
@@ -164,7 +166,7 @@ def _stage_parquet(con: Any, f: Path, part: int, folder: Path, buckets: int) -> 
     except (pa.ArrowException, OSError) as exc:
         raise BadInput(f"{f}: not a readable Parquet file ({_first_line(exc)})") from None
     columns = projection(f, schema)
-    seq = '"seq"' if seq_usable(f, schema) else "file_row_number"
+    seq = 'coalesce("seq", file_row_number)' if seq_usable(f, schema) else "file_row_number"
     kept = ", ".join(kept_sql(n) for n in EVENT_SCHEMA.names)
     select = (f"SELECT {kept}, part, \"row\", invalid FROM ("
               f"SELECT *, {reason_sql()} AS invalid FROM ("
