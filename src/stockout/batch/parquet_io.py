@@ -1,11 +1,9 @@
-"""Reading and writing event and verdict files for the bulk engines (Parquet, JSON Lines).
+"""Reading and writing event files for the bulk engines (Parquet, JSON Lines).
 
 Event Parquet written here is "judge-ready": every event_id is unique (the first arrival kept),
-as the file metadata says. Files of the simulator and of `convert_events` also carry the integer
-layout columns (`schema.LAYOUT_COLUMNS`), which the engines then read instead of computing them,
-and keep each type's rows in row groups of their own, so that a scan of a few types skips the
-others.
-Any other Parquet of `EVENT_SCHEMA` is judged too, after de-duplication.
+as the file metadata says. Files of the simulator (and of `prepare`) carry the integer layout
+columns (`schema.LAYOUT_COLUMNS`) and keep each type's rows in row groups of their own, so that a
+scan of a few types skips the others. Any other input is prepared first (`prepare.prepared`).
 """
 
 from __future__ import annotations
