@@ -55,7 +55,7 @@ def _judge_input(events: Path, books: list[RuleBook], now: datetime,
     except ValueError:
         raise _fail(f"--engine: {engine!r}; use python, duckdb or spark") from None
     try:
-        with prepared(events) as prep:
+        with err.status(t("preparing")), prepared(events) as prep:
             for rejection in prep.rejections:
                 if rejection.file is None:
                     line = t("rejected_line", line=rejection.line, reason=rejection.reason)

@@ -50,6 +50,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "no_diff": ("两个规则包的数值完全相同。", "The two packs have the same figures."),
     "simulated": ("已生成 {orders} 个订单、{lines} 行事件：{path}", "Wrote {orders} orders, {lines} event lines: {path}"),
     "reading": ("读取事件", "Reading events"),
+    "preparing": ("准备并判定事件", "Preparing and judging the events"),
     "judging": ("判定订单", "Judging orders"),
     "simulating": ("模拟市场", "Simulating the marketplace"),
     "plot_saved": ("违规趋势图：{path}", "Violations over time: {path}"),

@@ -9,7 +9,6 @@ scan of a few types skips the others. Any other input is prepared first (`prepar
 from __future__ import annotations
 
 import io
-import json
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -27,7 +26,6 @@ from stockout.batch.schema import (
     DATASET_KEY,
     EVENT_SCHEMA,
     LAYOUT_KEY,
-    LAYOUT_SCHEMA,
     LAYOUT_VERSION,
     UNIQUE_KEY,
     events_table,

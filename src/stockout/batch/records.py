@@ -90,4 +90,4 @@ def write_verdicts(result: pa.Table, path: Path) -> int:
         con.execute(f"COPY verdict_records TO '{target}' ({options})")
     finally:
         con.close()
-    return table.num_rows
+    return int(table.num_rows)

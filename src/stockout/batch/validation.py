@@ -185,14 +185,15 @@ def _compatible(kind: str, t: pa.DataType) -> bool:
     if pa.types.is_dictionary(t):
         t = t.value_type
     if kind == "time":
-        return pa.types.is_timestamp(t) and t.tz is not None
+        return bool(pa.types.is_timestamp(t) and t.tz is not None)
     if kind == "int":
-        return pa.types.is_integer(t)
+        return bool(pa.types.is_integer(t))
     if kind == "float":
-        return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+        return bool(pa.types.is_integer(t) or pa.types.is_floating(t)
+                    or pa.types.is_decimal(t))
     if kind == "bool":
-        return pa.types.is_boolean(t)
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t)
+        return bool(pa.types.is_boolean(t))
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t))
 
 
 _WANTED = {"time": "a timestamp with a time zone", "int": "an integer", "float": "a number",
