@@ -88,6 +88,16 @@ def test_json_lines_are_prepared_like_the_pure_judge_reads_them(
     assert run.duplicates == read_event_file(jsonl).duplicates > 0
 
 
+def test_the_pure_engine_reads_ranges_of_orders_in_order_and_gives_the_same_verdicts(
+        month: tuple[Path, Path, list[str]], monkeypatch: pytest.MonkeyPatch,
+        request: pytest.FixtureRequest) -> None:
+    from stockout.batch import pure_engine
+
+    _, parts, expected = month
+    monkeypatch.setattr(pure_engine, "ORDERS_PER_RANGE", 170)  # nine ranges of 1,500 orders
+    assert _records(_judge(parts, Engine.PYTHON, request)) == expected
+
+
 def _row(event_id: str, order_id: str, type_: str, at: Any, **fields: Any) -> dict[str, Any]:
     return {"event_id": event_id, "order_id": order_id, "type": type_, "at": at, **fields}
 

@@ -30,6 +30,9 @@ _ENUMS: dict[str, type[Enum]] = {"type": EventType, "by": Party, "initiator": Pa
                                  "sender": Party, "status": ScanStatus, "kind": ClaimKind,
                                  "remedy": Remedy}
 _FLUSH = 100_000  # verdicts turned into Arrow at a time
+# Orders read and sorted at a time: the layout's row groups are sorted by `ok` within each type,
+# so a range of `ok` reads only the row groups that overlap it (memory stays bounded).
+ORDERS_PER_RANGE = 200_000
 
 
 def events_of(batch: pa.RecordBatch | pa.Table) -> Iterator[Event]:
@@ -54,6 +57,15 @@ def timelines(relation: Any) -> Iterator[Timeline]:
         yield Timeline(current[0].order_id, tuple(current))
 
 
+def _in_order(con: Any, rows: str, columns: str) -> Iterator[Timeline]:
+    """Every timeline in order-key order, one range of `ok` at a time."""
+    (orders,) = con.execute(f"SELECT coalesce(max(ok) + 1, 0) FROM {rows}").fetchall()[0]
+    for start in range(0, orders, ORDERS_PER_RANGE):
+        yield from timelines(con.sql(
+            f"SELECT {columns} FROM {rows} WHERE ok >= {start} "
+            f"AND ok < {start + ORDERS_PER_RANGE} ORDER BY ok, eid"))
+
+
 def judge(con: Any, source: EventSource, book: RuleBook, now: datetime,
           announcements: Sequence[Announcement] = ()) -> pa.Table:
     """Every verdict of a judge-ready `source` (`records.RESULT_COLUMNS`), in order-key order."""
@@ -76,7 +88,7 @@ def judge(con: Any, source: EventSource, book: RuleBook, now: datetime,
     context = build_context((fold(t, now), pack(t)) for t in timelines(con.sql(involved)))
     tables: list[pa.Table] = []
     pending: list[Verdict] = []
-    for timeline in timelines(con.sql(f"SELECT {columns} FROM {rows} ORDER BY ok, eid")):
+    for timeline in _in_order(con, rows, columns):
         judgement = judge_facts(timeline.order_id, fold(timeline, now), pack(timeline), now,
                                 announcements, context)
         pending += judgement.verdicts
