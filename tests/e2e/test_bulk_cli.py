@@ -4,7 +4,7 @@ Parquet in and out, a folder of parts, `simulate --format parquet` and `whatif`.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -166,3 +166,30 @@ def test_whatif_against_an_edited_copy_of_a_pack_counts_the_verdicts_it_changes(
     assert "pdd-2025 → pdd-2025-72h (draft.toml)" in run.stdout
     late = next(line for line in run.stdout.splitlines() if line.startswith("│ late shipment"))
     assert "-" in late.split("│")[4]  # fewer late shipments with 72 hours
+
+
+def test_a_parquet_export_with_a_bad_row_or_a_missing_column_is_told_plainly(
+        tmp_path: Path) -> None:
+    """A bad row is rejected with its file and row number and the rest judged (exit 0); a file
+    without a column every event needs is bad usage (exit 2), named, without a traceback."""
+    t = datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
+    rows = {"event_id": ["p", "c", "x"], "order_id": ["A", "A", "A"],
+            "type": ["order_placed", "order_confirmed", "carrier_scan"],
+            "at": pa.array([t, t, t + HOUR], pa.timestamp("us", tz="UTC")),
+            "shop_id": ["s", None, None], "buyer_id": ["b", None, None],
+            "sku_id": ["k", None, None], "quantity": [1, None, None],
+            "paid_cents": [990, None, None], "carrier": [None, None, "中通"],
+            "tracking_no": [None, None, "Z1"], "status": [None, None, "lost"]}
+    pq.write_table(pa.table(rows), tmp_path / "export.parquet")
+    at = (t + 130 * HOUR).isoformat()
+    run = run_stockout("--lang", "en", "judge", tmp_path / "export.parquet", "--json", "--at", at,
+                       "--engine", "duckdb")
+    assert run.returncode == 0, run.stderr
+    assert "export.parquet row 3 rejected: status: input should be 'pickup'" in run.stderr
+    assert [v["trigger"] for v in run.verdicts] == ["no_pickup_by_deadline",
+                                                    "unshipped_after_deadline"]
+    del rows["at"]
+    pq.write_table(pa.table(rows), tmp_path / "no_at.parquet")
+    bad = run_stockout("--lang", "en", "judge", tmp_path / "no_at.parquet", "--at", at)
+    assert bad.returncode == 2
+    assert "no_at.parquet: no column at" in bad.stderr and "Traceback" not in bad.stderr

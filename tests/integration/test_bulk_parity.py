@@ -231,7 +231,7 @@ def test_an_event_file_converted_to_the_integer_layout_is_judged_like_the_event_
         simulated: tuple[Path, Path, datetime], tmp_path: Path) -> None:
     """`convert_events`: JSON Lines (validated, first arrivals) to one Parquet file in the
     integer layout, which the engine reads as is."""
-    from stockout.batch.parquet_io import convert_events
+    from stockout.batch.prepare import convert_events
 
     events, notices, now = simulated
     path = tmp_path / "layout.parquet"

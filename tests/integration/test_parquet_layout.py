@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from stockout.batch import parquet_io
+from stockout.batch import prepare
 from stockout.batch.parquet_io import open_events, write_simulated
 from stockout.simulation import simulate_events
 
@@ -19,8 +19,8 @@ def laid_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """1,500 simulated orders laid out in several slices and small row groups."""
     path = tmp_path_factory.mktemp("layout") / "events.parquet"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(parquet_io, "SLICE_ROWS", 4_000)
-        patch.setattr(parquet_io, "LAYOUT_ROW_GROUP", 1_000)
+        patch.setattr(prepare, "SLICE_ROWS", 4_000)
+        patch.setattr(prepare, "LAYOUT_ROW_GROUP", 1_000)
         write_simulated(simulate_events(1_500, 3).lines(), path, buckets=6, chunk=3_000)
     return path
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from stockout.batch.bulk import RESULT_SCHEMA
+from stockout.batch.records import RESULT_SCHEMA
 from stockout.batch.whatif import compare
 
 

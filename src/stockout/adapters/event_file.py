@@ -23,8 +23,9 @@ from stockout.domain.timeline import Timeline
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    line: int
+    line: int  # the line of a JSON Lines file, or the row (from 1) of a Parquet file
     reason: str
+    file: str | None = None  # the Parquet part of the row, in a folder of parts
 
 
 @dataclass(slots=True)
@@ -58,23 +59,32 @@ class EventLog:
         return len(self.seen)
 
 
-def read_events(lines: Iterable[bytes | str], progress: Callable[[int], None] | None = None
-                ) -> EventLog:
-    """Parse JSON lines; a bad line becomes a `Rejection` with its line number (from 1)."""
-    log = EventLog()
+def parsed_lines(lines: Iterable[bytes | str]) -> Iterator[tuple[int, Event | Rejection]]:
+    """Each non-blank line (numbered from 1) as an event, or its `Rejection`."""
     for number, raw in enumerate(lines, start=1):
-        log.lines = number
-        if progress is not None and number % 10_000 == 0:
-            progress(number)
         if number == 1:  # a byte order mark (files saved on Windows) is not part of the event
             raw = raw.removeprefix(b"\xef\xbb\xbf") if isinstance(raw, bytes) \
                 else raw.removeprefix("\ufeff")
         if not raw.strip():
             continue
         try:
-            log.add(parse_event_json(raw), number)
+            yield number, parse_event_json(raw)
         except InvalidEvent as exc:
-            log.rejections.append(Rejection(number, exc.reason))
+            yield number, Rejection(number, exc.reason)
+
+
+def read_events(lines: Iterable[bytes | str], progress: Callable[[int], None] | None = None
+                ) -> EventLog:
+    """Parse JSON lines; a bad line becomes a `Rejection` with its line number (from 1)."""
+    log = EventLog()
+    for number, parsed in parsed_lines(lines):
+        log.lines = number
+        if progress is not None and number % 10_000 == 0:
+            progress(number)
+        if isinstance(parsed, Rejection):
+            log.rejections.append(parsed)
+        else:
+            log.add(parsed, number)
     return log
 
 

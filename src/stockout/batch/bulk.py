@@ -1,12 +1,13 @@
-"""Use case: judge an event file or folder in bulk with a chosen engine (python, duckdb, spark).
+"""Use case: judge an event input in bulk with a chosen engine (python, duckdb, spark).
 
-JSON Lines input is validated line by line as the pure judge does (rejections are kept); Parquet
-input is read as written by `parquet_io`. Every engine returns the same result table.
+Every engine judges the same preparation (`prepare.prepared`): any input of the event contract
+as one judge-ready Parquet file, its rejected lines or rows and its duplicates counted once.
+Every engine returns the same result table (`records.RESULT_COLUMNS`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -15,14 +16,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from stockout.adapters.event_file import EventLog, Rejection, read_event_file
-from stockout.batch.parquet_io import EventSource, event_log_table, is_parquet, open_events
-from stockout.batch.records import RESULT_COLUMNS
-from stockout.batch.schema import EVENT_FIELDS
+from stockout.adapters.event_file import Rejection
+from stockout.batch.prepare import MEMORY_LIMIT, Prepared, prepared
+from stockout.batch.records import RESULT_SCHEMA
 from stockout.domain.announcements import Announcement
-from stockout.domain.events import ClaimKind, Event, EventType, Party, Remedy, ScanStatus
 from stockout.domain.rulebook import RuleBook
-from stockout.domain.verdicts import Verdict
 
 
 class Engine(StrEnum):
@@ -44,109 +42,41 @@ class BulkRun:
     duplicates: int = 0
 
 
-_ENUMS: dict[str, Any] = {"type": EventType, "by": Party, "initiator": Party, "sender": Party,
-                          "status": ScanStatus, "kind": ClaimKind, "remedy": Remedy}
-
-
-def events_of(batch: pa.RecordBatch | pa.Table) -> Iterator[Event]:
-    """Parquet rows back as domain events, in the rows' order."""
-    for row in batch.select(list(EVENT_FIELDS)).to_pylist():
-        for name, enum in _ENUMS.items():
-            if row[name] is not None:
-                row[name] = enum(row[name])
-        yield Event(**row)
-
-
-def _events(table: pa.Table) -> Iterator[Event]:
-    """Parquet rows back as domain events, in arrival (`seq`) order."""
-    for batch in table.sort_by("seq").to_batches(max_chunksize=65_536):
-        yield from events_of(batch)
-
-
-def read_log(path: Path) -> EventLog:
-    """Any event input as the pure judge's `EventLog` (Parquet rows in arrival order)."""
-    if not is_parquet(path):
-        return read_event_file(path)
-    import pyarrow.parquet as pq
-
-    log = EventLog()
-    for f in open_events(path).files:
-        for n, event in enumerate(_events(pq.read_table(f)), start=1):
-            log.add(event, n)
-    return log
-
-
-def _python(log: EventLog, book: RuleBook, now: datetime,
-            announcements: Sequence[Announcement]) -> pa.Table:
-    from stockout.services.judging.files import judge_log
-
-    return result_table(judge_log(log, book, now, announcements).verdicts)
-
-
-def result_table(verdicts: Sequence[Verdict]) -> pa.Table:
-    """The pure judge's verdicts in the columnar engines' result layout."""
-    from stockout.batch.rules_sql import micros
-
-    rows = {
-        "order_id": [v.order_id for v in verdicts],
-        "shop_id": [v.shop_id for v in verdicts],
-        "paid_cents": [v.paid_cents for v in verdicts],
-        "violation": [v.violation.value for v in verdicts],
-        "trigger": [v.trigger.value for v in verdicts],
-        "detected_us": [micros(v.detected_at) for v in verdicts],
-        "deadline_us": [micros(v.deadline) if v.deadline else None for v in verdicts],
-        "compensation_cents": [v.compensation_cents for v in verdicts],
-        "rule": [v.rule for v in verdicts],
-        "evidence": [list(v.evidence) for v in verdicts],
-    }
-    return pa.table({k: rows[k] for k in RESULT_COLUMNS}, schema=RESULT_SCHEMA)
-
-
-RESULT_SCHEMA = pa.schema([
-    ("order_id", pa.string()), ("shop_id", pa.string()), ("paid_cents", pa.int64()),
-    ("violation", pa.string()), ("trigger", pa.string()), ("detected_us", pa.int64()),
-    ("deadline_us", pa.int64()), ("compensation_cents", pa.int64()), ("rule", pa.string()),
-    ("evidence", pa.list_(pa.string())),
-])
-
-
 def judge_path(path: Path, book: RuleBook, now: datetime,
                announcements: Sequence[Announcement] = (), engine: Engine = Engine.DUCKDB,
-               *, spark: Any = None, memory_limit: str | None = None,
+               *, spark: Any = None, memory_limit: str | None = MEMORY_LIMIT,
                temp_directory: Path | None = None) -> BulkRun:
-    """Judge every order of a `.jsonl` file, a `.parquet` file or a folder of Parquet parts."""
-    log: EventLog | None = None
-    source: EventSource | None = None
-    table: pa.Table | None = None
-    if engine is Engine.PYTHON or not is_parquet(path):
-        log = read_log(path)
-    if engine is Engine.PYTHON:
-        assert log is not None
-        result = _python(log, book, now, announcements)
+    """Judge every order of a `.jsonl` file, a `.parquet` file or a folder of Parquet parts.
+    Raises `validation.BadInput` for an input that breaks the contract as a whole."""
+    with prepared(path, memory_limit=memory_limit, temp_directory=temp_directory) as prep:
+        return judge_prepared(prep, book, now, announcements, engine, spark=spark,
+                              memory_limit=memory_limit, temp_directory=temp_directory)
+
+
+def judge_prepared(prep: Prepared, book: RuleBook, now: datetime,
+                   announcements: Sequence[Announcement] = (), engine: Engine = Engine.DUCKDB,
+                   *, spark: Any = None, memory_limit: str | None = MEMORY_LIMIT,
+                   temp_directory: Path | None = None) -> BulkRun:
+    """Judge a prepared input (several rule books may judge one preparation)."""
+    if engine is Engine.SPARK:
+        result = _spark(prep, book, now, announcements, spark)
     else:
-        if log is not None:
-            table = event_log_table(log)
-        else:
-            source = open_events(path)
-        result = _columnar(engine, book, now, announcements, source, table, spark,
-                           memory_limit, temp_directory)
-    rejections = tuple(log.rejections) if log is not None else ()
-    return BulkRun(result.cast(RESULT_SCHEMA), rejections, log.duplicates if log else 0)
+        from stockout.batch import duckdb_engine, pure_engine
 
-
-def _columnar(engine: Engine, book: RuleBook, now: datetime,
-              announcements: Sequence[Announcement], source: EventSource | None,
-              table: pa.Table | None, spark: Any, memory_limit: str | None,
-              temp_directory: Path | None) -> pa.Table:
-    if engine is Engine.DUCKDB:
-        from stockout.batch import duckdb_engine
-
-        con = duckdb_engine.connect(memory_limit, temp_directory)
+        spill = temp_directory or (prep.workdir / "spill" if prep.workdir else None)
+        con = duckdb_engine.connect(memory_limit, spill)
         try:
-            return duckdb_engine.judge(con, book, now, announcements, source=source, table=table,
-                                       unique=True)
+            if engine is Engine.PYTHON:
+                result = pure_engine.judge(con, prep.source, book, now, announcements)
+            else:
+                result = duckdb_engine.judge(con, book, now, announcements, source=prep.source)
         finally:
             con.close()
+    return BulkRun(result.cast(RESULT_SCHEMA), prep.rejections, prep.duplicates)
+
+
+def _spark(prep: Prepared, book: RuleBook, now: datetime,
+           announcements: Sequence[Announcement], spark: Any) -> pa.Table:
     try:
         from stockout.batch import spark_engine
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -155,5 +85,4 @@ def _columnar(engine: Engine, book: RuleBook, now: datetime,
         session = spark or spark_engine.local_session()
     except ImportError as exc:
         raise EngineUnavailable("spark: pip install 'stockout[spark]'") from exc
-    return spark_engine.judge(session, book, now, announcements, source=source, table=table,
-                              unique=True)
+    return spark_engine.judge(session, book, now, announcements, source=prep.source)

@@ -1,17 +1,14 @@
-"""Reading and writing event and verdict files for the bulk engines (Parquet, JSON Lines).
+"""Reading and writing event files for the bulk engines (Parquet, JSON Lines).
 
 Event Parquet written here is "judge-ready": every event_id is unique (the first arrival kept),
-as the file metadata says. Files of the simulator and of `convert_events` also carry the integer
-layout columns (`schema.LAYOUT_COLUMNS`), which the engines then read instead of computing them,
-and keep each type's rows in row groups of their own, so that a scan of a few types skips the
-others.
-Any other Parquet of `EVENT_SCHEMA` is judged too, after de-duplication.
+as the file metadata says. Files of the simulator (and of `prepare`) carry the integer layout
+columns (`schema.LAYOUT_COLUMNS`) and keep each type's rows in row groups of their own, so that a
+scan of a few types skips the others. Any other input is prepared first (`prepare.prepared`).
 """
 
 from __future__ import annotations
 
 import io
-import json
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,7 +26,6 @@ from stockout.batch.schema import (
     DATASET_KEY,
     EVENT_SCHEMA,
     LAYOUT_KEY,
-    LAYOUT_SCHEMA,
     LAYOUT_VERSION,
     UNIQUE_KEY,
     events_table,
@@ -37,12 +33,6 @@ from stockout.batch.schema import (
 from stockout.domain.events import Event
 
 ROW_GROUP = 1 << 20
-# Layout files are read far more often than written: LZ4 decompresses faster than ZSTD. Their
-# rows are laid out `SLICE_ROWS` events at most at a time (bounded memory), in row groups of
-# `LAYOUT_ROW_GROUP` rows at most, of one event type each.
-LAYOUT_COMPRESSION = "lz4"
-LAYOUT_ROW_GROUP = 1 << 18
-SLICE_ROWS = 6_000_000
 _JSON_SCHEMA = pa.schema([f for f in EVENT_SCHEMA if f.name != "seq"])
 
 
@@ -157,128 +147,31 @@ def write_simulated(lines: Iterator[str], out: Path, *, memory_limit: str = "2GB
 
     The lines come in arrival order. Each chunk is parsed by Arrow and split by a hash of the
     order id into `buckets` temporary folders; then each bucket in turn (a small fraction of the
-    data) is laid out by `_write_buckets`. A repeated event id is a repeated delivery of an
+    data) is laid out by `prepare.lay_out`. A repeated event id is a repeated delivery of an
     order's event (the simulator's duplicates), so it always falls in its order's bucket.
     `out` is a file, or a folder (holding `events.parquet`) when it has no `.parquet` suffix.
     """
-    import duckdb
+    from stockout.batch.prepare import connect, lay_out
 
     target = out if out.suffix == ".parquet" else out / "events.parquet"
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="stockout-sim-", dir=target.parent) as tmp:
         tmpdir = Path(tmp)
-        con = duckdb.connect(config={"memory_limit": memory_limit,
-                                     "temp_directory": str(tmpdir / "spill"),
-                                     "preserve_insertion_order": False})
-        con.execute("SET enable_progress_bar = false")
+        con = connect(tmpdir, memory_limit)
         n = part = 0
         while batch := list(islice(lines, chunk)):
             con.register("chunk", json_lines_table(batch, n))
-            con.execute(f"COPY (SELECT *, hash(order_id) % {buckets} AS bucket FROM chunk) "
+            con.execute(f"COPY (SELECT *, 0 AS part, seq + 1 AS \"row\", "
+                        f"CAST(NULL AS VARCHAR) AS invalid, hash(order_id) % {buckets} AS bucket "
+                        f"FROM chunk) "
                         f"TO '{(tmpdir / 'b').as_posix()}' (FORMAT parquet, PARTITION_BY (bucket), "
                         f"FILENAME_PATTERN 'c{part:05d}_{{i}}', OVERWRITE_OR_IGNORE)")
             con.unregister("chunk")
             n += len(batch)
             part += 1
-        _write_buckets(con, tmpdir / "b", buckets, target)
+        lay_out(con, tmpdir / "b", buckets, target)
         con.close()
     return n
-
-
-def convert_events(path: Path, out: Path, *, memory_limit: str = "2GB", buckets: int = 16,
-                   temp_directory: Path | None = None) -> int:
-    """Any event input (JSON Lines, Parquet of `EVENT_SCHEMA`, a folder of parts) as one
-    judge-ready Parquet file in the integer layout: first arrivals only.
-    Returns the rows written. JSON Lines is validated as the pure judge reads it."""
-    import duckdb
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="stockout-convert-",
-                                     dir=temp_directory or out.parent) as tmp:
-        tmpdir = Path(tmp)
-        con = duckdb.connect(config={"memory_limit": memory_limit,
-                                     "temp_directory": str(tmpdir / "spill"),
-                                     "preserve_insertion_order": False})
-        con.execute("SET enable_progress_bar = false")
-        columns = ", ".join(f'"{name}"' for name in EVENT_SCHEMA.names)
-        if is_parquet(path):
-            files = ", ".join("'" + f.as_posix().replace("'", "''") + "'"
-                              for f in parquet_files(path))
-            source = f"(SELECT {columns} FROM read_parquet([{files}], union_by_name = true))"
-        else:
-            con.register("converted_log", event_log_table(read_event_file(path)))
-            source = "converted_log"
-        con.execute(f"COPY (SELECT *, hash(order_id) % {buckets} AS bucket FROM {source}) "
-                    f"TO '{(tmpdir / 'b').as_posix()}' (FORMAT parquet, PARTITION_BY (bucket), "
-                    f"FILENAME_PATTERN 'c_{{i}}', OVERWRITE_OR_IGNORE)")
-        rows = _write_buckets(con, tmpdir / "b", buckets, out)
-        con.close()
-    return rows
-
-
-def _write_buckets(con: Any, folder: Path, buckets: int, target: Path) -> int:
-    """The buckets of events (all the rows of their orders), a few at a time (`SLICE_ROWS`):
-    keep the first arrival of each event id, number orders and events (`schema.LAYOUT_COLUMNS`)
-    and append the rows to `target` by type, each type's rows sorted by (ok, eid) in row groups
-    of that type alone (`schema.LAYOUT_KEY`). Returns the rows written."""
-    schema = LAYOUT_SCHEMA.with_metadata(_metadata(uuid.uuid4().hex, layout=True))
-    columns = ", ".join(f'"{name}"' for name in EVENT_SCHEMA.names)
-    first_order = first_event = rows = 0
-    with pq.ParquetWriter(target, schema, compression=LAYOUT_COMPRESSION) as writer:
-        for parts in _slices([folder / f"bucket={b}" for b in range(buckets)]):
-            globs = ", ".join(f"'{part.as_posix()}/*.parquet'" for part in parts)
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE laid AS SELECT {columns}, "
-                f"{first_order} + dense_rank() OVER (ORDER BY order_id) - 1 AS ok, "
-                f"{first_event} + row_number() OVER (ORDER BY order_id, \"at\", event_id) - 1 "
-                f"AS eid, row_number() OVER (PARTITION BY order_id, type "
-                f"ORDER BY \"at\", event_id) AS kr "
-                f"FROM (SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY seq) "
-                f"AS arrival FROM read_parquet([{globs}], hive_partitioning = false)) "
-                f"WHERE arrival = 1")
-            last = con.execute("SELECT max(ok), max(eid) FROM laid").fetchall()[0]
-            if last[0] is None:
-                continue
-            for (kind,) in con.execute("SELECT DISTINCT type FROM laid ORDER BY type").fetchall():
-                rel = con.sql("SELECT * FROM laid WHERE type = $kind ORDER BY ok, eid",
-                              params={"kind": kind})
-                for table in _row_groups(record_batches(rel)):  # never one of two types
-                    writer.write_table(table.cast(schema), row_group_size=LAYOUT_ROW_GROUP)
-                    rows += table.num_rows
-            first_order, first_event = last[0] + 1, last[1] + 1
-        con.execute("DROP TABLE IF EXISTS laid")
-    return rows
-
-
-def _row_groups(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.Table]:
-    """Record batches gathered into tables of `LAYOUT_ROW_GROUP` rows or a few more."""
-    pending: list[pa.RecordBatch] = []
-    size = 0
-    for batch in batches:
-        pending.append(batch)
-        size += batch.num_rows
-        if size >= LAYOUT_ROW_GROUP:
-            yield pa.Table.from_batches(pending)
-            pending, size = [], 0
-    if pending:
-        yield pa.Table.from_batches(pending)
-
-
-def _slices(parts: list[Path]) -> Iterator[list[Path]]:
-    """Consecutive bucket folders grouped up to `SLICE_ROWS` rows (one bucket at least)."""
-    group: list[Path] = []
-    size = 0
-    for part in parts:
-        if not part.exists():
-            continue
-        rows = sum(pq.ParquetFile(f).metadata.num_rows for f in part.glob("*.parquet"))
-        if group and size + rows > SLICE_ROWS:
-            yield group
-            group, size = [], 0
-        group.append(part)
-        size += rows
-    if group:
-        yield group
 
 
 def record_batches(relation: Any) -> Iterator[pa.RecordBatch]:
@@ -286,20 +179,6 @@ def record_batches(relation: Any) -> Iterator[pa.RecordBatch]:
     reader = (relation.to_arrow_reader(ROW_GROUP) if hasattr(relation, "to_arrow_reader")
               else relation.fetch_record_batch(ROW_GROUP))
     yield from reader
-
-
-def write_verdict_records(records: Iterable[dict[str, object]], path: Path) -> int:
-    """Verdict records (the `judge --json` contract) as JSON Lines or, by suffix, Parquet."""
-    rows = list(records)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() in (".parquet", ".pq"):
-        pq.write_table(pa.Table.from_pylist(rows, schema=VERDICT_SCHEMA), path,
-                       compression="zstd")
-    else:
-        with path.open("w", encoding="utf-8") as handle:
-            for r in rows:
-                handle.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
-    return len(rows)
 
 
 VERDICT_SCHEMA = pa.schema([

@@ -42,54 +42,60 @@ def _load(events: Path, rules: str, announcements: Path | None, t: Texts
     return book, notices
 
 
-def _run(events: Path, book: RuleBook, now: datetime, notices: list[Announcement],
-         engine: str, t: Texts) -> pa.Table:
-    from stockout.batch.bulk import Engine, EngineUnavailable, judge_path
+def _judge_input(events: Path, books: list[RuleBook], now: datetime,
+                 notices: list[Announcement], engine: str, t: Texts) -> list[pa.Table]:
+    """Prepare the input once (rejections printed), then judge it with each rule book."""
+    from stockout.batch.bulk import Engine, EngineUnavailable, judge_prepared
+    from stockout.batch.prepare import prepared
+    from stockout.batch.validation import BadInput
 
     try:
         chosen = Engine(engine)
     except ValueError:
         raise fail(f"--engine: {engine!r}; use python, duckdb or spark") from None
     try:
-        run = judge_path(events, book, now, notices, chosen)
+        with err.status(t("preparing")), prepared(events) as prep:
+            for rejection in prep.rejections:
+                if rejection.file is None:
+                    line = t("rejected_line", line=rejection.line, reason=rejection.reason)
+                else:
+                    line = t("rejected_row", file=rejection.file, row=rejection.line,
+                             reason=rejection.reason)
+                err.print(line, highlight=False, markup=False)
+            return [judge_prepared(prep, book, now, notices, chosen).result for book in books]
     except EngineUnavailable as exc:
         raise fail(t("engine_missing", reason=exc)) from None
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, BadInput) as exc:
         raise fail(str(exc)) from None
-    for rejection in run.rejections:
-        err.print(t("rejected_line", line=rejection.line, reason=rejection.reason),
-                  highlight=False, markup=False)
-    return run.result
 
 
 def judge_bulk(ctx: typer.Context, events: Path, rules: str, announcements: Path | None,
                at: str | None, as_json: bool, limit: int, engine: str,
                out_path: Path | None) -> None:
     """`stockout judge` with an engine, Parquet input or an output file."""
-    from stockout.batch.parquet_io import write_verdict_records
-    from stockout.batch.records import verdict_records, verdict_table
+    from stockout.batch.records import write_verdicts
 
     t = settings(ctx).texts
     now = parse_at(at, t)
     book, notices = _load(events, rules, announcements, t)
     started = time.perf_counter()
-    result = _run(events, book, now, notices, engine, t)
+    [result] = _judge_input(events, [book], now, notices, engine, t)
     seconds = time.perf_counter() - started
     if out_path is not None:
-        if out_path.suffix.lower() in (".parquet", ".pq"):
-            import pyarrow.parquet as pq
-
-            out_path.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(verdict_table(result), out_path, compression="zstd")
-            n = result.num_rows
-        else:
-            n = write_verdict_records(verdict_records(result), out_path)
+        n = write_verdicts(result, out_path)
         if not as_json:
             out.print(t("verdicts_written", path=out_path, n=f"{n:,}"))
     if as_json:
-        from stockout.adapters.event_file import dump_jsonl
+        import shutil
+        import tempfile
 
-        sys.stdout.writelines(dump_jsonl(verdict_records(result)))
+        with tempfile.TemporaryDirectory(prefix="stockout-json-") as tmp:
+            lines = Path(tmp) / "verdicts.jsonl"
+            write_verdicts(result, lines)
+            sys.stdout.flush()
+            with lines.open("rb") as handle:
+                shutil.copyfileobj(handle, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
         return
     out.print(_totals(result, t))
     out.print(shop_summary(result, t, limit))
@@ -163,8 +169,7 @@ def whatif(ctx: typer.Context,
         book_b = resolve_rules(vs)
     except PackError as exc:
         raise fail(str(exc)) from None
-    result_a = _run(events, book_a, now, notices, engine, t)
-    result_b = _run(events, book_b, now, notices, engine, t)
+    result_a, result_b = _judge_input(events, [book_a, book_b], now, notices, engine, t)
     w = compare(result_a, result_b, _label(rules, book_a), _label(vs, book_b))
     out.print(totals_table(w, t))
     out.print(shops_table(w, t, top))

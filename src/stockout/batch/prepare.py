@@ -1,0 +1,314 @@
+"""The one preparation every engine judges from: any input of the event contract as one
+judge-ready Parquet file (the integer layout of `schema.LAYOUT_COLUMNS`), streamed, in bounded
+memory.
+
+Input: JSON Lines (each line validated by the Pydantic models), a Parquet file, or a folder of
+Parquet parts with the contract's columns in any order, extra columns ignored, optional columns
+missing, rows in any order, with or without `seq`. Arrival order, which decides the duplicate
+that is kept, is the order of the parts (file names, sorted), then `seq` within a part, then the
+row's place in its file (a file without `seq`: its rows' order). A Parquet row that is not a
+valid event is rejected with its file and row number (`validation`), the rest is judged.
+
+Two steps, each through DuckDB with a memory limit (spilling to disk past it): the rows are
+staged into buckets by a hash of the order id, then each few buckets (all the events of their
+orders) are de-duplicated, numbered and written by type (`lay_out`). A file already in the
+layout is judged as it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from stockout.adapters.event_file import Rejection, parsed_lines
+from stockout.batch.parquet_io import (
+    EventSource,
+    is_parquet,
+    open_events,
+    parquet_files,
+    record_batches,
+)
+from stockout.batch.schema import EVENT_FIELDS, EVENT_SCHEMA, LAYOUT_SCHEMA, events_table
+from stockout.batch.validation import BadInput, kept_sql, projection, reason_sql, seq_usable
+
+# Layout files are read far more often than written: LZ4 decompresses faster than ZSTD. Their
+# rows are in row groups of `LAYOUT_ROW_GROUP` rows at most, of one event type each.
+LAYOUT_COMPRESSION = "lz4"
+LAYOUT_ROW_GROUP = 1 << 18
+# Rows laid out at a time (a few buckets): what DuckDB sorts at once, spilling past its limit.
+SLICE_ROWS = 6_000_000
+BUCKETS = 16
+JSON_CHUNK = 200_000  # JSON lines validated, then staged, at a time
+MEMORY_LIMIT = "3GB"
+_COLUMNS = ", ".join(f'"{name}"' for name in EVENT_SCHEMA.names)
+_BODY = " OR ".join(f'a."{n}" IS DISTINCT FROM f."{n}"' for n in EVENT_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A judge-ready source, and what preparing the input found."""
+
+    source: EventSource
+    rejections: tuple[Rejection, ...] = ()
+    duplicates: int = 0
+    rows: int = 0
+    workdir: Path | None = None  # a temporary folder the engines may spill to
+
+
+@dataclass(slots=True)
+class _Found:
+    rejections: list[Rejection] = field(default_factory=list)
+    duplicates: int = 0
+    rows: int = 0
+
+
+def connect(tmpdir: Path, memory_limit: str | None = MEMORY_LIMIT,
+            threads: int | None = None) -> Any:
+    import duckdb
+
+    config: dict[str, Any] = {"temp_directory": str(tmpdir / "spill"),
+                              "preserve_insertion_order": False}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    if threads:
+        config["threads"] = threads
+    con = duckdb.connect(config=config)
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+@contextlib.contextmanager
+def prepared(path: Path, *, memory_limit: str | None = MEMORY_LIMIT,
+             temp_directory: Path | None = None, threads: int | None = None
+             ) -> Iterator[Prepared]:
+    """The input at `path` as a judge-ready source, kept until the block ends (a temporary
+    file, unless the input is already judge-ready). Raises `BadInput` or `FileNotFoundError`."""
+    if is_parquet(path):
+        source = _judge_ready(path)
+        if source is not None:
+            yield Prepared(source)
+            return
+    elif not path.exists():
+        raise FileNotFoundError(f"{path}: file not found")
+    with tempfile.TemporaryDirectory(prefix="stockout-prepare-", dir=temp_directory) as tmp:
+        target = Path(tmp) / "events.parquet"
+        found = prepare(path, target, Path(tmp), memory_limit=memory_limit, threads=threads)
+        yield Prepared(open_events(target), tuple(found.rejections), found.duplicates,
+                       found.rows, Path(tmp))
+
+
+def _judge_ready(path: Path) -> EventSource | None:
+    files = parquet_files(path)
+    for f in files:
+        try:
+            pq.read_schema(f)
+        except (pa.ArrowException, OSError) as exc:
+            raise BadInput(f"{f}: not a readable Parquet file ({_first_line(exc)})") from None
+    source = open_events(path)
+    return source if source.layout else None
+
+
+def convert_events(path: Path, out: Path, *, memory_limit: str | None = "2GB",
+                   buckets: int = BUCKETS, temp_directory: Path | None = None) -> int:
+    """Any event input as one judge-ready Parquet file at `out`. Returns the rows written."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="stockout-convert-",
+                                     dir=temp_directory or out.parent) as tmp:
+        return prepare(path, out, Path(tmp), memory_limit=memory_limit, buckets=buckets).rows
+
+
+def prepare(path: Path, target: Path, tmpdir: Path, *, memory_limit: str | None = MEMORY_LIMIT,
+            buckets: int = BUCKETS, threads: int | None = None) -> _Found:
+    con = connect(tmpdir, memory_limit, threads)
+    try:
+        staged = tmpdir / "b"
+        found = _Found()
+        if is_parquet(path):
+            files = parquet_files(path)
+            for part, f in enumerate(files):
+                _stage_parquet(con, f, part, staged, buckets)
+            names = [f.relative_to(path).as_posix() if path.is_dir() else f.name for f in files]
+        else:
+            found.rejections += _stage_jsonl(con, path, staged, buckets)
+            names = []
+        lay_out(con, staged, buckets, target, found, names)
+        found.rejections.sort(key=lambda r: (r.file or "", r.line))
+        return found
+    finally:
+        con.close()
+
+
+def _copy_to_buckets(con: Any, select: str, folder: Path, buckets: int, name: str) -> None:
+    con.execute(f"COPY (SELECT *, hash(order_id) % {buckets} AS bucket FROM ({select})) "
+                f"TO '{_path(folder)}' (FORMAT parquet, PARTITION_BY (bucket), "
+                f"FILENAME_PATTERN '{name}_{{i}}', OVERWRITE_OR_IGNORE)")
+
+
+def _path(p: Path) -> str:
+    return p.as_posix().replace("'", "''")
+
+
+def _stage_parquet(con: Any, f: Path, part: int, folder: Path, buckets: int) -> None:
+    """One Parquet file's rows, cast to the contract's columns and checked, into the buckets."""
+    import duckdb
+
+    try:
+        schema = pq.read_schema(f)
+    except (pa.ArrowException, OSError) as exc:
+        raise BadInput(f"{f}: not a readable Parquet file ({_first_line(exc)})") from None
+    columns = projection(f, schema)
+    seq = 'coalesce("seq", file_row_number)' if seq_usable(f, schema) else "file_row_number"
+    kept = ", ".join(kept_sql(n) for n in EVENT_SCHEMA.names)
+    select = (f"SELECT {kept}, part, \"row\", invalid FROM ("
+              f"SELECT *, {reason_sql()} AS invalid FROM ("
+              f"SELECT {', '.join(columns)}, CAST({seq} AS BIGINT) AS seq, {part} AS part, "
+              f"file_row_number + 1 AS \"row\" "
+              f"FROM read_parquet('{_path(f)}', file_row_number = true)))")
+    try:
+        _copy_to_buckets(con, select, folder, buckets, f"p{part:05d}")
+    except duckdb.Error as exc:
+        raise BadInput(f"{f}: cannot read its rows ({_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _stage_jsonl(con: Any, path: Path, folder: Path, buckets: int) -> list[Rejection]:
+    """JSON lines validated as the pure judge reads them, `JSON_CHUNK` at a time, into the
+    buckets; returns the rejected lines."""
+    rejections: list[Rejection] = []
+    with path.open("rb") as handle:
+        lines = parsed_lines(handle)
+        chunk = 0
+        while batch := list(islice(lines, JSON_CHUNK)):
+            events, numbers = [], []
+            for number, parsed in batch:
+                if isinstance(parsed, Rejection):
+                    rejections.append(parsed)
+                else:
+                    events.append(parsed)
+                    numbers.append(number)
+            table = events_table(events)
+            lines_col = pa.array(numbers, type=pa.int64())
+            table = table.set_column(table.schema.get_field_index("seq"), "seq", lines_col)
+            table = table.append_column("part", pa.array([0] * len(numbers), type=pa.int32()))
+            table = table.append_column("row", lines_col).append_column(
+                "invalid", pa.nulls(len(numbers), type=pa.string()))
+            con.register("staged_lines", table)
+            _copy_to_buckets(con, "SELECT * FROM staged_lines", folder, buckets, f"j{chunk:05d}")
+            con.unregister("staged_lines")
+            chunk += 1
+    return rejections
+
+
+def lay_out(con: Any, folder: Path, buckets: int, target: Path, found: _Found | None = None,
+            names: list[str] | None = None) -> int:
+    """The staged buckets (all the rows of their orders), a few at a time (`SLICE_ROWS`):
+    keep the first arrival of each event id, number orders and events (`schema.LAYOUT_COLUMNS`)
+    and append the rows to `target` by type, each type's rows sorted by (ok, eid) in row groups
+    of that type alone. Rejected rows and duplicates are added to `found`; returns the rows
+    written."""
+    from stockout.batch.parquet_io import _metadata
+
+    found = found if found is not None else _Found()
+    schema = LAYOUT_SCHEMA.with_metadata(_metadata(uuid.uuid4().hex, layout=True))
+    first_order = first_event = 0
+    with pq.ParquetWriter(target, schema, compression=LAYOUT_COMPRESSION) as writer:
+        for parts in _slices([folder / f"bucket={b}" for b in range(buckets)]):
+            rows = "read_parquet([" + ", ".join(
+                f"'{_path(p)}/*.parquet'" for p in parts) + "], hive_partitioning = false)"
+            _rejected(con, rows, found, names or [])
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE laid AS SELECT {_COLUMNS}, "
+                f"{first_order} + dense_rank() OVER (ORDER BY order_id) - 1 AS ok, "
+                f"{first_event} + row_number() OVER (ORDER BY order_id, \"at\", event_id) - 1 "
+                f"AS eid, row_number() OVER (PARTITION BY order_id, type "
+                f"ORDER BY \"at\", event_id) AS kr "
+                f"FROM (SELECT *, row_number() OVER (PARTITION BY event_id "
+                f"ORDER BY part, seq, \"row\") AS arrival FROM {rows} WHERE invalid IS NULL) "
+                f"WHERE arrival = 1")
+            count, last_ok, last_eid = con.execute(
+                "SELECT count(*), max(ok), max(eid) FROM laid").fetchall()[0]
+            valid = con.execute(f"SELECT count(*) FROM {rows} WHERE invalid IS NULL"
+                                ).fetchall()[0][0]
+            if valid > count:
+                _duplicates(con, rows, found, names or [])
+            if last_ok is None:
+                continue
+            for (kind,) in con.execute("SELECT DISTINCT type FROM laid ORDER BY type").fetchall():
+                rel = con.sql("SELECT * FROM laid WHERE type = $kind ORDER BY ok, eid",
+                              params={"kind": kind})
+                for table in _row_groups(record_batches(rel)):  # never one of two types
+                    writer.write_table(table.cast(schema), row_group_size=LAYOUT_ROW_GROUP)
+                    found.rows += table.num_rows
+            first_order, first_event = last_ok + 1, last_eid + 1
+        con.execute("DROP TABLE IF EXISTS laid")
+    return found.rows
+
+
+def _file(names: list[str], part: int) -> str | None:
+    return names[part] if names else None
+
+
+def _rejected(con: Any, rows: str, found: _Found, names: list[str]) -> None:
+    for part, row, reason in con.execute(
+            f"SELECT part, \"row\", invalid FROM {rows} WHERE invalid IS NOT NULL").fetchall():
+        found.rejections.append(Rejection(row, reason, _file(names, part)))
+
+
+def _duplicates(con: Any, rows: str, found: _Found, names: list[str]) -> None:
+    """EventLog.add: a later arrival of an id is a duplicate; with another body, a rejection."""
+    for part, row, event_id, differs in con.execute(
+            f"WITH d AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY event_id "
+            f"ORDER BY part, seq, \"row\") AS arrival FROM {rows} WHERE invalid IS NULL AND "
+            f"event_id IN (SELECT event_id FROM {rows} WHERE invalid IS NULL GROUP BY event_id "
+            f"HAVING count(*) > 1))) "
+            f"SELECT a.part, a.\"row\", a.event_id, {_BODY} FROM d AS a "
+            f"JOIN d AS f ON a.event_id = f.event_id AND f.arrival = 1 WHERE a.arrival > 1"
+            ).fetchall():
+        found.duplicates += 1
+        if differs:
+            found.rejections.append(Rejection(
+                row, f"event_id {event_id!r} was seen before with a different body; the first "
+                     "one is kept", _file(names, part)))
+
+
+def _row_groups(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.Table]:
+    """Record batches gathered into tables of `LAYOUT_ROW_GROUP` rows or a few more."""
+    pending: list[pa.RecordBatch] = []
+    size = 0
+    for batch in batches:
+        pending.append(batch)
+        size += batch.num_rows
+        if size >= LAYOUT_ROW_GROUP:
+            yield pa.Table.from_batches(pending)
+            pending, size = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending)
+
+
+def _slices(parts: list[Path]) -> Iterator[list[Path]]:
+    """Consecutive bucket folders grouped up to `SLICE_ROWS` rows (one bucket at least)."""
+    group: list[Path] = []
+    size = 0
+    for part in parts:
+        if not part.exists():
+            continue
+        rows = sum(pq.ParquetFile(f).metadata.num_rows for f in part.glob("*.parquet"))
+        if group and size + rows > SLICE_ROWS:
+            yield group
+            group, size = [], 0
+        group.append(part)
+        size += rows
+    if group:
+        yield group

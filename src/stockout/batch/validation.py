@@ -1,0 +1,238 @@
+"""The event contract's checks as SQL over Parquet rows, derived from the Pydantic models that
+validate JSON lines (`adapters.event_schema`), so that a foreign Parquet row is accepted or
+rejected as the same event written as a JSON line would be.
+
+A file as a whole must carry the four common columns with types that hold the contract's values
+(`BadInput` names the file and the column otherwise); each row is then checked for its type's
+fields (required, enumerations, bounds, supported times) and rejected with the reasons.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import annotated_types
+import pyarrow as pa
+from pydantic import AwareDatetime, BaseModel
+
+from stockout.adapters import event_schema
+from stockout.batch.rules_sql import literal, micros
+from stockout.batch.schema import EVENT_SCHEMA
+from stockout.domain.times import UTC
+
+# Times outside this range are rejected (the API's range; the engines' arithmetic stays exact).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+COMMON = ("event_id", "order_id", "type", "at")
+
+
+class BadInput(ValueError):
+    """An input that breaks the event contract as a whole: the message names the file and the
+    column (or says the file is not readable Parquet)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One field of one event type: what a valid value is."""
+
+    name: str
+    required: bool
+    kind: str  # text | int | float | bool | time | choice
+    choices: tuple[str, ...] = ()
+    min_length: int = 0
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+
+
+def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
+    """The base type of an annotation (Optional removed) and the constraints on it."""
+    constraints: list[Any] = []
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin in (Union, types.UnionType):
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        elif origin is typing.Annotated:
+            base, *extra = typing.get_args(annotation)
+            for item in extra:
+                constraints += getattr(item, "metadata", [item])
+            annotation = base
+        else:
+            return annotation, constraints
+
+
+def _check(name: str, field: Any) -> Check:
+    base, constraints = _unwrap(field.annotation)
+    constraints += list(field.metadata)
+    values: dict[str, Any] = {}
+    for c in constraints:
+        for attr, key in (("min_length", "min_length"), ("ge", "ge"), ("gt", "gt"),
+                          ("le", "le")):
+            if isinstance(c, annotated_types.BaseMetadata) and hasattr(c, attr):
+                values[key] = getattr(c, attr)
+    if typing.get_origin(base) is Literal:
+        kind, values["choices"] = "choice", tuple(typing.get_args(base))
+    elif isinstance(base, type) and issubclass(base, Enum):
+        kind, values["choices"] = "choice", tuple(m.value for m in base)
+    elif base is AwareDatetime or (isinstance(base, type) and issubclass(base, datetime)):
+        kind = "time"
+    elif base is bool:
+        kind = "bool"
+    elif base is int:
+        kind = "int"
+    elif base is float:
+        kind = "float"
+    else:
+        kind = "text"
+    return Check(name, field.is_required(), kind, **values)
+
+
+def _models() -> dict[str, type[BaseModel]]:
+    union = typing.get_args(event_schema.EventModel)[0]
+    return {typing.get_args(m.model_fields["type"].annotation)[0]: m
+            for m in typing.get_args(union)}
+
+
+MODELS = _models()
+CHECKS: dict[str, tuple[Check, ...]] = {
+    kind: tuple(_check(n, f) for n, f in model.model_fields.items() if n != "type")
+    for kind, model in MODELS.items()}
+# Which event types carry each field (a field of another type is dropped, as JSON does).
+FIELD_TYPES: dict[str, tuple[str, ...]] = {
+    name: tuple(k for k, checks in CHECKS.items() if any(c.name == name for c in checks))
+    for name in EVENT_SCHEMA.names if name not in COMMON and name != "seq"}
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+def _value_reasons(c: Check) -> list[tuple[str, str]]:
+    """(condition on a present value, reason) pairs."""
+    col = _q(c.name)
+    out: list[tuple[str, str]] = []
+    if c.kind == "text" and c.min_length:
+        out.append((f"length({col}) < {c.min_length}",
+                    f"{c.name}: string should have at least {c.min_length} character"))
+    if c.kind == "choice":
+        allowed = ", ".join(literal(v) for v in c.choices)
+        out.append((f"{col} NOT IN ({allowed})",
+                    f"{c.name}: input should be " + " or ".join(repr(v) for v in c.choices)))
+    if c.kind == "float":
+        out.append((f"isnan({col}) OR isinf({col})", f"{c.name}: input should be a finite number"))
+    if c.kind == "time":
+        out.append((f"{col} < make_timestamptz({micros(EARLIEST)}) "
+                    f"OR {col} >= make_timestamptz({micros(LATEST)})",
+                    f"{c.name}: outside the supported range {EARLIEST.date()} to "
+                    f"{LATEST.date()}"))
+    for op, bound, words in (("<", c.ge, "greater than or equal to"),
+                             ("<=", c.gt, "greater than"), (">", c.le, "less than or equal to")):
+        if bound is not None:
+            out.append((f"{col} {op} {bound!r}", f"{c.name}: input should be {words} {bound!r}"))
+    return out
+
+
+def reason_sql() -> str:
+    """A SQL expression over the canonical columns: NULL for a valid event, else its reasons
+    (`field: problem; field: problem`)."""
+    arms: list[str] = []
+    for c in CHECKS["order_placed"]:
+        if c.name in COMMON:  # the common fields, whatever the type
+            arms += _arms(c, "TRUE")
+    kinds = ", ".join(literal(k) for k in CHECKS)
+    arms.append("CASE WHEN type IS NULL THEN 'type: missing' "
+                f"WHEN type NOT IN ({kinds}) THEN 'type: unknown event type ''' || type || '''' "
+                "END")
+    for kind, checks in CHECKS.items():
+        for c in checks:
+            if c.name not in COMMON:
+                arms += _arms(c, f"type = {literal(kind)}")
+    return "nullif(concat_ws('; ', " + ", ".join(arms) + "), '')"
+
+
+def _arms(c: Check, when: str) -> list[str]:
+    col = _q(c.name)
+    arms = []
+    if c.required:
+        arms.append(f"CASE WHEN {when} AND {col} IS NULL THEN {literal(c.name + ': field required')} END")
+    for cond, reason in _value_reasons(c):
+        arms.append(f"CASE WHEN {when} AND {col} IS NOT NULL AND ({cond}) "
+                    f"THEN {literal(reason)} END")
+    return arms
+
+
+def kept_sql(name: str) -> str:
+    """A field as the domain event has it: NULL unless the row's type carries it."""
+    if name in COMMON or name == "seq":
+        return _q(name)
+    kinds = ", ".join(literal(k) for k in FIELD_TYPES[name])
+    return f"CASE WHEN type IN ({kinds}) THEN {_q(name)} END AS {_q(name)}"
+
+
+_KINDS: dict[str, str] = {"at": "time", "presale_ship_by": "time", "until": "time",
+                          "quantity": "int", "paid_cents": "int", "amount_cents": "int",
+                          "promise_hours": "float", "campaign": "bool", "upheld": "bool",
+                          "seq": "int"}
+
+
+def _compatible(kind: str, t: pa.DataType) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    if kind == "time":
+        return bool(pa.types.is_timestamp(t) and t.tz is not None)
+    if kind == "int":
+        return bool(pa.types.is_integer(t))
+    if kind == "float":
+        return bool(pa.types.is_integer(t) or pa.types.is_floating(t)
+                    or pa.types.is_decimal(t))
+    if kind == "bool":
+        return bool(pa.types.is_boolean(t))
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t))
+
+
+_WANTED = {"time": "a timestamp with a time zone", "int": "an integer", "float": "a number",
+           "bool": "a boolean", "text": "text"}
+
+
+def projection(path: Path, schema: pa.Schema) -> list[str]:
+    """The canonical columns (`schema.EVENT_SCHEMA`, `seq` aside) of one Parquet file as SQL
+    expressions: cast to the contract's types, NULL where an optional column is missing."""
+    names = set(schema.names)
+    missing = [c for c in COMMON if c not in names]
+    if missing:
+        raise BadInput(f"{path}: no column {', '.join(missing)} (every event needs "
+                       f"{', '.join(COMMON)})")
+    out = []
+    for f in EVENT_SCHEMA:
+        if f.name == "seq":
+            continue
+        kind = _KINDS.get(f.name, "text")
+        sql_type = {"time": "TIMESTAMPTZ", "int": "BIGINT", "float": "DOUBLE",
+                    "bool": "BOOLEAN", "text": "VARCHAR"}[kind]
+        if f.name not in names:
+            out.append(f"CAST(NULL AS {sql_type}) AS {_q(f.name)}")
+            continue
+        t = schema.field(f.name).type
+        if not _compatible(kind, t):
+            extra = " (a time needs its time zone)" if (
+                kind == "time" and pa.types.is_timestamp(t)) else ""
+            raise BadInput(f"{path}: column {f.name} is {t}, the event contract wants "
+                           f"{_WANTED[kind]}{extra}")
+        out.append(f"CAST({_q(f.name)} AS {sql_type}) AS {_q(f.name)}")
+    return out
+
+
+def seq_usable(path: Path, schema: pa.Schema) -> bool:
+    """Whether the file numbers its rows' arrival (`seq`, an integer column)."""
+    if "seq" not in schema.names:
+        return False
+    if not _compatible("int", schema.field("seq").type):
+        raise BadInput(f"{path}: column seq is {schema.field('seq').type}, the event contract "
+                       "wants an integer (the arrival number)")
+    return True
