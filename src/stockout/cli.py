@@ -302,6 +302,9 @@ _register_stock(app)
 from stockout.cli_appeals import register as _register_appeals  # noqa: E402
 
 _register_appeals(app)
+from stockout.cli_triage import register as _register_triage  # noqa: E402
+
+_register_triage(app)
 
 
 def main() -> None:
