@@ -425,6 +425,7 @@ _MESSAGES.update({
     "triage_why_report_limit": ("今日报备名额已用完", "no report left today"),
     "triage_method_optimal": ("最优解", "optimal"),
     "triage_method_best_found": ("超时，取已找到的最好方案", "time limit: best plan found"),
+    "triage_method_rounded": ("超时，取松弛解取整后的方案", "time limit: the relaxation rounded"),
     "triage_method_greedy": ("超时，取最早截止优先方案", "time limit: earliest deadline first"),
     "triage_summary": ("方案成本 {cost}（先到先发 {fcfs}，最早截止优先 {edf}；比后者节省 {saves}）；今日还可报备 {reports} 单；{method}。",
                        "Plan cost {cost} (first come first served {fcfs}, earliest deadline first {edf}; saves {saves} on the latter); {reports} reports left today; {method}."),

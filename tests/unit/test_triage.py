@@ -165,8 +165,8 @@ def _order(order_id: str, hours_left: float, **extra: object) -> ShortOrder:
 
 def test_optimiser_gives_the_unit_to_the_campaign_order_that_cannot_be_reported() -> None:
     """EDF ships the earlier deadline and leaves the campaign order nothing but a refund; the
-    optimiser ships the campaign order and reports the other (its restock date on the day
-    goods arrive), which keeps both sales."""
+    optimiser ships the campaign order and reports the other (its restock date once goods
+    arrive), which keeps both sales."""
     skus = {"K1": SkuSupply("K1", 1, 5, (Receipt(TODAY + timedelta(days=5), 1),),
                             price_cents=5000)}
     orders = (_order("a", 2), _order("b", 5, campaign=True))
@@ -178,7 +178,7 @@ def test_optimiser_gives_the_unit_to_the_campaign_order_that_cannot_be_reported(
     chosen = plan.chosen()
     assert chosen["b"] == Option(Action.SHIP, 0, "K1", TODAY)
     assert chosen["a"].action is Action.RESTOCK and chosen["a"].report
-    assert chosen["a"].day == TODAY + timedelta(days=5)
+    assert chosen["a"].day is not None and chosen["a"].day >= TODAY + timedelta(days=5)
     assert plan.cost_cents == stockout
     why = {d.order_id: d for d in plan.decisions}
     assert why["a"].why == "stock" and why["a"].alternative is not None
@@ -198,7 +198,7 @@ def test_a_cheaper_action_kept_out_by_the_report_limit_says_so() -> None:
 def test_solver_out_of_time_answers_with_a_valid_plan_no_worse_than_edf_and_says_so() -> None:
     s = shortage_day(3, 600, NOW, PACK)
     plan = solve(s, time_limit=0.0)
-    assert plan.method in ("best_found", "greedy") and "time limit" in plan.note
+    assert plan.method in ("best_found", "rounded", "greedy") and "time limit" in plan.note
     assert plan_problems(s, plan.chosen()) == []
     assert plan.cost_cents <= edf(s).cost_cents
 

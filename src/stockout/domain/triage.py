@@ -125,7 +125,7 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    method: str  # optimal | best_found | greedy | fcfs | edf | brute_force
+    method: str  # optimal | best_found | rounded | greedy (the optimiser) | fcfs | edf
     decisions: tuple[Decision, ...]
     note: str = ""
 
@@ -342,22 +342,30 @@ def explain(shortage: Shortage, chosen: Mapping[str, Option],
             opts: Mapping[str, tuple[Option, ...]] | None = None, method: str = "",
             note: str = "") -> Plan:
     """A plan from each order's chosen option, with why: its cost against the cheapest option
-    of another kind, and, when something cheaper was possible alone, what took it (the stock
-    or capacity other orders use, or today's report limit)."""
+    of another kind the order could take alone, and, when one cheaper than its own was possible
+    alone, what kept it (the stock or capacity other orders use, or today's report limit)."""
     opts = opts if opts is not None else all_options(shortage)
     reports_used = sum(1 for o in chosen.values() if o.report)
+    alone = Ledger(shortage)  # what each option could do with the stock and a report to itself
+    alone.reports_left = 1
+    possible: dict[tuple[int, int], list[Option]] = {}  # (units, id of the options): alone
+    reasons: dict[tuple[tuple[int, int], Option], tuple[Option | None, str]] = {}
     decisions = []
     for o in sorted(shortage.orders, key=lambda x: (x.deadline, x.order_id)):
         mine = chosen[o.order_id]
-        others = [x for x in opts[o.order_id] if x.action is not mine.action]
-        alternative = min(others, key=Option.sort_key) if others else None
-        cheaper = [x for x in opts[o.order_id] if x.cost_cents < mine.cost_cents]
-        why = "cheapest"
-        if cheaper:
-            why = "stock"
-            if all(x.report for x in cheaper) and reports_used >= shortage.reports_left:
-                why = "report_limit"
-        decisions.append(Decision(o.order_id, mine, alternative, why))
+        key = (o.quantity, id(opts[o.order_id]))  # orders of one profile share the tuple
+        if key not in possible:
+            possible[key] = [x for x in opts[o.order_id] if alone.fits(x, o.quantity)]
+        if (key, mine) not in reasons:
+            others = [x for x in possible[key] if x.action is not mine.action]
+            cheaper = [x for x in possible[key] if x.cost_cents < mine.cost_cents]
+            why = "cheapest"
+            if cheaper:
+                why = "stock"
+                if all(x.report for x in cheaper) and reports_used >= shortage.reports_left:
+                    why = "report_limit"
+            reasons[(key, mine)] = (min(others, key=Option.sort_key) if others else None, why)
+        decisions.append(Decision(o.order_id, mine, *reasons[(key, mine)]))
     return Plan(method, tuple(decisions), note)
 
 
@@ -380,25 +388,40 @@ def prefer_reports(shortage: Shortage, chosen: dict[str, Option],
     return chosen
 
 
-def greedy(shortage: Shortage, order_key: Callable[[ShortOrder], object], method: str,
-           opts: Mapping[str, tuple[Option, ...]] | None = None) -> Plan:
-    """Orders one by one in `order_key` order, each taking its cheapest option still possible."""
-    opts = opts if opts is not None else all_options(shortage)
+def greedy(shortage: Shortage, order_key: Callable[[ShortOrder], tuple[datetime, str]],
+           opts: Mapping[str, tuple[Option, ...]], first: Mapping[str, Option] | None = None
+           ) -> dict[str, Option]:
+    """Orders one by one in `order_key` order, each taking its cheapest option still possible;
+    the options in `first` are taken before, each while it still fits."""
     ledger = Ledger(shortage)
     chosen: dict[str, Option] = {}
+    by_id = {o.order_id: o for o in shortage.orders}
+    for order_id, x in (first or {}).items():
+        if ledger.fits(x, by_id[order_id].quantity):
+            ledger.take(x, by_id[order_id].quantity)
+            chosen[order_id] = x
     for o in sorted(shortage.orders, key=order_key):
+        if o.order_id in chosen:
+            continue
         pick = next(x for x in opts[o.order_id] if ledger.fits(x, o.quantity))
         ledger.take(pick, o.quantity)
         chosen[o.order_id] = pick
-    return explain(shortage, chosen, opts, method)
+    return chosen
+
+
+def by_deadline(o: ShortOrder) -> tuple[datetime, str]:
+    """Earliest deadline first (the capacity plan's order); a promised date is the deadline."""
+    return (o.promised or o.deadline, o.order_id)
 
 
 def fcfs(shortage: Shortage, opts: Mapping[str, tuple[Option, ...]] | None = None) -> Plan:
-    """First come, first served: by confirmation time."""
-    return greedy(shortage, lambda o: (o.confirmed_at, o.order_id), "fcfs", opts)
+    """First come, first served: by confirmation time, each order its cheapest option left."""
+    opts = opts if opts is not None else all_options(shortage)
+    chosen = greedy(shortage, lambda o: (o.confirmed_at, o.order_id), opts)
+    return explain(shortage, chosen, opts, "fcfs")
 
 
 def edf(shortage: Shortage, opts: Mapping[str, tuple[Option, ...]] | None = None) -> Plan:
-    """Earliest deadline first (the capacity plan's order); a promised date counts as the
-    deadline."""
-    return greedy(shortage, lambda o: (o.promised or o.deadline, o.order_id), "edf", opts)
+    """Earliest deadline first, each order its cheapest option left."""
+    opts = opts if opts is not None else all_options(shortage)
+    return explain(shortage, greedy(shortage, by_deadline, opts), opts, "edf")

@@ -30,7 +30,8 @@ def get_triage(shop_id: str, rt: RuntimeDep, who: PrincipalDep, horizon_days: Ho
     receipts, today's report limit and the campaign rule. Each decision gives its cost, the
     cheapest action of another kind (`alternative`, `saves_cents`) and `why` (`cheapest`, or
     `stock` / `report_limit`: what kept a cheaper one from it). `method` says how the plan was
-    found (`optimal`; `best_found` or `greedy` when the solver ran out of time, see `note`);
+    found (`optimal`; `best_found`, `rounded` or `greedy` when the solver ran out of time, see
+    `note`);
     `baselines` what first come first served and earliest deadline first would cost."""
     return triage(rt.uow(), rt.rules, rt.clock, who, shop_id, horizon_days, margin_percent)
 

@@ -11,6 +11,7 @@ from typing import Any
 from stockout.domain.events import EventType
 from stockout.domain.inventory import Receipt, reservations_by_order
 from stockout.domain.money import MAX_CENTS
+from stockout.domain.rulebook import RulePack
 from stockout.domain.times import format_time, shanghai_day
 from stockout.domain.triage import (
     Decision,
@@ -71,7 +72,7 @@ def load_shortage(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, s
     remedies = {o: uow.remedies.get(o) for o in uow.remedies.known(rows)}
     campaign = {o: any(e.type is EventType.ORDER_PLACED and bool(e.campaign) for _, e in evs)
                 for o, evs in uow.events.for_orders(rows).items()}
-    packs = {}
+    packs: dict[str, RulePack] = {}
     orders: list[ShortOrder] = []
     for order_id, r in sorted(rows.items()):
         pack = packs.setdefault(r["pack_id"], pack_by_id(rules, r["pack_id"]))
@@ -84,11 +85,11 @@ def load_shortage(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, s
             "confirmed_at": r["confirmed_at"] or r["placed_at"] or r["deadline_at"],
             "deadline": r["deadline_at"], "campaign": campaign.get(order_id, False),
             "late_owed": "late_shipment" in verdicts.get(order_id, {})}
-        if state == "offered":
+        if remedy is not None and state == "offered":
             orders.append(ShortOrder(**common, standing=Standing.OFFERED,
                                      offer_opened_at=remedy["opened_at"],
                                      choose_by=remedy["choose_by"]))
-        elif state in PROMISED and remedy["until"] is not None:
+        elif remedy is not None and state in PROMISED and remedy["until"] is not None:
             orders.append(ShortOrder(**common, standing=Standing.PROMISED,
                                      promised=remedy["until"]))
         elif state is None or state == "withdrawn":

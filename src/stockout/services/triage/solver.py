@@ -8,12 +8,15 @@ Rows: each class's orders take one option each; per SKU and day, the units shipp
 day stay within the stock on hand plus the receipts arrived, and the units shipped that day
 within its capacity; the reports within today's limit.
 
-When HiGHS does not finish within the time limit, the best plan it found is used, or the
-earliest-deadline-first plan when it found none or that one costs less; the plan says which.
+The relaxation is solved first and its solution, rounded down and completed greedily, is a
+plan in hand (optimal when it costs the relaxation's bound). When HiGHS does not prove an
+optimum within the time limit, the cheapest of the best plan it found, that rounded plan and
+the earliest-deadline-first plan is used, and the plan says which it is.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from itertools import pairwise
 
@@ -28,26 +31,32 @@ from stockout.domain.triage import (
     Shortage,
     ShortOrder,
     all_options,
-    edf,
+    by_deadline,
     explain,
+    greedy,
     prefer_reports,
 )
 
 TIME_LIMIT_SECONDS = 4.0
-DISP = False
+EXPLAIN_SECONDS_PER_ORDER = 1e-4  # kept back from the solver for the plan's explanation
 
 
 def solve(shortage: Shortage, time_limit: float = TIME_LIMIT_SECONDS) -> Plan:
-    """The cheapest plan HiGHS proves within `time_limit` seconds (see the module)."""
+    """The cheapest plan HiGHS proves within about `time_limit` seconds in all (see the
+    module): the solver gets what is left once the model is built, less the time to explain
+    the plan afterwards."""
+    started = time.perf_counter()
     opts = all_options(shortage)
-    baseline = edf(shortage, opts)
+    baseline = greedy(shortage, by_deadline, opts)
     if not shortage.orders:
         return explain(shortage, {}, opts, "optimal")
-    classes: dict[tuple[int, tuple[Option, ...]], list[ShortOrder]] = defaultdict(list)
+    # A class: the orders of one quantity sharing one options tuple (one per profile).
+    classes: dict[tuple[int, int], list[ShortOrder]] = defaultdict(list)
     for o in shortage.orders:
-        classes[(o.quantity, opts[o.order_id])].append(o)
+        classes[(o.quantity, id(opts[o.order_id]))].append(o)
     keys = list(classes)
-    cols = [(k, x) for k, key in enumerate(keys) for x in _undominated(key[1])]
+    cols = [(k, x) for k, key in enumerate(keys)
+            for x in _undominated(opts[classes[key][0].order_id])]
     supply = Ledger(shortage)
     day_index = supply.index
     lower: list[float] = []
@@ -96,28 +105,54 @@ def solve(shortage: Shortage, time_limit: float = TIME_LIMIT_SECONDS) -> Plan:
     ub = np.concatenate([[len(classes[keys[k]]) for k, _ in cols],
                          np.full(len(flow_rows), np.inf)])
     integrality = np.concatenate([np.ones(len(cols)), np.zeros(len(flow_rows))])
-    result = milp(cost, integrality=integrality, bounds=Bounds(0, ub),
-                  constraints=LinearConstraint(a, lower, upper),
-                  options={"time_limit": max(time_limit, 0.01), "mip_rel_gap": 0.0, "presolve": False,
-                           "disp": DISP})
-    if result.x is None:
-        return _fallback(shortage, baseline, opts, "the solver found no plan within "
-                                                   f"{time_limit:g} s")
-    counts = np.rint(result.x[:stock_cols]).astype(int)
-    chosen: dict[str, Option] = {}
-    taken: dict[int, int] = defaultdict(int)
     members = {k: sorted(classes[key], key=lambda o: (o.deadline, o.order_id))
                for k, key in enumerate(keys)}
-    for j, (k, x) in enumerate(cols):
-        for o in members[k][taken[k]:taken[k] + counts[j]]:
-            chosen[o.order_id] = x
-        taken[k] += counts[j]
-    method, note = ("optimal", "") if result.status == 0 else \
-        ("best_found", f"time limit {time_limit:g} s reached: the best plan found so far")
-    if len(chosen) != len(shortage.orders) or sum(
-            x.cost_cents for x in chosen.values()) > baseline.cost_cents:
-        return _fallback(shortage, baseline, opts, note or "the solver's plan cost more")
+
+    def plan_of(x: np.ndarray) -> dict[str, Option]:
+        """Each class's orders to its columns' counts (rounded down), earliest deadline first."""
+        counts = np.floor(x[:stock_cols] + 1e-6).astype(int)
+        chosen: dict[str, Option] = {}
+        taken: dict[int, int] = defaultdict(int)
+        for j, (k, option) in enumerate(cols):
+            for o in members[k][taken[k]:taken[k] + counts[j]]:
+                chosen[o.order_id] = option
+            taken[k] += counts[j]
+        return chosen
+
+    def left() -> float:
+        spent = time.perf_counter() - started
+        return max(time_limit - spent - EXPLAIN_SECONDS_PER_ORDER * len(shortage.orders), 0.01)
+
+    bounds, rows_ = Bounds(0, ub), LinearConstraint(a, lower, upper)
+    # (cost, preference at equal cost, plan, method); the relaxation first: its solution rounded down and completed greedily is a plan in hand.
+    relaxed = milp(cost, integrality=np.zeros(width), bounds=bounds, constraints=rows_,
+                   options={"time_limit": left(), "presolve": False})
+    candidates = [(plan_cost(baseline), 2, baseline, "greedy")]
+    if relaxed.x is not None:
+        rounded = greedy(shortage, by_deadline, opts, plan_of(relaxed.x))
+        candidates.append((plan_cost(rounded), 1, rounded, "rounded"))
+        if relaxed.status == 0 and plan_cost(rounded) <= relaxed.fun + 1e-6:
+            candidates[-1] = (plan_cost(rounded), 0, rounded, "optimal")
+    if not any(c[3] == "optimal" for c in candidates):
+        result = milp(cost, integrality=integrality, bounds=bounds, constraints=rows_,
+                      options={"time_limit": left(), "mip_rel_gap": 0.0, "presolve": False})
+        if result.x is not None:
+            found = plan_of(result.x)
+            if len(found) == len(shortage.orders):
+                method = "optimal" if result.status == 0 else "best_found"
+                candidates.append((plan_cost(found), -1, found, method))
+    _, _, chosen, method = min(candidates, key=lambda c: (c[0], c[1]))
+    note = ""
+    if method != "optimal":
+        name = {"greedy": "the greedy plan (earliest deadline first)",
+                "rounded": "the solver's relaxation rounded and completed greedily",
+                "best_found": "the best plan the solver found so far"}[method]
+        note = f"time limit {time_limit:g} s reached: {name}"
     return explain(shortage, prefer_reports(shortage, chosen, opts), opts, method, note)
+
+
+def plan_cost(chosen: dict[str, Option]) -> int:
+    return sum(x.cost_cents for x in chosen.values())
 
 
 def _undominated(options: tuple[Option, ...]) -> list[Option]:
@@ -130,10 +165,3 @@ def _undominated(options: tuple[Option, ...]) -> list[Option]:
     return [x for x in best.values()
             if x.report is False or (x.sku_id, x.day, False) not in best
             or best[(x.sku_id, x.day, False)].cost_cents > x.cost_cents]
-
-
-def _fallback(shortage: Shortage, baseline: Plan, opts: dict[str, tuple[Option, ...]],
-              why: str) -> Plan:
-    chosen = prefer_reports(shortage, baseline.chosen(), opts)
-    return explain(shortage, chosen, opts, "greedy",
-                   f"{why}: the earliest-deadline-first plan instead")
