@@ -121,19 +121,19 @@ def solve(shortage: Shortage, time_limit: float = TIME_LIMIT_SECONDS) -> Plan:
 
     def left() -> float:
         spent = time.perf_counter() - started
-        return max(time_limit - spent - EXPLAIN_SECONDS_PER_ORDER * len(shortage.orders), 0.01)
+        return time_limit - spent - EXPLAIN_SECONDS_PER_ORDER * len(shortage.orders)
 
     bounds, rows_ = Bounds(0, ub), LinearConstraint(a, lower, upper)
     # (cost, preference at equal cost, plan, method); the relaxation first: its solution rounded down and completed greedily is a plan in hand.
-    relaxed = milp(cost, integrality=np.zeros(width), bounds=bounds, constraints=rows_,
-                   options={"time_limit": left(), "presolve": False})
     candidates = [(plan_cost(baseline), 2, baseline, "greedy")]
-    if relaxed.x is not None:
+    relaxed = milp(cost, integrality=np.zeros(width), bounds=bounds, constraints=rows_,
+                   options={"time_limit": left(), "presolve": False}) if left() > 0 else None
+    if relaxed is not None and relaxed.x is not None:
         rounded = greedy(shortage, by_deadline, opts, plan_of(relaxed.x))
         candidates.append((plan_cost(rounded), 1, rounded, "rounded"))
         if relaxed.status == 0 and plan_cost(rounded) <= relaxed.fun + 1e-6:
             candidates[-1] = (plan_cost(rounded), 0, rounded, "optimal")
-    if not any(c[3] == "optimal" for c in candidates):
+    if left() > 0 and not any(c[3] == "optimal" for c in candidates):
         result = milp(cost, integrality=integrality, bounds=bounds, constraints=rows_,
                       options={"time_limit": left(), "mip_rel_gap": 0.0, "presolve": False})
         if result.x is not None:
