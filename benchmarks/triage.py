@@ -41,13 +41,13 @@ def main() -> None:
     table = Table(title=f"Shortage triage, {args.days} simulated days per size "
                         f"(time limit {args.time_limit:g} s)")
     for col in ("orders/shop", "FCFS", "EDF", "optimiser", "saved vs EDF", "saved vs FCFS",
-                "days above EDF", "optimal / best found / greedy", "time median", "time worst"):
+                "days above EDF", "optimal / best found / rounded / greedy", "time median", "time worst"):
         table.add_column(col, justify="right")
     for size in (int(x) for x in args.sizes.split(",")):
         totals = {"fcfs": 0, "edf": 0, "opt": 0}
         times: list[float] = []
         above = 0
-        methods = {"optimal": 0, "best_found": 0, "greedy": 0}
+        methods = {"optimal": 0, "best_found": 0, "rounded": 0, "greedy": 0}
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task(f"{size:,} orders", total=args.days)
             for day in range(args.days):
@@ -68,8 +68,7 @@ def main() -> None:
                       f"{format_yuan(totals['edf'] - totals['opt'])} "
                       f"({(totals['edf'] - totals['opt']) / max(totals['edf'], 1):.1%})",
                       f"{(totals['fcfs'] - totals['opt']) / max(totals['fcfs'], 1):.1%}",
-                      str(above), f"{methods['optimal']} / {methods['best_found']} / "
-                                  f"{methods['greedy']}",
+                      str(above), " / ".join(str(n) for n in methods.values()),
                       f"{statistics.median(times):.2f} s", f"{max(times):.2f} s")
     console.print(table)
     load = os.getloadavg()

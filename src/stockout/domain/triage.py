@@ -100,7 +100,7 @@ class Shortage:
         return tuple(today + timedelta(days=i) for i in range(self.horizon_days))
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Option:
     """One thing an order may do: what it costs, which SKU's units it ships on which day, and
     whether it takes one of today's out-of-stock reports."""
