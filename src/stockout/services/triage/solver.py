@@ -126,14 +126,18 @@ def solve(shortage: Shortage, time_limit: float = TIME_LIMIT_SECONDS) -> Plan:
     bounds, rows_ = Bounds(0, ub), LinearConstraint(a, lower, upper)
     # (cost, preference at equal cost, plan, method); the relaxation first: its solution rounded down and completed greedily is a plan in hand.
     candidates = [(plan_cost(baseline), 2, baseline, "greedy")]
+    lp_started = time.perf_counter()
     relaxed = milp(cost, integrality=np.zeros(width), bounds=bounds, constraints=rows_,
                    options={"time_limit": left(), "presolve": False}) if left() > 0 else None
+    lp_seconds = time.perf_counter() - lp_started
     if relaxed is not None and relaxed.x is not None:
         rounded = greedy(shortage, by_deadline, opts, plan_of(relaxed.x))
         candidates.append((plan_cost(rounded), 1, rounded, "rounded"))
         if relaxed.status == 0 and plan_cost(rounded) <= relaxed.fun + 1e-6:
             candidates[-1] = (plan_cost(rounded), 0, rounded, "optimal")
-    if left() > 0 and not any(c[3] == "optimal" for c in candidates):
+    # The search's root alone solves the relaxation again: without time for that and more,
+    # HiGHS would only overrun its limit.
+    if left() > 2 * lp_seconds and not any(c[3] == "optimal" for c in candidates):
         result = milp(cost, integrality=integrality, bounds=bounds, constraints=rows_,
                       options={"time_limit": left(), "mip_rel_gap": 0.0, "presolve": False})
         if result.x is not None:
