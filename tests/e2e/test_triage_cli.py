@@ -14,9 +14,9 @@ from tests.online import Bench, environment, stockout
 @pytest.mark.slow  # two runs of the command line on each store
 def test_triage_command_prints_the_plan_and_applies_its_reports(bench: Bench, tmp_path: Path
                                                                 ) -> None:
-    from stockout.services import stock
-    from stockout.services.access import CLI
-    from stockout.services.capacity import set_capacity
+    from stockout.services.access.principals import CLI
+    from stockout.services.stock import movements as stock
+    from stockout.services.stock.capacity import set_capacity
     from tests.helpers import Order
 
     t = datetime(2025, 3, 3, 10, 0, tzinfo=timezone(timedelta(hours=8)))

@@ -11,13 +11,13 @@ from typing import Any
 
 from stockout.domain.remedies import RemedyRefused
 from stockout.domain.triage import Action, Option, options, restock_until
-from stockout.services.access import NotFound, Principal
-from stockout.services.adjudicate import Rules
-from stockout.services.clock import Clock
-from stockout.services.remedies import propose_within
-from stockout.services.self_report import report_within
+from stockout.services.access.principals import NotFound, Principal
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.rules import Rules
+from stockout.services.remedies.choices import propose_within
+from stockout.services.stock.self_report import report_within
 from stockout.services.triage.plan import load_shortage, option_body
-from stockout.services.tx import in_transaction
 from stockout.store.uow import UnitOfWork
 
 

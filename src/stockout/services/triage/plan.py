@@ -25,10 +25,9 @@ from stockout.domain.triage import (
     edf,
     fcfs,
 )
-from stockout.services.access import NotFound, Principal
-from stockout.services.adjudicate import Rules
-from stockout.services.clock import Clock
-from stockout.services.queries import pack_by_id
+from stockout.services.access.principals import NotFound, Principal
+from stockout.services.common.clock import Clock
+from stockout.services.judging.rules import Rules, pack_by_id
 from stockout.services.triage.solver import TIME_LIMIT_SECONDS, solve
 from stockout.store.uow import UnitOfWork
 
