@@ -408,3 +408,30 @@ class Texts:
     def __call__(self, key: str, **values: object) -> str:
         zh, en = _MESSAGES[key]
         return (zh if self.lang is Lang.ZH else en).format(**values)
+
+# Shortage triage (issue #17).
+_MESSAGES.update({
+    "triage_title": ("店铺 {shop} 的缺货分流方案（{days} 天）", "Shortage triage of shop {shop} ({days} days)"),
+    "triage_action": ("处理", "action"),
+    "triage_day": ("日期", "day"),
+    "triage_cost": ("商家成本", "cost"),
+    "triage_next": ("次优处理", "next best"),
+    "triage_saves": ("节省", "saves"),
+    "triage_ship": ("发货", "ship"),
+    "triage_restock": ("补货后发货", "restock"),
+    "triage_substitute": ("换货", "substitute"),
+    "triage_report": ("报备缺货", "report"),
+    "triage_refund": ("退款", "refund"),
+    "triage_why_cheapest": ("本单最省", "cheapest for the order"),
+    "triage_why_stock": ("库存或发货能力留给其他订单", "stock or capacity goes to other orders"),
+    "triage_why_report_limit": ("今日报备名额已用完", "no report left today"),
+    "triage_method_optimal": ("最优解", "optimal"),
+    "triage_method_best_found": ("超时，取已找到的最好方案", "time limit: best plan found"),
+    "triage_method_rounded": ("超时，取松弛解取整后的方案", "time limit: the relaxation rounded"),
+    "triage_method_greedy": ("超时，取最早截止优先方案", "time limit: earliest deadline first"),
+    "triage_summary": ("方案成本 {cost}（先到先发 {fcfs}，最早截止优先 {edf}；比后者节省 {saves}）；今日还可报备 {reports} 单；{method}。",
+                       "Plan cost {cost} (first come first served {fcfs}, earliest deadline first {edf}; saves {saves} on the latter); {reports} reports left today; {method}."),
+    "triage_shown": ("仅显示前 {shown} 单，共 {total} 单；全部请用 --all。", "Showing {shown} of {total} orders; use --all for all."),
+    "triage_applied": ("已报备 {reported} 单，已提议补货日期 {proposed} 单，被拒 {refused} 单；另有 {left} 单需另行处理（发货、换货由买家选择、退款）。",
+                       "Reported {reported}, restock dates proposed {proposed}, refused {refused}; {left} left to their own steps (shipping, substitutes the buyer chooses, refunds)."),
+})

@@ -18,6 +18,7 @@ from stockout.api.routes import (
     reports,
     shops,
     skus,
+    triage,
 )
 from stockout.bootstrap import Runtime
 
@@ -37,7 +38,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     problems.install(app)
     for module in (events, orders, shops, skus, reports, remedies, announcements, appeals,
-                   coupons, meta):
+                   coupons, triage, meta):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=runtime.server.max_body_bytes,
                        uploads=(("/v1/appeals", appeals.upload_limit(runtime)),))

@@ -21,6 +21,7 @@ from stockout.cli import (
     simulation,
     stock,
     tokens,
+    triage,
 )
 from stockout.cli.common import fail
 
@@ -77,6 +78,7 @@ bulk.register(app)  # whatif
 stock.register(app)  # audit, report, plan
 appeals.register(app)  # appeals list|file|decide, measures, reputation
 console.register(app)  # demo-console
+triage.register(app)  # triage
 
 
 def main() -> None:

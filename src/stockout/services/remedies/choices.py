@@ -105,23 +105,26 @@ def _body(row: dict[str, Any], subs: Sequence[Substitute] = ()) -> dict[str, Any
 def propose_restock(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, order_id: str,
                     until: datetime) -> dict[str, Any]:
     """The merchant's restock date, for the buyer to accept (a `wait`) while the offer is open."""
-    def work(uow: UnitOfWork) -> dict[str, Any]:
-        now = clock.now()
-        lock_orders(uow, [order_id])  # the order first, as every re-judging takes it
-        row = _visible(uow, who, order_id, lock=True)
-        if who.role is Role.BUYER:
-            raise Forbidden("the merchant proposes the restock date")
-        pack = pack_by_id(rules, row["pack_id"])
-        check_choice(_offer(row), Remedy.WAIT, now, pack.remedies,
-                     already_chosen=row["state"] != OFFERED, until=until)
-        uow.remedies.change(order_id, proposed_until=until, proposed_at=now)
-        if row["buyer_id"]:
-            uow.outbox.enqueue([remedy_notices.proposed(order_id, row["buyer_id"], until,
-                                                        row["choose_by"], row["default_remedy"],
-                                                        now)])
-        return _body(uow.remedies.get(order_id) or row)
+    return in_transaction(uow, lambda u: propose_within(u, rules, clock.now(), who, order_id,
+                                                        until))
 
-    return in_transaction(uow, work)
+
+def propose_within(uow: UnitOfWork, rules: Rules, now: datetime, who: Principal, order_id: str,
+                   until: datetime) -> dict[str, Any]:
+    """`propose_restock` inside the caller's transaction."""
+    lock_orders(uow, [order_id])  # the order first, as every re-judging takes it
+    row = _visible(uow, who, order_id, lock=True)
+    if who.role is Role.BUYER:
+        raise Forbidden("the merchant proposes the restock date")
+    pack = pack_by_id(rules, row["pack_id"])
+    check_choice(_offer(row), Remedy.WAIT, now, pack.remedies,
+                 already_chosen=row["state"] != OFFERED, until=until)
+    uow.remedies.change(order_id, proposed_until=until, proposed_at=now)
+    if row["buyer_id"]:
+        uow.outbox.enqueue([remedy_notices.proposed(order_id, row["buyer_id"], until,
+                                                    row["choose_by"], row["default_remedy"],
+                                                    now)])
+    return _body(uow.remedies.get(order_id) or row)
 
 
 def choose(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, order_id: str,

@@ -128,6 +128,14 @@ def report_sku(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, sku_
     return in_transaction(uow, work)
 
 
+def report_within(uow: UnitOfWork, rules: Rules, who: Principal, order_ids: list[str],
+                  reason: str, now: datetime) -> tuple[list[Reported], list[ReportRefused]]:
+    """`report_order` for several orders inside the caller's transaction (each delists its
+    SKU): the reports admitted and those the pack refused, the daily limit counted across."""
+    done = _report(uow, rules, who, order_ids, reason, now, delist=True)
+    return done.reported, done.refused
+
+
 @dataclass(slots=True)
 class _Done:
     reported: list[Reported] = field(default_factory=list)

@@ -1,0 +1,1 @@
+"""Shortage triage: which orders to ship, report, substitute, restock or refund."""
