@@ -11,10 +11,12 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from stockout.domain.explain import Lang, explain_verdict, name
+from stockout.domain.explain import VIOLATION_AS_CASE, explain_verdict, name
+from stockout.domain.language import Lang
 from stockout.domain.money import format_yuan
 from stockout.domain.rulebook import RulePack
 from stockout.domain.times import format_time, human_time
+from stockout.domain.triggers import RULE_OF
 from stockout.domain.verdicts import Verdict, Violation
 from stockout.i18n import Texts
 from stockout.store.mapping import dumps
@@ -79,14 +81,14 @@ BUYER_OPTIONS: dict[Violation, list[str]] = {
 
 def violation_a(violation: Violation, lang: Lang) -> str:
     """The violation as a case of it ("a late shipment"), for "found to be …"."""
-    return _TEXTS[lang](f"violation_a_{violation.value}")
+    return VIOLATION_AS_CASE[violation].pick(lang)
 
 
 def buyer_why(v: Verdict, lang: Lang) -> str:
     """What happened to the buyer's order, addressed to the buyer, without rule ids."""
     deadline = v.deadline or v.detected_at
-    return _TEXTS[lang](f"buyer_why_{v.trigger.value}", at=human_time(v.detected_at, lang),
-                        deadline=human_time(deadline, lang))
+    return RULE_OF[v.trigger].buyer_why.format(lang, at=human_time(v.detected_at, lang),
+                                                deadline=human_time(deadline, lang))
 
 
 def merchant_why(v: Verdict, pack: RulePack, lang: Lang) -> str:
