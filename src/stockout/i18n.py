@@ -355,6 +355,7 @@ _MESSAGES.update({
     "refusal_window_closed": ("已超过申诉期限", "the appeal window has closed"),
     "refusal_already_appealed": ("该判定已申诉过", "this verdict was already appealed"),
     "refusal_verdict_void": ("该判定已撤销", "the verdict is already void"),
+    "refusal_already_decided": ("该申诉已有结果", "the appeal was already decided"),
     "refusal_empty": ("文件为空", "the file is empty"),
     "refusal_too_large": ("文件过大", "the file is too large"),
     "refusal_type_not_allowed": ("文件类型不允许", "the file type is not allowed"),

@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.engine import Connection
 
+from stockout.domain.appeals import AppealState
 from stockout.store.engine import StoreDialect
 from stockout.store.events import chunks
 from stockout.store.tables import appeal_evidence, appeals
 
+_PENDING, _MOOT = AppealState.PENDING.value, AppealState.MOOT.value
 _EVIDENCE_META = [c for c in appeal_evidence.c if c.name != "content"]
 
 
@@ -36,7 +38,7 @@ class AppealRepo:
                announcement_id: str | None = None) -> bool:
         """Decide a pending appeal; False when it was no longer pending."""
         done = self.conn.execute(
-            update(appeals).where(appeals.c.id == appeal_id, appeals.c.state == "pending")
+            update(appeals).where(appeals.c.id == appeal_id, appeals.c.state == _PENDING)
             .values(state=state, decided_at=at, decided_by=by, decision_reason=reason,
                     announcement_id=announcement_id))
         return bool(done.rowcount)
@@ -45,13 +47,13 @@ class AppealRepo:
                       ) -> list[dict[str, Any]]:
         """Mark the pending appeals of these verdicts moot; the rows closed."""
         q = select(appeals).where(appeals.c.verdict_id.in_(verdict_ids),
-                                  appeals.c.state == "pending")
+                                  appeals.c.state == _PENDING)
         rows = [dict(r._mapping) for r in self.conn.execute(q)]
         if rows:
             self.conn.execute(update(appeals).where(appeals.c.id.in_([r["id"] for r in rows]))
-                              .values(state="moot", decided_at=at, decided_by=by,
+                              .values(state=_MOOT, decided_at=at, decided_by=by,
                                       decision_reason=reason))
-        return [r | {"state": "moot", "decided_at": at, "decided_by": by,
+        return [r | {"state": _MOOT, "decided_at": at, "decided_by": by,
                      "decision_reason": reason} for r in rows]
 
     def approved_for(self, order_ids: Iterable[str]) -> set[tuple[str, str]]:
@@ -59,7 +61,8 @@ class AppealRepo:
         out: set[tuple[str, str]] = set()
         for part in chunks(order_ids):
             q = select(appeals.c.order_id, appeals.c.violation).where(
-                self.dialect.one_of(appeals.c.order_id, part), appeals.c.state == "approved")
+                self.dialect.one_of(appeals.c.order_id, part),
+                appeals.c.state == AppealState.APPROVED.value)
             out.update((o, v) for o, v in self.conn.execute(q))
         return out
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
+from stockout.domain.remedies import PROMISES
 from stockout.store.engine import StoreDialect
 from stockout.store.events import chunks
 from stockout.store.tables import expected_receipts, remedies, sku_capacity
@@ -56,7 +57,7 @@ class RemedyRepo:
         for part in chunks(sorted(set(order_ids))):
             q = select(remedies.c.order_id, remedies.c.until).where(
                 self.dialect.one_of(remedies.c.order_id, part),
-                remedies.c.state.in_(["wait", "presale", "substitute"]))
+                remedies.c.state.in_(sorted(PROMISES)))
             out.update((o, u) for o, u in self.conn.execute(q) if u is not None)
         return out
 

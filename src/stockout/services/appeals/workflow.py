@@ -21,6 +21,7 @@ from stockout.domain.appeals import (
     AppealRules,
     AppealState,
     EvidenceRefusal,
+    appeal_decision,
     appeal_refusal,
     check_evidence,
     matching_announcement,
@@ -154,7 +155,7 @@ def file_appeal(uow: UnitOfWork, rules: Rules, clock: Clock, principal: Principa
             raise BadAppeal(f"evidence: at least one file is needed for ground {chosen.value!r}")
         appeal = {"verdict_id": verdict_id, "order_id": row["order_id"],
                   "violation": row["violation"], "shop_id": row["shop_id"],
-                  "ground": chosen.value, "statement": statement[:5000], "state": "pending",
+                  "ground": chosen.value, "statement": statement[:5000], "state": AppealState.PENDING.value,
                   "filed_at": now, "filed_by": principal.actor,
                   "review_due_at": review_due(now, ar)}
         appeal_id = uow.appeals.insert(appeal)
@@ -196,7 +197,8 @@ def approve_proved_by(uow: UnitOfWork, rules: Rules, now: datetime, ann: Announc
     proved: list[dict[str, Any]] = []
     after: tuple[datetime, int] | None = None
     while True:  # every pending appeal, a page at a time (oldest first, keyset)
-        page = uow.appeals.page(state="pending", shop_ids=None, after=after, limit=PAGE)
+        page = uow.appeals.page(state=AppealState.PENDING.value, shop_ids=None, after=after,
+                                limit=PAGE)
         proved += [row for row in page if _proved(uow, rules, row, ann)]
         if len(page) < PAGE:
             break
@@ -211,7 +213,8 @@ def approve_proved_by(uow: UnitOfWork, rules: Rules, now: datetime, ann: Announc
         # A decision (or a re-judging that made it moot) may have committed between the
         # listing and the lock: only what is still pending, and still proved, is approved.
         fresh = uow.appeals.get(row["id"])
-        if fresh is None or fresh["state"] != "pending" or not _proved(uow, rules, fresh, ann):
+        if (fresh is None or fresh["state"] != AppealState.PENDING
+                or not _proved(uow, rules, fresh, ann)):
             continue
         if _approve(uow, rules, row["id"], now, AUTO, f"announcement:{ann.id}", ann.id):
             approved += 1
@@ -240,23 +243,24 @@ def decide_appeal(uow: UnitOfWork, rules: Rules, clock: Clock, principal: Princi
         if row is None:
             raise NotFound(f"appeal {appeal_id} not found")
         lock_orders(uow, [row["order_id"]])
-        if row["state"] != "pending":
+        decided = appeal_decision(AppealState(row["state"]), approve=approve)
+        if isinstance(decided, AppealRefusal):
             raise AppealAlreadyDecided(f"appeal {appeal_id} was already {row['state']}")
         if not approve and not reason:  # after the state: a decided appeal says so first
             raise BadAppeal("reason: a rejection must say why")
         if approve:
             _approve(uow, rules, appeal_id, now, principal.actor, reason, None)
         else:
-            _decide(uow, appeal_id, "rejected", now, principal.actor, reason, None)
+            _decide(uow, appeal_id, decided, now, principal.actor, reason, None)
 
     in_transaction(uow, work)
     with uow.reader() as r:
         return get_appeal(r, principal, appeal_id, clock.now())
 
 
-def _decide(uow: UnitOfWork, appeal_id: int, state: str, now: datetime, actor: str,
+def _decide(uow: UnitOfWork, appeal_id: int, state: AppealState, now: datetime, actor: str,
             reason: str, announcement_id: str | None) -> dict[str, Any]:
-    if not uow.appeals.decide(appeal_id, state, now, actor, reason, announcement_id):
+    if not uow.appeals.decide(appeal_id, state.value, now, actor, reason, announcement_id):
         raise AppealAlreadyDecided(f"appeal {appeal_id} is no longer pending")
     row = uow.appeals.get(appeal_id)
     assert row is not None
@@ -278,10 +282,15 @@ def _approve(uow: UnitOfWork, rules: Rules, appeal_id: int, now: datetime, actor
     assert appeal is not None
     held = uow.verdicts.active_for([appeal["order_id"]]).get(appeal["order_id"], {})
     active = held.get(appeal["violation"])
-    if active is None or active["id"] != appeal["verdict_id"]:
-        _decide(uow, appeal_id, "moot", now, actor, "verdict_no_longer_active", None)
+    state = appeal_decision(AppealState(appeal["state"]), approve=True,
+                            verdict_active=active is not None
+                            and active["id"] == appeal["verdict_id"])
+    if isinstance(state, AppealRefusal):
+        raise AppealAlreadyDecided(f"appeal {appeal_id} is no longer pending")
+    if state is AppealState.MOOT or active is None:
+        _decide(uow, appeal_id, AppealState.MOOT, now, actor, "verdict_no_longer_active", None)
         return False
-    row = _decide(uow, appeal_id, "approved", now, actor, reason, announcement_id)
+    row = _decide(uow, appeal_id, state, now, actor, reason, announcement_id)
     ledger.void_verdicts(uow, [(active, "appeal_approved")], now, actor, f"appeal:{appeal_id}")
     measures.review_shops(uow, rules.book, [row["shop_id"]], now, actor)
     return True
@@ -297,7 +306,7 @@ def appeal_view(row: dict[str, Any], evidence: list[dict[str, Any]], now: dateti
             "statement": row["statement"], "state": row["state"],
             "filed_at": t(row["filed_at"]), "filed_by": row["filed_by"],
             "review_due_at": t(row["review_due_at"]),
-            "overdue": row["state"] == "pending" and now > row["review_due_at"],
+            "overdue": row["state"] == AppealState.PENDING and now > row["review_due_at"],
             "decided_at": t(row["decided_at"]), "decided_by": row["decided_by"],
             "decision_reason": row["decision_reason"],
             "announcement_id": row["announcement_id"],

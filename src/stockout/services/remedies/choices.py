@@ -18,13 +18,17 @@ from typing import Any
 
 from stockout.domain.events import EventType, Remedy
 from stockout.domain.remedies import (
+    PROMISES,
     Listing,
     RefusalReason,
     RemedyOffer,
     RemedyRefused,
+    RemedyState,
     Substitute,
     check_choice,
     rank_substitutes,
+    remedy_chosen,
+    remedy_settled,
 )
 from stockout.domain.times import format_time
 from stockout.domain.verdicts import Violation
@@ -35,13 +39,8 @@ from stockout.services.judging.adjudicate import lock_orders
 from stockout.services.judging.ingest import append_events
 from stockout.services.judging.rules import Rules, pack_by_id
 from stockout.services.remedies import notices as remedy_notices
-from stockout.services.remedies.offers import OFFERED, WITHDRAWN
 from stockout.store.mapping import dumps
 from stockout.store.uow import UnitOfWork
-
-# The remedies that promise a new ship-by, checked by the worker: a wait or a presale by the
-# date agreed, a substitute within the pack's standard limit from the choice.
-PROMISES = ("wait", "presale", "substitute")
 
 
 def _visible(uow: UnitOfWork, who: Principal, order_id: str, lock: bool = False
@@ -50,7 +49,7 @@ def _visible(uow: UnitOfWork, who: Principal, order_id: str, lock: bool = False
     if order is None or not who.sees_order(order["shop_id"], order["buyer_id"]):
         raise NotFound(f"order {order_id!r} not found")
     row = uow.remedies.get(order_id, lock=lock)
-    if row is None or row["state"] == WITHDRAWN:
+    if row is None or row["state"] == RemedyState.WITHDRAWN:
         raise RemedyRefused(RefusalReason.NO_STOCKOUT,
                             f"order {order_id!r} has no stockout verdict to remedy")
     return row
@@ -81,7 +80,7 @@ def remedy_view(uow: UnitOfWork, rules: Rules, who: Principal, order_id: str) ->
     """The offer or the choice made, for the order's buyer, its merchant or the platform."""
     with uow.reader() as r:
         row = _visible(r, who, order_id)
-        subs = substitutes(r, rules, row) if row["state"] == OFFERED else []
+        subs = substitutes(r, rules, row) if row["state"] == RemedyState.OFFERED else []
     return _body(row, subs)
 
 
@@ -91,7 +90,7 @@ def _body(row: dict[str, Any], subs: Sequence[Substitute] = ()) -> dict[str, Any
 
     return {"order_id": row["order_id"], "state": row["state"], "opened_at": t(row["opened_at"]),
             "choose_by": t(row["choose_by"]), "default": row["default_remedy"],
-            "options": [r.value for r in Remedy] if row["state"] == OFFERED else [],
+            "options": [r.value for r in Remedy] if row["state"] == RemedyState.OFFERED else [],
             "proposed_until": t(row["proposed_until"]), "remedy": row["remedy"],
             "chosen_at": t(row["chosen_at"]), "chosen_by": row["chosen_by"],
             "until": t(row["until"]), "substitute_sku_id": row["substitute_sku_id"],
@@ -113,7 +112,7 @@ def propose_restock(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal,
             raise Forbidden("the merchant proposes the restock date")
         pack = pack_by_id(rules, row["pack_id"])
         check_choice(_offer(row), Remedy.WAIT, now, pack.remedies,
-                     already_chosen=row["state"] != OFFERED, until=until)
+                     already_chosen=row["state"] != RemedyState.OFFERED, until=until)
         uow.remedies.change(order_id, proposed_until=until, proposed_at=now)
         if row["buyer_id"]:
             uow.outbox.enqueue([remedy_notices.proposed(order_id, row["buyer_id"], until,
@@ -137,8 +136,10 @@ def choose(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, order_id
         lock_orders(uow, [order_id])  # the order first, as every re-judging takes it
         row = _visible(uow, who, order_id, lock=True)
         pack = pack_by_id(rules, row["pack_id"])
-        if row["state"] != OFFERED:  # before any check of the new choice's own fields
-            raise RemedyRefused(RefusalReason.ALREADY_CHOSEN,
+        # The state first, before any check of the new choice's own fields.
+        refused = remedy_chosen(RemedyState(row["state"]), remedy)
+        if isinstance(refused, RefusalReason):
+            raise RemedyRefused(refused,
                                 f"the remedy was already settled ({row['remedy'] or row['state']})")
         promised = until
         if remedy is Remedy.WAIT:
@@ -160,12 +161,11 @@ def choose(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, order_id
             uow.stock.lock(substitute_sku_id)  # held until commit: its units stay sellable
         subs = substitutes(uow, rules, row) if remedy is Remedy.SUBSTITUTE else []
         order = uow.orders.get(order_id) or {}
-        if row["state"] == OFFERED and (order.get("state") == "closed"
-                                        or order.get("picked_up_at") is not None):
+        if order.get("state") == "closed" or order.get("picked_up_at") is not None:
             raise RemedyRefused(RefusalReason.WINDOW_CLOSED,
                                 "the order is already closed or picked up")
         check_choice(_offer(row), remedy, now, pack.remedies,
-                     already_chosen=row["state"] != OFFERED, until=promised,
+                     already_chosen=False, until=promised,
                      substitute_sku_id=substitute_sku_id,
                      offered_substitutes=[s.listing.sku_id for s in subs])
         refund = next((s.refund_cents for s in subs if s.listing.sku_id == substitute_sku_id), 0)
@@ -200,8 +200,10 @@ def _carry_out(uow: UnitOfWork, rules: Rules, actor: str, row: dict[str, Any], r
                              amount_cents=refund_cents))
     agent = Principal(Role.PLATFORM, "", name=actor)
     append_events(uow, rules, now, agent, events)
-    promise = remedy.value in PROMISES
-    uow.remedies.change(order_id, state=remedy.value, remedy=remedy.value, chosen_at=now,
+    state = remedy_chosen(RemedyState(row["state"]), remedy)
+    assert isinstance(state, RemedyState), state  # checked by the caller, under the row's lock
+    promise = state in PROMISES
+    uow.remedies.change(order_id, state=state.value, remedy=remedy.value, chosen_at=now,
                         chosen_by="default" if by_default else "buyer", until=until,
                         substitute_sku_id=substitute_sku_id, refund_cents=refund_cents,
                         due_at=until if promise else None, resolved_at=None if promise else now)
@@ -240,24 +242,18 @@ def _settle(uow: UnitOfWork, rules: Rules, order_id: str, now: datetime) -> int:
     if row is None or row["due_at"] is None or row["due_at"] > now:
         return 0
     order = uow.orders.get(order_id) or {}
-    picked = order.get("picked_up_at")
-    if row["state"] == OFFERED:
-        if order.get("state") == "closed" or picked is not None:
-            uow.remedies.change(order_id, state="closed" if picked is None else "fulfilled",
-                                due_at=None, resolved_at=now)
-            return 1
+    state = RemedyState(row["state"])
+    settled = remedy_settled(state, order_closed=order.get("state") == "closed",
+                             picked_up=order.get("picked_up_at"), until=row["until"])
+    if settled is None:  # the window closed without a choice: the default is carried out
         _carry_out(uow, rules, WORKER.actor, row, Remedy(row["default_remedy"]), now, None,
                    None, row["paid_cents"], by_default=True)
-        return 1
-    if row["state"] in PROMISES:
-        if picked is not None and picked <= row["until"]:
-            uow.remedies.change(order_id, state="fulfilled", due_at=None, resolved_at=now)
-        elif order.get("state") == "closed":
-            uow.remedies.change(order_id, state="closed", due_at=None, resolved_at=now)
-        else:
-            _missed(uow, rules, row, now)
-        return 1
-    uow.remedies.change(order_id, due_at=None)
+    elif settled is RemedyState.MISSED:
+        _missed(uow, rules, row, now)
+    elif settled is not state:
+        uow.remedies.change(order_id, state=settled.value, due_at=None, resolved_at=now)
+    else:
+        uow.remedies.change(order_id, due_at=None)
     return 1
 
 
@@ -292,5 +288,6 @@ def _missed(uow: UnitOfWork, rules: Rules, row: dict[str, Any], now: datetime) -
     uow.audit.append(audit)
     uow.outbox.enqueue(remedy_notices.missed(order_id, row["buyer_id"], row["shop_id"],
                                              row["state"], row["until"], paid, key, amount, now))
-    uow.remedies.change(order_id, state="missed", due_at=None, resolved_at=now)
+    uow.remedies.change(order_id, state=RemedyState.MISSED.value, due_at=None,
+                        resolved_at=now)
 
