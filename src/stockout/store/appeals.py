@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.engine import Connection
 from stockout.domain.appeals import AppealState
 from stockout.store.engine import StoreDialect
 from stockout.store.events import chunks
+from stockout.store.mapping import AppealRecord, appeal_from_row
 from stockout.store.tables import appeal_evidence, appeals
 
 _PENDING, _MOOT = AppealState.PENDING.value, AppealState.MOOT.value
@@ -26,13 +28,13 @@ class AppealRepo:
     def insert(self, row: dict[str, Any]) -> int:
         return int(self.conn.execute(insert(appeals).returning(appeals.c.id), [row]).scalar_one())
 
-    def get(self, appeal_id: int) -> dict[str, Any] | None:
+    def get(self, appeal_id: int) -> AppealRecord | None:
         row = self.conn.execute(select(appeals).where(appeals.c.id == appeal_id)).first()
-        return dict(row._mapping) if row is not None else None
+        return appeal_from_row(dict(row._mapping)) if row is not None else None
 
-    def of_verdict(self, verdict_id: int) -> dict[str, Any] | None:
+    def of_verdict(self, verdict_id: int) -> AppealRecord | None:
         row = self.conn.execute(select(appeals).where(appeals.c.verdict_id == verdict_id)).first()
-        return dict(row._mapping) if row is not None else None
+        return appeal_from_row(dict(row._mapping)) if row is not None else None
 
     def decide(self, appeal_id: int, state: str, at: datetime, by: str, reason: str,
                announcement_id: str | None = None) -> bool:
@@ -44,17 +46,17 @@ class AppealRepo:
         return bool(done.rowcount)
 
     def close_pending(self, verdict_ids: list[int], at: datetime, by: str, reason: str
-                      ) -> list[dict[str, Any]]:
+                      ) -> list[AppealRecord]:
         """Mark the pending appeals of these verdicts moot; the rows closed."""
         q = select(appeals).where(appeals.c.verdict_id.in_(verdict_ids),
                                   appeals.c.state == _PENDING)
-        rows = [dict(r._mapping) for r in self.conn.execute(q)]
+        rows = [appeal_from_row(dict(r._mapping)) for r in self.conn.execute(q)]
         if rows:
-            self.conn.execute(update(appeals).where(appeals.c.id.in_([r["id"] for r in rows]))
+            self.conn.execute(update(appeals).where(appeals.c.id.in_([r.id for r in rows]))
                               .values(state=_MOOT, decided_at=at, decided_by=by,
                                       decision_reason=reason))
-        return [r | {"state": _MOOT, "decided_at": at, "decided_by": by,
-                     "decision_reason": reason} for r in rows]
+        return [replace(r, state=AppealState.MOOT, decided_at=at, decided_by=by,
+                        decision_reason=reason) for r in rows]
 
     def approved_for(self, order_ids: Iterable[str]) -> set[tuple[str, str]]:
         """(order, violation) pairs an approved appeal lifted: never to be issued again."""
@@ -67,7 +69,7 @@ class AppealRepo:
         return out
 
     def page(self, *, state: str | None, shop_ids: list[str] | None,
-             after: tuple[datetime, int] | None, limit: int) -> list[dict[str, Any]]:
+             after: tuple[datetime, int] | None, limit: int) -> list[AppealRecord]:
         """Oldest first (filing time, then id)."""
         conds = []
         if state is not None:
@@ -78,7 +80,7 @@ class AppealRepo:
             conds.append(tuple_(appeals.c.filed_at, appeals.c.id) > tuple_(*after))
         q = (select(appeals).where(*conds).order_by(appeals.c.filed_at, appeals.c.id)
              .limit(limit))
-        return [dict(r._mapping) for r in self.conn.execute(q)]
+        return [appeal_from_row(dict(r._mapping)) for r in self.conn.execute(q)]
 
     def add_evidence(self, rows: list[dict[str, Any]]) -> None:
         if rows:

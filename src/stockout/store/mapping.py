@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from stockout.domain.announcements import Announcement
+from stockout.domain.appeals import AppealGround, AppealState
 from stockout.domain.events import ClaimKind, Event, EventType, Party, Remedy, ScanStatus
 from stockout.domain.remedies import RemedyState
 from stockout.domain.verdicts import Trigger, Verdict, Violation
@@ -172,3 +173,35 @@ def remedy_from_row(row: Mapping[str, Any]) -> RemedyRecord:
     values["state"] = RemedyState(row["state"])
     values["remedy"] = Remedy(row["remedy"]) if row["remedy"] else None
     return RemedyRecord(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class AppealRecord:
+    """An appeal as stored (one row of `tables.appeals`)."""
+
+    id: int
+    verdict_id: int
+    order_id: str
+    violation: Violation
+    shop_id: str
+    ground: AppealGround
+    statement: str
+    state: AppealState
+    filed_at: datetime
+    filed_by: str
+    review_due_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None
+    decision_reason: str | None
+    announcement_id: str | None  # the announcement that approved it automatically
+
+
+_APPEAL_FIELDS = tuple(f.name for f in fields(AppealRecord))
+
+
+def appeal_from_row(row: Mapping[str, Any]) -> AppealRecord:
+    values = {name: row[name] for name in _APPEAL_FIELDS}
+    values["violation"] = _VIOLATIONS[row["violation"]]
+    values["ground"] = AppealGround(row["ground"])
+    values["state"] = AppealState(row["state"])
+    return AppealRecord(**values)

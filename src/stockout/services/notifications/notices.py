@@ -19,7 +19,7 @@ from stockout.domain.times import format_time, human_time
 from stockout.domain.triggers import RULE_OF
 from stockout.domain.verdicts import Verdict, Violation
 from stockout.i18n import Texts
-from stockout.store.mapping import dumps
+from stockout.store.mapping import AppealRecord, dumps
 
 _TEXTS = {lang: Texts(lang) for lang in Lang}
 
@@ -202,17 +202,17 @@ def measure_closed(row: dict[str, Any], now: datetime) -> dict[str, Any]:
                 "merchant", row["shop_id"], f"measure_{row['state']}", None, texts, data, now)
 
 
-def appeal_decided(appeal: dict[str, Any], now: datetime) -> dict[str, Any]:
+def appeal_decided(appeal: AppealRecord, now: datetime) -> dict[str, Any]:
     """To the merchant: its appeal was approved (the verdict and its compensation withdrawn)
     or rejected (with the reviewer's reason)."""
-    state = appeal["state"]
-    ann = appeal["announcement_id"]
+    state = appeal.state.value
+    ann = appeal.announcement_id
     texts = _both(f"notice_appeal_{state}_title", f"notice_appeal_{state}_body",
-                  order=appeal["order_id"], id=appeal["id"],
-                  violation=lambda lang: name(Violation(appeal["violation"]), lang),
+                  order=appeal.order_id, id=appeal.id,
+                  violation=lambda lang: name(appeal.violation, lang),
                   reason=lambda lang: (_TEXTS[lang]("appeal_auto_reason", id=ann) if ann
-                                       else appeal["decision_reason"] or "-"))
-    data = {"appeal_id": appeal["id"], "state": state, "reason": appeal["decision_reason"],
-            "announcement_id": appeal["announcement_id"]}
-    return _row(f"appeal:{appeal['id']}:{state}", "merchant", appeal["shop_id"],
-                f"appeal_{state}", appeal["order_id"], texts, data, now)
+                                       else appeal.decision_reason or "-"))
+    data = {"appeal_id": appeal.id, "state": state, "reason": appeal.decision_reason,
+            "announcement_id": appeal.announcement_id}
+    return _row(f"appeal:{appeal.id}:{state}", "merchant", appeal.shop_id,
+                f"appeal_{state}", appeal.order_id, texts, data, now)

@@ -88,10 +88,11 @@ def _body(row: RemedyRecord, subs: Sequence[Substitute] = ()) -> dict[str, Any]:
     def t(at: datetime | None) -> str | None:
         return format_time(at) if at is not None else None
 
-    return {"order_id": row.order_id, "state": row.state, "opened_at": t(row.opened_at),
-            "choose_by": t(row.choose_by), "default": row.default_remedy,
-            "options": [r.value for r in Remedy] if row.state == RemedyState.OFFERED else [],
-            "proposed_until": t(row.proposed_until), "remedy": row.remedy,
+    return {"order_id": row.order_id, "state": row.state.value, "opened_at": t(row.opened_at),
+            "choose_by": t(row.choose_by), "default": row.default_remedy.value,
+            "options": [r.value for r in Remedy] if row.state is RemedyState.OFFERED else [],
+            "proposed_until": t(row.proposed_until),
+            "remedy": row.remedy.value if row.remedy else None,
             "chosen_at": t(row.chosen_at), "chosen_by": row.chosen_by,
             "until": t(row.until), "substitute_sku_id": row.substitute_sku_id,
             "refund_cents": row.refund_cents, "due_at": t(row.due_at),
