@@ -13,7 +13,7 @@ from stockout.domain.events import Event
 from stockout.domain.explain import name
 from stockout.domain.language import Lang
 from stockout.domain.money import format_yuan
-from stockout.domain.rulebook import RulePack, pack_figures
+from stockout.domain.rulebook import RulePack, pack_diff, pack_figures
 from stockout.domain.times import SHANGHAI, format_time, shanghai_day
 from stockout.domain.verdicts import Trigger, Verdict, Violation
 from stockout.i18n import Texts
@@ -96,17 +96,15 @@ def pack_table(pack: RulePack, t: Texts) -> Table:
 
 
 def diff_table(a: RulePack, b: RulePack, t: Texts) -> Table | None:
-    left, right = dict(pack_figures(a)), dict(pack_figures(b))
-    keys = [k for k in dict.fromkeys([*left, *right]) if left.get(k) != right.get(k)]
-    keys = [k for k in keys if k not in ("pack.id", "pack.title")]
-    if not keys:
+    rows = pack_diff(a, b)
+    if not rows:
         return None
     table = Table(title=t("diff_title", a=a.id, b=b.id))
     table.add_column(t("figure"), style="cyan", no_wrap=True)
     table.add_column(a.id, style="red", overflow="fold")
     table.add_column(b.id, style="green", overflow="fold")
-    for k in keys:
-        table.add_row(k, left.get(k, "-"), right.get(k, "-"))
+    for k, x, y in rows:
+        table.add_row(k, x, y)
     return table
 
 

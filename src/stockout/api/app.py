@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from stockout import web
 from stockout.api import problems
 from stockout.api.limits import BodyLimit
 from stockout.api.routes import (
@@ -40,6 +41,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=runtime.server.max_body_bytes,
                        uploads=(("/v1/appeals", appeals.upload_limit(runtime)),))
+    web.install(app, runtime)
     return app
 
 

@@ -10,7 +10,18 @@ import typer
 from typer.core import TyperGroup
 
 from stockout.bootstrap import load_settings
-from stockout.cli import appeals, bulk, db, judging, rules, server, simulation, stock, tokens
+from stockout.cli import (
+    appeals,
+    bulk,
+    console,
+    db,
+    judging,
+    rules,
+    server,
+    simulation,
+    stock,
+    tokens,
+)
 from stockout.cli.common import fail
 
 LANG = "--lang"
@@ -65,6 +76,7 @@ server.register(app)  # serve, worker
 bulk.register(app)  # whatif
 stock.register(app)  # audit, report, plan
 appeals.register(app)  # appeals list|file|decide, measures, reputation
+console.register(app)  # demo-console
 
 
 def main() -> None:

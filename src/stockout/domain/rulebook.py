@@ -556,3 +556,11 @@ def _tier(t: CompensationTier) -> str:
     bounds = f", ≥ {format_yuan(t.min_cents)}" if t.min_cents else ""
     bounds += f", ≤ {format_yuan(t.max_cents)}" if t.max_cents is not None else ""
     return f"{scope}: {rate}{bounds}"
+
+
+def pack_diff(a: RulePack, b: RulePack) -> list[tuple[str, str, str]]:
+    """The figures that differ between two packs: (key, value in a, value in b), "-" if absent."""
+    left, right = dict(pack_figures(a)), dict(pack_figures(b))
+    keys = [k for k in dict.fromkeys([*left, *right])
+            if left.get(k) != right.get(k) and k not in ("pack.id", "pack.title")]
+    return [(k, left.get(k, "-"), right.get(k, "-")) for k in keys]

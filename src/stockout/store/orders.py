@@ -75,6 +75,12 @@ class OrderRepo:
              .where(*conds).order_by(orders.c.deadline_at, orders.c.order_id).limit(limit))
         return [dict(r._mapping) for r in self.conn.execute(q)]
 
+    def of_buyer(self, buyer_id: str, limit: int) -> list[dict[str, Any]]:
+        """A buyer's orders, the most recently placed first."""
+        q = (select(orders).where(orders.c.buyer_id == buyer_id)
+             .order_by(orders.c.placed_at.desc(), orders.c.order_id).limit(limit))
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
     def scorecard_counts(self, shop_id: str, since: datetime, until: datetime) -> dict[str, int]:
         """Orders due in [since, until] and how many drew each verdict; uploads and how many
         a carrier scanned (a valid tracking number)."""

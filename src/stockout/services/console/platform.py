@@ -1,0 +1,71 @@
+"""The platform's side: which open orders an announcement would extend before it is posted,
+and the what-if comparison of two rule books over an event file."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from stockout.batch.whatif import WhatIf, compare
+from stockout.domain.times import format_time
+from stockout.services.access.principals import Forbidden, Principal
+from stockout.services.judging.announcements import parse_announcement
+from stockout.store.uow import UnitOfWork
+
+PREVIEW_LIMIT = 200
+
+
+def announcement_preview(uow: UnitOfWork, who: Principal, obj: object) -> dict[str, Any]:
+    """The open orders not yet picked up whose deadline (before announcements) the announcement
+    covers, with their deadline now and after it; nothing is written. Raises
+    `InvalidAnnouncement`."""
+    if not who.is_platform:
+        raise Forbidden("only the platform posts announcements")
+    ann = parse_announcement(obj)
+    extend = timedelta(hours=ann.extend_hours)
+    with uow.reader() as r:
+        rows = r.orders.get_many(r.orders.with_base_deadline_in(ann.starts, ann.ends))
+    items = []
+    for order_id in sorted(rows):
+        row = rows[order_id]
+        waiting = row["state"] == "open" and row["picked_up_at"] is None
+        if not waiting or not ann.covers(row["deadline_base_at"], row["ship_from_region"],
+                                         row["ship_to_region"], row["category"]):
+            continue
+        items.append({"order_id": order_id, "shop_id": row["shop_id"],
+                      "deadline": format_time(row["deadline_at"]),
+                      "extended": format_time(max(row["deadline_at"],
+                                                  row["deadline_base_at"] + extend))})
+    return {"id": ann.id, "extend_hours": ann.extend_hours, "count": len(items),
+            "items": items[:PREVIEW_LIMIT]}
+
+
+def whatif_file(path: Path, rules_a: str, rules_b: str, now: datetime) -> WhatIf:
+    """`stockout whatif` on DuckDB: the same events judged under two rule books, compared.
+    Raises `PackError` for an unknown pack and `FileNotFoundError`."""
+    from stockout.batch.bulk import Engine, judge_path
+    from stockout.rulepacks import resolve_rules
+
+    book_a, book_b = resolve_rules(rules_a), resolve_rules(rules_b)
+    result_a = judge_path(path, book_a, now, (), Engine.DUCKDB).result
+    result_b = judge_path(path, book_b, now, (), Engine.DUCKDB).result
+    return compare(result_a, result_b, rules_a, rules_b)
+
+
+SAMPLE_ORDERS = 2000
+SAMPLE_SEED = 7
+
+
+def sample_events(folder: Path, orders: int = SAMPLE_ORDERS, seed: int = SAMPLE_SEED) -> Path:
+    """A simulated month (`stockout simulate`) to compare packs on, written once per folder."""
+    from stockout.simulation import simulate_events
+
+    path = folder / f"sample-{orders}-{seed}.jsonl"
+    if not path.exists():
+        part = path.with_suffix(".part")
+        with part.open("w", encoding="utf-8") as out:
+            for line in simulate_events(orders, seed).lines():
+                out.write(line + "\n")
+        part.replace(path)
+    return path
