@@ -16,7 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from stockout.cli.appeals import appeals_table, measures_table, reputation_table
-from stockout.domain.explain import Lang, name
+from stockout.domain.explain import name
+from stockout.domain.language import Lang
 from stockout.domain.verdicts import Violation
 from stockout.i18n import Texts
 from stockout.simulation.month import CHECKPOINTS, SHOPS, MonthReport, run_month

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from stockout.domain.explain import Lang
+from stockout.domain.language import Lang
 from stockout.i18n import Texts
 
 if TYPE_CHECKING:

@@ -1,9 +1,11 @@
-"""User-facing words of the command line and the reports: Simplified Chinese by default,
-English with `--lang en` or `STOCKOUT_LANG=en`."""
+"""User-facing words of the command line, the reports and the notices, keyed by name: Simplified
+Chinese by default, English with `--lang en` or `STOCKOUT_LANG=en`. Each is a `Text` of
+`domain/language.py`, the one mechanism; words that belong to an enum member (a trigger's, a
+violation's) are declared with it in the domain instead."""
 
 from __future__ import annotations
 
-from stockout.domain.explain import Lang
+from stockout.domain.language import Lang, Text
 
 _MESSAGES: dict[str, tuple[str, str]] = {
     "order": ("订单", "order"),
@@ -116,46 +118,6 @@ _MESSAGES.update({
     "notice_next_fraudulent_shipment": ("平台将为您全额退款；依法您还可以另行主张 {legal}。",
                                         "The platform refunds you in full; at law you may also "
                                         "claim {legal}."),
-    # The violation as a thing that happened ("found to be …", "counts as …").
-    "violation_a_late_shipment": ("延迟发货", "a late shipment"),
-    "violation_a_stockout": ("缺货", "a stockout"),
-    "violation_a_fake_shipment": ("虚假发货", "a fake shipment"),
-    "violation_a_fraudulent_shipment": ("欺诈发货", "a fraudulent shipment"),
-    # What happened to the buyer's order, by the verdict's trigger ({at}: when).
-    "buyer_why_no_pickup_by_deadline": ("商家未能在发货时限{deadline}前发货",
-                                        "the merchant did not ship it by the ship-by deadline, "
-                                        "{deadline}"),
-    "buyer_why_self_report": ("商家于{at}报备所购商品缺货，无法按时发货",
-                              "the merchant reported the item out of stock at {at} and "
-                              "cannot ship it on time"),
-    "buyer_why_merchant_chat": ("商家于{at}在聊天中告知您所购商品无货",
-                                "the merchant told you in chat at {at} that the item is out "
-                                "of stock"),
-    "buyer_why_merchant_refund": ("商家于{at}在发货前主动退款或取消了订单",
-                                  "the merchant refunded or cancelled it at {at}, before "
-                                  "shipping"),
-    "buyer_why_induced_refund": ("商家因缺货未能发货，您于{at}申请了退款",
-                                 "the merchant had no stock to ship and you asked for a refund "
-                                 "at {at}"),
-    "buyer_why_unshipped_after_deadline": ("超过发货时限{deadline}后仍未发货",
-                                           "it was still not shipped well after the ship-by "
-                                           "deadline, {deadline}"),
-    "buyer_why_upload_without_pickup": ("商家上传了运单号，但快递一直没有揽收",
-                                        "the merchant uploaded a tracking number but the "
-                                        "carrier never picked the parcel up"),
-    "buyer_why_no_scan_after_upload": ("商家上传了运单号，但一直没有物流记录",
-                                       "the merchant uploaded a tracking number but the carrier "
-                                       "never scanned the parcel"),
-    "buyer_why_tracking_reused": ("商家使用的运单号已用于其他订单",
-                                  "the tracking number given was already used for another "
-                                  "order"),
-    "buyer_why_stalled_after_pickup": ("包裹揽收后长时间没有物流更新",
-                                       "the parcel has had no carrier update for a long time "
-                                       "since pickup"),
-    "buyer_why_route_mismatch": ("物流显示的签收地区与您的收货地区不符",
-                                 "the tracking shows a delivery outside your region"),
-    "buyer_why_claim_upheld": ("您的售后申诉经平台裁定成立",
-                               "the platform upheld your after-sale claim"),
     "notice_coupon_title": ("您获得一张 {amount} 无门槛券", "You have a {amount} no-threshold coupon"),
     "notice_coupon_body": ("很抱歉，您的订单 {order} 出现问题：{why}，平台判定为{violation}。平台已向您发放一张 {amount} 无门槛优惠券作为补偿，无需任何操作即可使用。{next}",
                            "We are sorry about your order {order}: {why}, which the platform counts as {violation}. The platform has given you a {amount} no-threshold coupon as compensation, ready to use. {next}"),
@@ -395,19 +357,12 @@ _MESSAGES.update({
     "refusal_window_closed": ("已超过申诉期限", "the appeal window has closed"),
     "refusal_already_appealed": ("该判定已申诉过", "this verdict was already appealed"),
     "refusal_verdict_void": ("该判定已撤销", "the verdict is already void"),
+    "refusal_already_decided": ("该申诉已有结果", "the appeal was already decided"),
     "refusal_empty": ("文件为空", "the file is empty"),
     "refusal_too_large": ("文件过大", "the file is too large"),
     "refusal_type_not_allowed": ("文件类型不允许", "the file type is not allowed"),
 })
 
-
-class Texts:
-    def __init__(self, lang: Lang) -> None:
-        self.lang = lang
-
-    def __call__(self, key: str, **values: object) -> str:
-        zh, en = _MESSAGES[key]
-        return (zh if self.lang is Lang.ZH else en).format(**values)
 
 # Shortage triage (issue #17).
 _MESSAGES.update({
@@ -435,3 +390,15 @@ _MESSAGES.update({
     "triage_applied": ("已报备 {reported} 单，已提议补货日期 {proposed} 单，被拒 {refused} 单；另有 {left} 单需另行处理（发货、换货由买家选择、退款）。",
                        "Reported {reported}, restock dates proposed {proposed}, refused {refused}; {left} left to their own steps (shipping, substitutes the buyer chooses, refunds)."),
 })
+
+MESSAGES: dict[str, Text] = {key: Text(*pair) for key, pair in _MESSAGES.items()}
+
+
+class Texts:
+    """The messages in one language: `t("key", name=value)`."""
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+
+    def __call__(self, key: str, **values: object) -> str:
+        return MESSAGES[key].format(self.lang, **values)

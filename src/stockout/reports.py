@@ -10,7 +10,8 @@ from pathlib import Path
 from rich.table import Table
 
 from stockout.domain.events import Event
-from stockout.domain.explain import Lang, name
+from stockout.domain.explain import name
+from stockout.domain.language import Lang
 from stockout.domain.money import format_yuan
 from stockout.domain.rulebook import RulePack, pack_diff, pack_figures
 from stockout.domain.times import SHANGHAI, format_time, shanghai_day

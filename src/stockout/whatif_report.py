@@ -8,7 +8,8 @@ from typing import Any
 from rich.table import Table
 
 from stockout.batch.whatif import Change, WhatIf
-from stockout.domain.explain import Lang, name
+from stockout.domain.explain import name
+from stockout.domain.language import Lang
 from stockout.domain.money import format_yuan
 from stockout.domain.verdicts import Violation
 from stockout.i18n import Texts

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from stockout.domain.explain import Lang
+from stockout.domain.language import Lang
 from stockout.rulepacks import resolve_rules
 from stockout.services.access.principals import NotFound, Principal, Role
 from stockout.services.common.clock import FixedClock

@@ -5,6 +5,7 @@ imported first and a newcomer can read the layers from the bottom up."""
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import stockout
@@ -70,17 +71,20 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-def test_the_graph_is_read() -> None:
+@cache
+def _graph() -> dict[str, set[str]]:
     modules = _modules()
-    graph = {n: _imports(n, p, set(modules)) for n, p in modules.items()}
+    return {n: _imports(n, p, set(modules)) for n, p in modules.items()}
+
+
+def test_the_graph_is_read() -> None:
+    graph = _graph()
     assert "stockout.cli.main" in graph
     assert "stockout.domain.judge" in graph["stockout.services.judging.adjudicate"]
 
 
 def test_no_import_cycle() -> None:
-    modules = _modules()
-    graph = {n: _imports(n, p, set(modules)) for n, p in modules.items()}
-    cycle = _cycle(graph)
+    cycle = _cycle(_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
 
 

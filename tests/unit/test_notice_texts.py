@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from stockout.domain.explain import Lang
+from stockout.domain.language import Lang
 from stockout.domain.times import human_time
 from stockout.domain.verdicts import Trigger, Verdict, Violation
 from stockout.rulepacks import resolve_rules

@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from stockout.batch.parquet_io import EventSource
 from stockout.batch.rules_sql import PhraseFunction, rules_query
+from stockout.batch.schema import rule_columns
 from stockout.batch.udfs import cached_finder
 from stockout.domain.announcements import Announcement
 from stockout.domain.rulebook import RuleBook
@@ -42,6 +43,9 @@ def _register(con: duckdb.DuckDBPyConnection, fn: PhraseFunction) -> None:
                         null_handling="special", side_effects=False)
 
 
+_COLUMNS = rule_columns('"', "epoch_us")
+
+
 def events_view(files: Sequence[Path] | None = None, table: str | None = None,
                 layout: bool = False) -> str:
     """The relation the rules read: Parquet files (or a registered Arrow table), times in us,
@@ -49,12 +53,7 @@ def events_view(files: Sequence[Path] | None = None, table: str | None = None,
     source = table or "read_parquet([" + ", ".join(
         "'" + f.as_posix().replace("'", "''") + "'" for f in files or ()) + "])"
     extra = ", ok, eid, kr" if layout else ""
-    return (
-        'SELECT event_id, order_id, type, epoch_us("at") AS ts, shop_id, buyer_id, paid_cents, '
-        "category, promise_hours, epoch_us(presale_ship_by) AS presale_us, campaign, "
-        'ship_from_region, ship_to_region, "by", reason, initiator, carrier, tracking_no, '
-        f"status, region, sender, text, claim_id, kind, upheld, seq{extra} "
-        f"FROM {source}")
+    return f"SELECT {_COLUMNS}{extra} FROM {source}"
 
 
 def judge(con: duckdb.DuckDBPyConnection, book: RuleBook, now: datetime,

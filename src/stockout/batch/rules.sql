@@ -216,30 +216,9 @@ facts AS (
   LEFT JOIN claim ON f.ok = claim.ok
   LEFT JOIN route ON f.ok = route.ok
 ),
-cand AS (  -- each trigger's detection time (NULL: the trigger does not apply)
+cand AS (  -- each trigger's detection time (NULL: it does not apply), rules_sql.TRIGGER_SQL
   SELECT *,
-    CASE WHEN deadline IS NOT NULL AND (k_ts IS NULL OR k_ts > deadline)
-              AND NOT (rep_ts IS NOT NULL AND rep_ts < deadline) THEN deadline END
-      AS t_no_pickup_by_deadline,
-    rep_ts AS t_self_report,
-    CASE WHEN chat_ts IS NOT NULL AND (k_ts IS NULL OR chat_ts < k_ts) THEN chat_ts END
-      AS t_merchant_chat,
-    CASE WHEN mr_ts IS NOT NULL AND (k_ts IS NULL OR mr_ts < k_ts) THEN mr_ts END
-      AS t_merchant_refund,
-    ind_ts AS t_induced_refund,
-    CASE WHEN deadline IS NOT NULL
-              AND (k_ts IS NULL OR k_ts > deadline + ${unshipped_after_deadline_us})
-         THEN deadline + ${unshipped_after_deadline_us} END AS t_unshipped_after_deadline,
-    CASE WHEN u_ts IS NOT NULL AND (k_ts IS NULL OR k_ts > u_ts + ${upload_without_pickup_us})
-         THEN u_ts + ${upload_without_pickup_us} END AS t_upload_without_pickup,
-    CASE WHEN u_ts IS NOT NULL AND (k_ts IS NULL OR k_ts > u_ts + ${no_scan_after_upload_us})
-         THEN u_ts + ${no_scan_after_upload_us} END AS t_no_scan_after_upload,
-    reu_ts AS t_tracking_reused,
-    CASE WHEN k_ts IS NOT NULL AND k_delivered = 0
-              AND (k2 IS NULL OR k2 > k_ts + ${stalled_after_pickup_us})
-         THEN k_ts + ${stalled_after_pickup_us} END AS t_stalled_after_pickup,
-    rou_ts AS t_route_mismatch,
-    cla_ts AS t_claim_upheld
+    ${trigger_columns}
   FROM facts
 ),
 keyed AS (  -- a trigger fires when seen by `now` and not after the order closed (fraud always)

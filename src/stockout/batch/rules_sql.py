@@ -17,11 +17,13 @@ from string import Template
 import sqlglot
 from sqlglot import exp
 
+from stockout.batch.schema import RULE_COLUMNS
 from stockout.domain.announcements import Announcement
 from stockout.domain.chat import PhraseMatcher
 from stockout.domain.money import CompensationScale
 from stockout.domain.rulebook import RuleBook, RulePack
-from stockout.domain.verdicts import VIOLATION_OF, Trigger, Violation
+from stockout.domain.triggers import VIOLATION_OF
+from stockout.domain.verdicts import Trigger, Violation
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -175,25 +177,58 @@ def _functions(prefix: str, matchers: Sequence[PhraseMatcher]
     return list(distinct.values()), names
 
 
-# Each trigger's evidence as one or two event numbers (`eid`), the second NULL when there is
-# one; `rules.sql` turns them into event ids at the end.
+@dataclass(frozen=True, slots=True)
+class TriggerSql:
+    """A trigger in the SQL rules: `detect`, its detection time (BIGINT us, NULL when it does
+    not apply) over the columns of `rules.sql`'s `facts` (`${figure}`: a figure of the pack, see
+    `rules_query`); `evidence`, one or two event numbers (`eid`), the second NULL when there is
+    one (`rules.sql` turns them into event ids at the end)."""
+
+    detect: str
+    evidence: tuple[str, str]
+
+
 _DEADLINE_EVIDENCE = ("(CASE basis WHEN 'default' THEN c_e ELSE p_e END)",
                       "(CASE WHEN basis IN ('promise', 'category') THEN c_e END)")
-EVIDENCE: dict[Trigger, tuple[str, str]] = {
-    Trigger.NO_PICKUP_BY_DEADLINE: _DEADLINE_EVIDENCE,
-    Trigger.SELF_REPORT: ("rep_e", "NULL"),
-    Trigger.MERCHANT_CHAT: ("chat_e", "NULL"),
-    Trigger.MERCHANT_REFUND: ("mr_e", "NULL"),
-    Trigger.INDUCED_REFUND: ("coalesce(ind.asked, ind.e)",
-                             "(CASE WHEN ind.asked IS NOT NULL THEN ind.e END)"),
-    Trigger.UNSHIPPED_AFTER_DEADLINE: _DEADLINE_EVIDENCE,
-    Trigger.UPLOAD_WITHOUT_PICKUP: ("u_e", "NULL"),
-    Trigger.NO_SCAN_AFTER_UPLOAD: ("u_e", "NULL"),
-    Trigger.TRACKING_REUSED: ("reu.e", "reu.other"),
-    Trigger.STALLED_AFTER_PICKUP: ("k_e", "NULL"),
-    Trigger.ROUTE_MISMATCH: ("rou_e", "NULL"),
-    Trigger.CLAIM_UPHELD: ("cla.claim", "cla.e"),
+# Each trigger of `domain/triggers.py`, as the bulk engines judge it.
+TRIGGER_SQL: dict[Trigger, TriggerSql] = {
+    Trigger.NO_PICKUP_BY_DEADLINE: TriggerSql(
+        "CASE WHEN deadline IS NOT NULL AND (k_ts IS NULL OR k_ts > deadline)\n"
+        "              AND NOT (rep_ts IS NOT NULL AND rep_ts < deadline) THEN deadline END",
+        _DEADLINE_EVIDENCE),
+    Trigger.SELF_REPORT: TriggerSql("rep_ts", ("rep_e", "NULL")),
+    Trigger.MERCHANT_CHAT: TriggerSql(
+        "CASE WHEN chat_ts IS NOT NULL AND (k_ts IS NULL OR chat_ts < k_ts) THEN chat_ts END",
+        ("chat_e", "NULL")),
+    Trigger.MERCHANT_REFUND: TriggerSql(
+        "CASE WHEN mr_ts IS NOT NULL AND (k_ts IS NULL OR mr_ts < k_ts) THEN mr_ts END",
+        ("mr_e", "NULL")),
+    Trigger.INDUCED_REFUND: TriggerSql(
+        "ind_ts", ("coalesce(ind.asked, ind.e)",
+                   "(CASE WHEN ind.asked IS NOT NULL THEN ind.e END)")),
+    Trigger.UNSHIPPED_AFTER_DEADLINE: TriggerSql(
+        "CASE WHEN deadline IS NOT NULL\n"
+        "              AND (k_ts IS NULL OR k_ts > deadline + ${unshipped_after_deadline_us})\n"
+        "         THEN deadline + ${unshipped_after_deadline_us} END",
+        _DEADLINE_EVIDENCE),
+    Trigger.UPLOAD_WITHOUT_PICKUP: TriggerSql(
+        "CASE WHEN u_ts IS NOT NULL AND (k_ts IS NULL OR k_ts > u_ts + ${upload_without_pickup_us})"
+        "\n         THEN u_ts + ${upload_without_pickup_us} END", ("u_e", "NULL")),
+    Trigger.NO_SCAN_AFTER_UPLOAD: TriggerSql(
+        "CASE WHEN u_ts IS NOT NULL AND (k_ts IS NULL OR k_ts > u_ts + ${no_scan_after_upload_us})"
+        "\n         THEN u_ts + ${no_scan_after_upload_us} END", ("u_e", "NULL")),
+    Trigger.TRACKING_REUSED: TriggerSql("reu_ts", ("reu.e", "reu.other")),
+    Trigger.STALLED_AFTER_PICKUP: TriggerSql(
+        "CASE WHEN k_ts IS NOT NULL AND k_delivered = 0\n"
+        "              AND (k2 IS NULL OR k2 > k_ts + ${stalled_after_pickup_us})\n"
+        "         THEN k_ts + ${stalled_after_pickup_us} END", ("k_e", "NULL")),
+    Trigger.ROUTE_MISMATCH: TriggerSql("rou_ts", ("rou_e", "NULL")),
+    Trigger.CLAIM_UPHELD: TriggerSql("cla_ts", ("cla.claim", "cla.e")),
 }
+
+
+def _trigger_columns() -> str:
+    return ",\n    ".join(f"{TRIGGER_SQL[t].detect} AS t_{t}" for t in Trigger)
 
 
 def _verdict_columns(by: _ByPack) -> str:
@@ -209,7 +244,7 @@ def _verdict_columns(by: _ByPack) -> str:
         money.append(f"WHEN {literal(v)} THEN " + by.choose(
             [_amount(_scale(p, violation), "coalesce(p_paid, 0)") for p in by.packs]))
         for n, out in enumerate((first, second)):
-            arms = " ".join(f"WHEN {literal(t.value)} THEN {EVIDENCE[t][n]}"
+            arms = " ".join(f"WHEN {literal(t.value)} THEN {TRIGGER_SQL[t].evidence[n]}"
                             for t in Trigger if VIOLATION_OF[t] is violation)
             out.append(f"WHEN {literal(v)} THEN (CASE trig_{v} {arms} END)")
     return ",\n    ".join([
@@ -244,19 +279,9 @@ def _violation_winners() -> str:
     return ",\n    ".join(out)
 
 
-# The columns of the relation `events` that each engine exposes over its Parquet rows: the fields
-# of `Event` the rules read, times as BIGINT microseconds (`ts` for `at`), and `seq`.
-INPUT_COLUMNS: tuple[str, ...] = (
-    "event_id", "order_id", "type", "ts", "shop_id", "buyer_id", "paid_cents", "category",
-    "promise_hours", "presale_us", "campaign", "ship_from_region", "ship_to_region", "by",
-    "reason", "initiator", "carrier", "tracking_no", "status", "region", "sender", "text",
-    "claim_id", "kind", "upheld", "seq",
-)
-
-
 def first_arrivals(relation: str) -> str:
     """EventLog.add: of the rows sharing an event_id, the one that arrived first (lowest seq)."""
-    cols = ", ".join(f'"{c}"' for c in INPUT_COLUMNS)
+    cols = ", ".join(f'"{c}"' for c in RULE_COLUMNS)
     return (f"(SELECT {cols} FROM (SELECT *, row_number() OVER (PARTITION BY event_id "
             f"ORDER BY seq) AS arrival FROM {relation}) AS numbered WHERE arrival = 1)")
 
@@ -319,4 +344,5 @@ def rules_query(book: RuleBook, now: datetime, announcements: Sequence[Announcem
         "violation_values": ", ".join(f"({literal(v.value)})" for v in Violation),
         "pack_id": by.each(lambda p: literal(p.id)),
     }
+    values["trigger_columns"] = Template(_trigger_columns()).substitute(values)
     return RulesQuery(_template().substitute(values), tuple(says_fns + asks_fns))

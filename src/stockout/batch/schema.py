@@ -27,6 +27,25 @@ EVENT_SCHEMA = pa.schema(
     + [pa.field("seq", pa.int64(), nullable=False)])
 TIME_COLUMNS: tuple[str, ...] = ("at", "presale_ship_by", "until")
 
+# The relation `events` the SQL rules read (rules_sql), each engine's view over these rows: the
+# fields of `Event` the rules need, the times among them as BIGINT microseconds under the names
+# of `RULE_TIMES`, and `seq`.
+RULE_TIMES: dict[str, str] = {"ts": "at", "presale_us": "presale_ship_by"}
+RULE_COLUMNS: tuple[str, ...] = (
+    "event_id", "order_id", "type", "ts", "shop_id", "buyer_id", "paid_cents", "category",
+    "promise_hours", "presale_us", "campaign", "ship_from_region", "ship_to_region", "by",
+    "reason", "initiator", "carrier", "tracking_no", "status", "region", "sender", "text",
+    "claim_id", "kind", "upheld", "seq",
+)
+assert all(c in EVENT_SCHEMA.names for c in RULE_COLUMNS if c not in RULE_TIMES)
+
+
+def rule_columns(quote: str, micros: str) -> str:
+    """The select list of an engine's `events` view over `EVENT_SCHEMA` rows: `quote` is the
+    engine's identifier quote, `micros` its function from a timestamp to microseconds."""
+    return ", ".join(f"{micros}({quote}{RULE_TIMES[c]}{quote}) AS {c}" if c in RULE_TIMES
+                     else f"{quote}{c}{quote}" for c in RULE_COLUMNS)
+
 # Key-value metadata of a file written by `parquet_io`: no event_id repeats within the data set named by `DATASET_KEY`, so the judge may skip de-duplication.
 UNIQUE_KEY = b"stockout.unique_event_ids"
 DATASET_KEY = b"stockout.dataset"

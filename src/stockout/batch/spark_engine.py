@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from stockout.batch.parquet_io import EventSource
 from stockout.batch.rules_sql import rules_query
+from stockout.batch.schema import rule_columns
 from stockout.batch.udfs import pandas_finder
 from stockout.domain.announcements import Announcement
 from stockout.domain.rulebook import RuleBook
@@ -28,12 +29,7 @@ SESSION_CONF = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
 
-_INPUT = (
-    "SELECT event_id, order_id, type, unix_micros(`at`) AS ts, shop_id, buyer_id, paid_cents, "
-    "category, promise_hours, unix_micros(presale_ship_by) AS presale_us, campaign, "
-    "ship_from_region, ship_to_region, `by`, reason, initiator, carrier, tracking_no, status, "
-    "region, sender, text, claim_id, kind, upheld, seq{extra} FROM stockout_input"
-)
+_INPUT = "SELECT " + rule_columns("`", "unix_micros") + "{extra} FROM stockout_input"
 
 
 def local_session(cores: int = 2, shuffle_partitions: int = 8, driver_memory: str = "2g",

@@ -24,6 +24,9 @@ class AppealGround(StrEnum):
 
 
 class AppealState(StrEnum):
+    """A filed appeal is `pending` until the platform (or an announcement that proves its
+    ground) decides it (`appeal_decision`), or the judge voids the verdict first (`moot`)."""
+
     __hash__ = str.__hash__
 
     PENDING = "pending"
@@ -47,6 +50,7 @@ class AppealRefusal(StrEnum):
     WINDOW_CLOSED = "window_closed"
     ALREADY_APPEALED = "already_appealed"
     VERDICT_VOID = "verdict_void"
+    ALREADY_DECIDED = "already_decided"
 
 
 def appeal_refusal(verdict: Verdict, now: datetime, rules: AppealRules, *,
@@ -59,6 +63,17 @@ def appeal_refusal(verdict: Verdict, now: datetime, rules: AppealRules, *,
     if now > verdict.detected_at + rules.window:
         return AppealRefusal.WINDOW_CLOSED
     return None
+
+
+def appeal_decision(state: AppealState, *, approve: bool, verdict_active: bool = True
+                    ) -> AppealState | AppealRefusal:
+    """The state a decision takes an appeal to: only a pending appeal is decided, and approving
+    one whose verdict is no longer the active one leaves nothing to lift (`moot`)."""
+    if state is not AppealState.PENDING:
+        return AppealRefusal.ALREADY_DECIDED
+    if not approve:
+        return AppealState.REJECTED
+    return AppealState.APPROVED if verdict_active else AppealState.MOOT
 
 
 def matching_announcement(ground: AppealGround, verdict: Verdict, placed: Event,

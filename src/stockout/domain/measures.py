@@ -23,6 +23,46 @@ class MeasureKind(StrEnum):
     SEARCH_DEMOTION = "search_demotion"
 
 
+class MeasureState(StrEnum):
+    """A measure is `active` from its crossing (shown as `scheduled` before it starts) until its
+    time passes (`ended`) or its cause is removed (`lifted`: an appeal approved, a verdict
+    voided); a lifted measure whose cause stands again is active again."""
+
+    __hash__ = str.__hash__
+
+    ACTIVE = "active"
+    ENDED = "ended"
+    LIFTED = "lifted"
+
+
+class MeasureRefusal(StrEnum):
+    __hash__ = str.__hash__
+
+    NOT_ACTIVE = "not_active"  # only an active measure ends or is lifted
+    NOT_LIFTED = "not_lifted"  # only a lifted measure is applied again
+
+
+def measure_closed(state: MeasureState, *, cause_removed: bool
+                   ) -> MeasureState | MeasureRefusal:
+    """An active measure ends when its time passed, or is lifted when its cause is removed."""
+    if state is not MeasureState.ACTIVE:
+        return MeasureRefusal.NOT_ACTIVE
+    return MeasureState.LIFTED if cause_removed else MeasureState.ENDED
+
+
+def measure_restored(state: MeasureState) -> MeasureState | MeasureRefusal:
+    """A lifted measure whose cause stands again is active again."""
+    return MeasureState.ACTIVE if state is MeasureState.LIFTED else MeasureRefusal.NOT_LIFTED
+
+
+def shown_state(state: MeasureState, starts: datetime, ends: datetime, now: datetime) -> str:
+    """The state as a party is shown it at `now`: an active measure is `scheduled` before it
+    starts and `ended` once its time passed, even before the worker closed it."""
+    if state is MeasureState.ACTIVE:
+        return "scheduled" if starts > now else ("active" if ends > now else "ended")
+    return state.value
+
+
 class Scope(StrEnum):
     __hash__ = str.__hash__
 

@@ -23,6 +23,32 @@ class RemedyRules:
     max_wait: timedelta = field(metadata={"toml": "max_wait_days", "unit": "days"})
 
 
+class RemedyState(StrEnum):
+    """Where a buyer's remedy stands. `offered`: the buyer may choose until `choose_by`; then
+    the remedy chosen (by the buyer, or the default): `wait`, `presale` and `substitute` promise
+    a ship-by the worker checks, `refund` is done at once; in the end `fulfilled` (shipped in
+    time), `missed` (the promise passed: refunded and compensated again), `closed` (the order
+    closed otherwise) or `withdrawn` (the stockout verdict was voided before a choice; offered
+    again when a stockout is found anew)."""
+
+    __hash__ = str.__hash__
+
+    OFFERED = "offered"
+    WAIT = "wait"
+    SUBSTITUTE = "substitute"
+    PRESALE = "presale"
+    REFUND = "refund"
+    FULFILLED = "fulfilled"
+    MISSED = "missed"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+# The remedies that promise a new ship-by, checked by the worker: a wait or a presale by the
+# date agreed, a substitute within the pack's standard limit from the choice.
+PROMISES = frozenset({RemedyState.WAIT, RemedyState.PRESALE, RemedyState.SUBSTITUTE})
+
+
 class RefusalReason(StrEnum):
     __hash__ = str.__hash__
 
@@ -89,6 +115,32 @@ def check_choice(offer: RemedyOffer | None, remedy: Remedy, now: datetime, rules
             raise RemedyRefused(RefusalReason.SUBSTITUTE_REQUIRED)
         if substitute_sku_id not in offered_substitutes:
             raise RemedyRefused(RefusalReason.SUBSTITUTE_NOT_OFFERED, substitute_sku_id)
+
+
+def remedy_chosen(state: RemedyState, remedy: Remedy) -> RemedyState | RefusalReason:
+    """The buyer's choice, or the default carried out: only an open offer is chosen once."""
+    if state is RemedyState.WITHDRAWN:
+        return RefusalReason.NO_STOCKOUT
+    if state is not RemedyState.OFFERED:
+        return RefusalReason.ALREADY_CHOSEN
+    return RemedyState(remedy.value)
+
+
+def remedy_settled(state: RemedyState, *, order_closed: bool, picked_up: datetime | None,
+                   until: datetime | None) -> RemedyState | None:
+    """What a remedy that fell due comes to: an open offer ends `fulfilled` (picked up) or
+    `closed` (the order closed), else None: the default is carried out (`remedy_chosen`); a
+    promise ends `fulfilled` when picked up by its date, `closed`, or `missed`. Any other state
+    stays as it is."""
+    if state is RemedyState.OFFERED:
+        if picked_up is not None:
+            return RemedyState.FULFILLED
+        return RemedyState.CLOSED if order_closed else None
+    if state in PROMISES:
+        if picked_up is not None and until is not None and picked_up <= until:
+            return RemedyState.FULFILLED
+        return RemedyState.CLOSED if order_closed else RemedyState.MISSED
+    return state
 
 
 def default_applies(offer: RemedyOffer, chosen: bool, now: datetime) -> bool:

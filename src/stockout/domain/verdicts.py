@@ -19,6 +19,9 @@ class Violation(StrEnum):
 
 
 class Trigger(StrEnum):
+    """Each is declared with its violation, judge function, timer and texts in
+    `domain/triggers.py`, in this order (which breaks ties)."""
+
     __hash__ = str.__hash__  # hash like the value: fast, and equal to its string in dicts
 
     NO_PICKUP_BY_DEADLINE = "no_pickup_by_deadline"
@@ -33,25 +36,6 @@ class Trigger(StrEnum):
     STALLED_AFTER_PICKUP = "stalled_after_pickup"
     ROUTE_MISMATCH = "route_mismatch"
     CLAIM_UPHELD = "claim_upheld"
-
-
-VIOLATION_OF: dict[Trigger, Violation] = {
-    Trigger.NO_PICKUP_BY_DEADLINE: Violation.LATE_SHIPMENT,
-    Trigger.SELF_REPORT: Violation.STOCKOUT,
-    Trigger.MERCHANT_CHAT: Violation.STOCKOUT,
-    Trigger.MERCHANT_REFUND: Violation.STOCKOUT,
-    Trigger.INDUCED_REFUND: Violation.STOCKOUT,
-    Trigger.UNSHIPPED_AFTER_DEADLINE: Violation.STOCKOUT,
-    Trigger.UPLOAD_WITHOUT_PICKUP: Violation.STOCKOUT,
-    Trigger.NO_SCAN_AFTER_UPLOAD: Violation.FAKE_SHIPMENT,
-    Trigger.TRACKING_REUSED: Violation.FAKE_SHIPMENT,
-    Trigger.STALLED_AFTER_PICKUP: Violation.FAKE_SHIPMENT,
-    Trigger.ROUTE_MISMATCH: Violation.FAKE_SHIPMENT,
-    Trigger.CLAIM_UPHELD: Violation.FRAUDULENT_SHIPMENT,
-}
-
-# Where two triggers of one violation are detected at the same instant, the one listed first wins.
-TRIGGER_RANK: dict[Trigger, int] = {t: i for i, t in enumerate(Trigger)}
 
 
 @dataclass(frozen=True, slots=True)

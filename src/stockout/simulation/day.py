@@ -220,8 +220,8 @@ def _end_state(d: _Day, ids: list[str]) -> None:
                 "verdicts": sorted(f"{v['violation']}/{v['trigger']}"
                                    for v in r.verdicts.of_order(order_id)
                                    if v["status"] == "active"),
-                "remedy": rem["state"] if rem else None,
-                "chosen_by": rem["chosen_by"] if rem else None})
+                "remedy": rem.state.value if rem else None,
+                "chosen_by": rem.chosen_by if rem else None})
             d.result.coupons += [{"key": c["idempotency_key"], "amount_cents": c["amount_cents"],
                                   "state": c["state"]} for c in r.coupons.of_order(order_id)]
         for n in r.outbox.for_recipient(None, None, None, 10_000):

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.engine import Connection
 
+from stockout.domain.appeals import AppealState
 from stockout.store.engine import StoreDialect
 from stockout.store.events import chunks
+from stockout.store.mapping import AppealRecord, appeal_from_row
 from stockout.store.tables import appeal_evidence, appeals
 
+_PENDING, _MOOT = AppealState.PENDING.value, AppealState.MOOT.value
 _EVIDENCE_META = [c for c in appeal_evidence.c if c.name != "content"]
 
 
@@ -24,47 +28,48 @@ class AppealRepo:
     def insert(self, row: dict[str, Any]) -> int:
         return int(self.conn.execute(insert(appeals).returning(appeals.c.id), [row]).scalar_one())
 
-    def get(self, appeal_id: int) -> dict[str, Any] | None:
+    def get(self, appeal_id: int) -> AppealRecord | None:
         row = self.conn.execute(select(appeals).where(appeals.c.id == appeal_id)).first()
-        return dict(row._mapping) if row is not None else None
+        return appeal_from_row(dict(row._mapping)) if row is not None else None
 
-    def of_verdict(self, verdict_id: int) -> dict[str, Any] | None:
+    def of_verdict(self, verdict_id: int) -> AppealRecord | None:
         row = self.conn.execute(select(appeals).where(appeals.c.verdict_id == verdict_id)).first()
-        return dict(row._mapping) if row is not None else None
+        return appeal_from_row(dict(row._mapping)) if row is not None else None
 
     def decide(self, appeal_id: int, state: str, at: datetime, by: str, reason: str,
                announcement_id: str | None = None) -> bool:
         """Decide a pending appeal; False when it was no longer pending."""
         done = self.conn.execute(
-            update(appeals).where(appeals.c.id == appeal_id, appeals.c.state == "pending")
+            update(appeals).where(appeals.c.id == appeal_id, appeals.c.state == _PENDING)
             .values(state=state, decided_at=at, decided_by=by, decision_reason=reason,
                     announcement_id=announcement_id))
         return bool(done.rowcount)
 
     def close_pending(self, verdict_ids: list[int], at: datetime, by: str, reason: str
-                      ) -> list[dict[str, Any]]:
+                      ) -> list[AppealRecord]:
         """Mark the pending appeals of these verdicts moot; the rows closed."""
         q = select(appeals).where(appeals.c.verdict_id.in_(verdict_ids),
-                                  appeals.c.state == "pending")
-        rows = [dict(r._mapping) for r in self.conn.execute(q)]
+                                  appeals.c.state == _PENDING)
+        rows = [appeal_from_row(dict(r._mapping)) for r in self.conn.execute(q)]
         if rows:
-            self.conn.execute(update(appeals).where(appeals.c.id.in_([r["id"] for r in rows]))
-                              .values(state="moot", decided_at=at, decided_by=by,
+            self.conn.execute(update(appeals).where(appeals.c.id.in_([r.id for r in rows]))
+                              .values(state=_MOOT, decided_at=at, decided_by=by,
                                       decision_reason=reason))
-        return [r | {"state": "moot", "decided_at": at, "decided_by": by,
-                     "decision_reason": reason} for r in rows]
+        return [replace(r, state=AppealState.MOOT, decided_at=at, decided_by=by,
+                        decision_reason=reason) for r in rows]
 
     def approved_for(self, order_ids: Iterable[str]) -> set[tuple[str, str]]:
         """(order, violation) pairs an approved appeal lifted: never to be issued again."""
         out: set[tuple[str, str]] = set()
         for part in chunks(order_ids):
             q = select(appeals.c.order_id, appeals.c.violation).where(
-                self.dialect.one_of(appeals.c.order_id, part), appeals.c.state == "approved")
+                self.dialect.one_of(appeals.c.order_id, part),
+                appeals.c.state == AppealState.APPROVED.value)
             out.update((o, v) for o, v in self.conn.execute(q))
         return out
 
     def page(self, *, state: str | None, shop_ids: list[str] | None,
-             after: tuple[datetime, int] | None, limit: int) -> list[dict[str, Any]]:
+             after: tuple[datetime, int] | None, limit: int) -> list[AppealRecord]:
         """Oldest first (filing time, then id)."""
         conds = []
         if state is not None:
@@ -75,7 +80,7 @@ class AppealRepo:
             conds.append(tuple_(appeals.c.filed_at, appeals.c.id) > tuple_(*after))
         q = (select(appeals).where(*conds).order_by(appeals.c.filed_at, appeals.c.id)
              .limit(limit))
-        return [dict(r._mapping) for r in self.conn.execute(q)]
+        return [appeal_from_row(dict(r._mapping)) for r in self.conn.execute(q)]
 
     def add_evidence(self, rows: list[dict[str, Any]]) -> None:
         if rows:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
 from stockout.domain.announcements import Announcement
+from stockout.domain.appeals import AppealGround, AppealState
 from stockout.domain.events import ClaimKind, Event, EventType, Party, Remedy, ScanStatus
+from stockout.domain.remedies import RemedyState
 from stockout.domain.verdicts import Trigger, Verdict, Violation
 
 _TIME_FIELDS = ("at", "presale_ship_by", "until")
@@ -132,3 +135,73 @@ def announcement_from_row(row: Mapping[str, Any]) -> Announcement:
     return Announcement(row["id"], row["starts"], row["ends"], float(row["extend_hours"]),
                         _opt_set(row["ship_from_regions"]), _opt_set(row["ship_to_regions"]),
                         _opt_set(row["categories"]))
+
+
+@dataclass(frozen=True, slots=True)
+class RemedyRecord:
+    """A buyer's remedy as stored (one row per order of `tables.remedies`)."""
+
+    order_id: str
+    shop_id: str
+    buyer_id: str | None
+    sku_id: str | None
+    quantity: int
+    paid_cents: int
+    pack_id: str
+    opened_at: datetime
+    choose_by: datetime
+    default_remedy: Remedy
+    state: RemedyState
+    remedy: Remedy | None
+    chosen_at: datetime | None
+    chosen_by: str | None  # buyer | default
+    proposed_until: datetime | None
+    proposed_at: datetime | None
+    until: datetime | None  # the promised ship-by of a wait, presale or substitute
+    substitute_sku_id: str | None
+    refund_cents: int
+    due_at: datetime | None
+    resolved_at: datetime | None
+
+
+_REMEDY_FIELDS = tuple(f.name for f in fields(RemedyRecord))
+
+
+def remedy_from_row(row: Mapping[str, Any]) -> RemedyRecord:
+    values = {name: row[name] for name in _REMEDY_FIELDS}
+    values["default_remedy"] = Remedy(row["default_remedy"])
+    values["state"] = RemedyState(row["state"])
+    values["remedy"] = Remedy(row["remedy"]) if row["remedy"] else None
+    return RemedyRecord(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class AppealRecord:
+    """An appeal as stored (one row of `tables.appeals`)."""
+
+    id: int
+    verdict_id: int
+    order_id: str
+    violation: Violation
+    shop_id: str
+    ground: AppealGround
+    statement: str
+    state: AppealState
+    filed_at: datetime
+    filed_by: str
+    review_due_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None
+    decision_reason: str | None
+    announcement_id: str | None  # the announcement that approved it automatically
+
+
+_APPEAL_FIELDS = tuple(f.name for f in fields(AppealRecord))
+
+
+def appeal_from_row(row: Mapping[str, Any]) -> AppealRecord:
+    values = {name: row[name] for name in _APPEAL_FIELDS}
+    values["violation"] = _VIOLATIONS[row["violation"]]
+    values["ground"] = AppealGround(row["ground"])
+    values["state"] = AppealState(row["state"])
+    return AppealRecord(**values)

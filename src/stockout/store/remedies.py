@@ -10,8 +10,10 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
+from stockout.domain.remedies import PROMISES
 from stockout.store.engine import StoreDialect
 from stockout.store.events import chunks
+from stockout.store.mapping import RemedyRecord, remedy_from_row
 from stockout.store.tables import expected_receipts, remedies, sku_capacity
 
 
@@ -37,10 +39,10 @@ class RemedyRepo:
         return out
 
 
-    def get(self, order_id: str, lock: bool = False) -> dict[str, Any] | None:
+    def get(self, order_id: str, lock: bool = False) -> RemedyRecord | None:
         q = select(remedies).where(remedies.c.order_id == order_id)
         row = self.conn.execute(q.with_for_update() if lock else q).first()
-        return dict(row._mapping) if row is not None else None
+        return remedy_from_row(dict(row._mapping)) if row is not None else None
 
     def change(self, order_id: str, **values: Any) -> None:
         self.conn.execute(update(remedies).where(remedies.c.order_id == order_id).values(**values))
@@ -56,7 +58,7 @@ class RemedyRepo:
         for part in chunks(sorted(set(order_ids))):
             q = select(remedies.c.order_id, remedies.c.until).where(
                 self.dialect.one_of(remedies.c.order_id, part),
-                remedies.c.state.in_(["wait", "presale", "substitute"]))
+                remedies.c.state.in_(sorted(PROMISES)))
             out.update((o, u) for o, u in self.conn.execute(q) if u is not None)
         return out
 

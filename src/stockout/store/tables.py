@@ -289,7 +289,8 @@ remedies = Table(
     Column("opened_at", UTCDateTime, nullable=False),
     Column("choose_by", UTCDateTime, nullable=False),
     Column("default_remedy", Text, nullable=False),
-    # offered | wait | substitute | presale | refund | fulfilled | missed
+    # domain.remedies.RemedyState: offered | wait | substitute | presale | refund | fulfilled |
+    # missed | closed | withdrawn
     Column("state", Text, nullable=False),
     Column("remedy", Text),
     Column("chosen_at", UTCDateTime),
@@ -341,7 +342,8 @@ appeals = Table(
     Column("shop_id", Text, nullable=False),
     Column("ground", Text, nullable=False),  # force_majeure | buyer_requested_delay | ...
     Column("statement", Text, nullable=False, server_default=text("''")),
-    Column("state", Text, nullable=False),  # pending | approved | rejected
+    Column("state", Text, nullable=False),  # domain.appeals.AppealState: pending | approved |
+    # rejected | moot
     Column("filed_at", UTCDateTime, nullable=False),
     Column("filed_by", Text, nullable=False),
     Column("review_due_at", UTCDateTime, nullable=False),
@@ -371,7 +373,8 @@ appeal_evidence = Table(
 )
 
 # Measures against repeat offenders: one row per threshold crossing, with the orders that
-# caused it; `state` active | ended (its time passed) | lifted (an appeal removed the cause).
+# caused it; `state` (domain.measures.MeasureState) active | ended (its time passed) | lifted
+# (its cause removed: an appeal approved, a verdict voided).
 measures = Table(
     "measures", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),

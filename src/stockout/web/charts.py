@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from stockout.batch.whatif import WhatIf
-from stockout.domain.explain import Lang, name
+from stockout.domain.explain import name
+from stockout.domain.language import Lang
 from stockout.domain.verdicts import Violation
 from stockout.web.texts import say
 

@@ -3,8 +3,8 @@ with the rule's id where the services name one."""
 
 from __future__ import annotations
 
-from stockout.domain.explain import Lang
 from stockout.domain.inventory import LedgerError
+from stockout.domain.language import Lang
 from stockout.domain.remedies import RemedyRefused
 from stockout.domain.rulebook import PackError
 from stockout.services.appeals.workflow import (

@@ -13,7 +13,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from stockout.domain.explain import Lang, name
+from stockout.domain.explain import name
+from stockout.domain.language import Lang
 from stockout.domain.money import format_yuan
 from stockout.domain.times import SHANGHAI
 from stockout.domain.verdicts import Trigger, Violation

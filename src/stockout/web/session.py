@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 
 from stockout.bootstrap import Runtime
-from stockout.domain.explain import Lang
+from stockout.domain.language import Lang
 from stockout.services.access.principals import Principal
 from stockout.services.access.tokens import authenticate
 from stockout.web import PREFIX

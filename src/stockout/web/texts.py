@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stockout.domain.explain import Lang
+from stockout.domain.language import Lang
 
 _WORDS: dict[str, tuple[str, str]] = {
     "app": ("缺货与发货控制台", "Stockout console"),

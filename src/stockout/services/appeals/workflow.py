@@ -21,6 +21,7 @@ from stockout.domain.appeals import (
     AppealRules,
     AppealState,
     EvidenceRefusal,
+    appeal_decision,
     appeal_refusal,
     check_evidence,
     matching_announcement,
@@ -38,7 +39,7 @@ from stockout.services.judging.rules import Rules, pack_by_id
 from stockout.services.notifications import notices
 from stockout.services.reputation import measures
 from stockout.store.locks import lock_key
-from stockout.store.mapping import verdict_from_row
+from stockout.store.mapping import AppealRecord, verdict_from_row
 from stockout.store.uow import UnitOfWork
 
 MAX_FILES = 10
@@ -154,7 +155,7 @@ def file_appeal(uow: UnitOfWork, rules: Rules, clock: Clock, principal: Principa
             raise BadAppeal(f"evidence: at least one file is needed for ground {chosen.value!r}")
         appeal = {"verdict_id": verdict_id, "order_id": row["order_id"],
                   "violation": row["violation"], "shop_id": row["shop_id"],
-                  "ground": chosen.value, "statement": statement[:5000], "state": "pending",
+                  "ground": chosen.value, "statement": statement[:5000], "state": AppealState.PENDING.value,
                   "filed_at": now, "filed_by": principal.actor,
                   "review_due_at": review_due(now, ar)}
         appeal_id = uow.appeals.insert(appeal)
@@ -193,38 +194,40 @@ def _proof(uow: UnitOfWork, ground: AppealGround, verdict: Verdict, order_id: st
 def approve_proved_by(uow: UnitOfWork, rules: Rules, now: datetime, ann: Announcement) -> int:
     """An announcement posted after appeals were filed approves the pending ones it proves
     (inside the caller's transaction); how many."""
-    proved: list[dict[str, Any]] = []
+    proved: list[AppealRecord] = []
     after: tuple[datetime, int] | None = None
     while True:  # every pending appeal, a page at a time (oldest first, keyset)
-        page = uow.appeals.page(state="pending", shop_ids=None, after=after, limit=PAGE)
+        page = uow.appeals.page(state=AppealState.PENDING.value, shop_ids=None, after=after,
+                                limit=PAGE)
         proved += [row for row in page if _proved(uow, rules, row, ann)]
         if len(page) < PAGE:
             break
-        after = (page[-1]["filed_at"], page[-1]["id"])
+        after = (page[-1].filed_at, page[-1].id)
     if not proved:
         return 0
     # All their orders' locks in one sorted batch, before any approval takes a shop's
     # measure lock (measure locks come last in a transaction).
-    lock_orders(uow, sorted({row["order_id"] for row in proved}))
+    lock_orders(uow, sorted({row.order_id for row in proved}))
     approved = 0
     for row in proved:
         # A decision (or a re-judging that made it moot) may have committed between the
         # listing and the lock: only what is still pending, and still proved, is approved.
-        fresh = uow.appeals.get(row["id"])
-        if fresh is None or fresh["state"] != "pending" or not _proved(uow, rules, fresh, ann):
+        fresh = uow.appeals.get(row.id)
+        if (fresh is None or fresh.state != AppealState.PENDING
+                or not _proved(uow, rules, fresh, ann)):
             continue
-        if _approve(uow, rules, row["id"], now, AUTO, f"announcement:{ann.id}", ann.id):
+        if _approve(uow, rules, row.id, now, AUTO, f"announcement:{ann.id}", ann.id):
             approved += 1
     return approved
 
 
-def _proved(uow: UnitOfWork, rules: Rules, appeal: dict[str, Any], ann: Announcement) -> bool:
-    verdict_row = uow.verdicts.get(appeal["verdict_id"])
+def _proved(uow: UnitOfWork, rules: Rules, appeal: AppealRecord, ann: Announcement) -> bool:
+    verdict_row = uow.verdicts.get(appeal.verdict_id)
     if verdict_row is None:
         return False
     ar = pack_by_id(rules, verdict_row["pack_id"]).appeals
-    return _proof(uow, AppealGround(appeal["ground"]), verdict_from_row(verdict_row),
-                  appeal["order_id"], [ann], ar) is not None
+    return _proof(uow, appeal.ground, verdict_from_row(verdict_row),
+                  appeal.order_id, [ann], ar) is not None
 
 
 def decide_appeal(uow: UnitOfWork, rules: Rules, clock: Clock, principal: Principal,
@@ -239,30 +242,31 @@ def decide_appeal(uow: UnitOfWork, rules: Rules, clock: Clock, principal: Princi
         row = uow.appeals.get(appeal_id)
         if row is None:
             raise NotFound(f"appeal {appeal_id} not found")
-        lock_orders(uow, [row["order_id"]])
-        if row["state"] != "pending":
-            raise AppealAlreadyDecided(f"appeal {appeal_id} was already {row['state']}")
+        lock_orders(uow, [row.order_id])
+        decided = appeal_decision(row.state, approve=approve)
+        if isinstance(decided, AppealRefusal):
+            raise AppealAlreadyDecided(f"appeal {appeal_id} was already {row.state}")
         if not approve and not reason:  # after the state: a decided appeal says so first
             raise BadAppeal("reason: a rejection must say why")
         if approve:
             _approve(uow, rules, appeal_id, now, principal.actor, reason, None)
         else:
-            _decide(uow, appeal_id, "rejected", now, principal.actor, reason, None)
+            _decide(uow, appeal_id, decided, now, principal.actor, reason, None)
 
     in_transaction(uow, work)
     with uow.reader() as r:
         return get_appeal(r, principal, appeal_id, clock.now())
 
 
-def _decide(uow: UnitOfWork, appeal_id: int, state: str, now: datetime, actor: str,
-            reason: str, announcement_id: str | None) -> dict[str, Any]:
-    if not uow.appeals.decide(appeal_id, state, now, actor, reason, announcement_id):
+def _decide(uow: UnitOfWork, appeal_id: int, state: AppealState, now: datetime, actor: str,
+            reason: str, announcement_id: str | None) -> AppealRecord:
+    if not uow.appeals.decide(appeal_id, state.value, now, actor, reason, announcement_id):
         raise AppealAlreadyDecided(f"appeal {appeal_id} is no longer pending")
     row = uow.appeals.get(appeal_id)
     assert row is not None
     uow.audit.append([ledger.audit_row(now, actor, f"appeal.{state}", f"appeal:{appeal_id}", {
-        "verdict_id": row["verdict_id"], "violation": row["violation"], "reason": reason,
-        "announcement_id": announcement_id}) | {"order_id": row["order_id"]}])
+        "verdict_id": row.verdict_id, "violation": row.violation, "reason": reason,
+        "announcement_id": announcement_id}) | {"order_id": row.order_id}])
     uow.outbox.enqueue([notices.appeal_decided(row, now)])
     return row
 
@@ -276,40 +280,45 @@ def _approve(uow: UnitOfWork, rules: Rules, appeal_id: int, now: datetime, actor
     verdict (a newer generation) is touched. True when approved."""
     appeal = uow.appeals.get(appeal_id)
     assert appeal is not None
-    held = uow.verdicts.active_for([appeal["order_id"]]).get(appeal["order_id"], {})
-    active = held.get(appeal["violation"])
-    if active is None or active["id"] != appeal["verdict_id"]:
-        _decide(uow, appeal_id, "moot", now, actor, "verdict_no_longer_active", None)
+    held = uow.verdicts.active_for([appeal.order_id]).get(appeal.order_id, {})
+    active = held.get(appeal.violation)
+    state = appeal_decision(appeal.state, approve=True,
+                            verdict_active=active is not None
+                            and active["id"] == appeal.verdict_id)
+    if isinstance(state, AppealRefusal):
+        raise AppealAlreadyDecided(f"appeal {appeal_id} is no longer pending")
+    if state is AppealState.MOOT or active is None:
+        _decide(uow, appeal_id, AppealState.MOOT, now, actor, "verdict_no_longer_active", None)
         return False
-    row = _decide(uow, appeal_id, "approved", now, actor, reason, announcement_id)
+    row = _decide(uow, appeal_id, state, now, actor, reason, announcement_id)
     ledger.void_verdicts(uow, [(active, "appeal_approved")], now, actor, f"appeal:{appeal_id}")
-    measures.review_shops(uow, rules.book, [row["shop_id"]], now, actor)
+    measures.review_shops(uow, rules.book, [row.shop_id], now, actor)
     return True
 
 
-def appeal_view(row: dict[str, Any], evidence: list[dict[str, Any]], now: datetime
+def appeal_view(row: AppealRecord, evidence: list[dict[str, Any]], now: datetime
                 ) -> dict[str, Any]:
     def t(at: datetime | None) -> str | None:
         return format_time(at) if at is not None else None
 
-    return {"id": row["id"], "verdict_id": row["verdict_id"], "order_id": row["order_id"],
-            "violation": row["violation"], "shop_id": row["shop_id"], "ground": row["ground"],
-            "statement": row["statement"], "state": row["state"],
-            "filed_at": t(row["filed_at"]), "filed_by": row["filed_by"],
-            "review_due_at": t(row["review_due_at"]),
-            "overdue": row["state"] == "pending" and now > row["review_due_at"],
-            "decided_at": t(row["decided_at"]), "decided_by": row["decided_by"],
-            "decision_reason": row["decision_reason"],
-            "announcement_id": row["announcement_id"],
+    return {"id": row.id, "verdict_id": row.verdict_id, "order_id": row.order_id,
+            "violation": row.violation.value, "shop_id": row.shop_id,
+            "ground": row.ground.value, "statement": row.statement, "state": row.state.value,
+            "filed_at": t(row.filed_at), "filed_by": row.filed_by,
+            "review_due_at": t(row.review_due_at),
+            "overdue": row.state is AppealState.PENDING and now > row.review_due_at,
+            "decided_at": t(row.decided_at), "decided_by": row.decided_by,
+            "decision_reason": row.decision_reason,
+            "announcement_id": row.announcement_id,
             "evidence": [{"id": e["id"], "name": e["original_name"],
                           "media_type": e["media_type"], "size_bytes": e["size_bytes"],
                           "sha256": e["sha256"]} for e in evidence]}
 
 
-def _visible_appeal(uow: UnitOfWork, principal: Principal, appeal_id: int) -> dict[str, Any]:
+def _visible_appeal(uow: UnitOfWork, principal: Principal, appeal_id: int) -> AppealRecord:
     _no_buyers(principal)
     row = uow.appeals.get(appeal_id)
-    if row is None or not principal.sees_shop(row["shop_id"]):
+    if row is None or not principal.sees_shop(row.shop_id):
         raise NotFound(f"appeal {appeal_id} not found")
     return row
 
@@ -335,9 +344,9 @@ def list_appeals(uow: UnitOfWork, principal: Principal, now: datetime, *, state:
     rows = uow.appeals.page(state=state, shop_ids=shops, after=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    evidence = uow.appeals.evidence_of([r["id"] for r in rows])
-    items = [appeal_view(r, evidence.get(r["id"], []), now) for r in rows]
-    last = (rows[-1]["filed_at"], rows[-1]["id"]) if more and rows else None
+    evidence = uow.appeals.evidence_of([r.id for r in rows])
+    items = [appeal_view(r, evidence.get(r.id, []), now) for r in rows]
+    last = (rows[-1].filed_at, rows[-1].id) if more and rows else None
     return items, last
 
 

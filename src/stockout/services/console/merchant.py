@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from stockout.domain.remedies import RemedyState
 from stockout.domain.times import format_time, shanghai_day
 from stockout.services.access.principals import NotFound, Principal
 from stockout.services.common.clock import Clock
@@ -15,7 +16,6 @@ from stockout.services.judging.ingest import IngestResult, ingest_events
 from stockout.services.judging.queries import at_risk
 from stockout.services.judging.rules import Rules
 from stockout.services.remedies.choices import remedy_view
-from stockout.services.remedies.offers import OFFERED, WITHDRAWN
 from stockout.services.stock.self_report import RULE_SECTION
 from stockout.store.uow import UnitOfWork
 
@@ -60,8 +60,8 @@ def work_queue(uow: UnitOfWork, rules: Rules, who: Principal, shop_id: str, now:
     for item in items:
         row = held.get(item["order_id"])
         item["remedy"] = (remedy_view(uow, rules, who, item["order_id"])
-                          if row is not None and row["state"] != WITHDRAWN else None)
-        item["may_propose"] = row is not None and row["state"] == OFFERED
+                          if row is not None and row.state is not RemedyState.WITHDRAWN else None)
+        item["may_propose"] = row is not None and row.state is RemedyState.OFFERED
     return items
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from stockout.domain.explain import Lang, explain_verdict
+from stockout.domain.explain import explain_verdict
+from stockout.domain.language import Lang
 from stockout.domain.times import format_time
 from stockout.services.access.principals import NotFound, Principal, Role
 from stockout.services.judging.queries import order_view
@@ -46,7 +47,8 @@ def buyer_orders(uow: UnitOfWork, who: Principal) -> list[dict[str, Any]]:
              "paid_cents": row["paid_cents"],
              "placed_at": format_time(row["placed_at"]) if row["placed_at"] else None,
              "deadline": format_time(row["deadline_at"]) if row["deadline_at"] else None,
-             "remedy_state": (offers[row["order_id"]] or {}).get("state")} for row in rows]
+             "remedy_state": (rem.state.value if (rem := offers[row["order_id"]]) else None)}
+            for row in rows]
 
 
 SHOP_VERDICTS = 200

@@ -152,9 +152,9 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
                                                       "reason": why, "cause": cause}))
     for appeal in uow.appeals.close_pending([r["id"] for r, _ in items], now, actor,
                                             ",".join(sorted({why for _, why in items}))):
-        audit.append(_audit(now, actor, "appeal.moot", f"appeal:{appeal['id']}",
-                            appeal["order_id"], None, {"verdict_id": appeal["verdict_id"],
-                                                       "cause": cause}))
+        audit.append(_audit(now, actor, "appeal.moot", f"appeal:{appeal.id}",
+                            appeal.order_id, None, {"verdict_id": appeal.verdict_id,
+                                                    "cause": cause}))
         messages.append(notices.appeal_decided(appeal, now))
     uow.coupons.set_state(coupon_changes, now)
     uow.coupons.charge_to_platform(lifted, now)

@@ -46,9 +46,10 @@ def order_view(uow: UnitOfWork, principal: Principal, order_id: str) -> dict[str
                  "event": json.loads(e["raw"])} for e in uow.events.of_order(order_id)]
     rem = uow.remedies.get(order_id)
     remedy = None if rem is None else {
-        "state": rem["state"], "remedy": rem["remedy"], "choose_by": _t(rem["choose_by"]),
-        "default": rem["default_remedy"], "new_ship_by": _t(rem["until"]),
-        "substitute_sku_id": rem["substitute_sku_id"], "refund_cents": rem["refund_cents"]}
+        "state": rem.state.value, "remedy": rem.remedy.value if rem.remedy else None,
+        "choose_by": _t(rem.choose_by), "default": rem.default_remedy.value,
+        "new_ship_by": _t(rem.until),
+        "substitute_sku_id": rem.substitute_sku_id, "refund_cents": rem.refund_cents}
     return {"order_id": order_id, "shop_id": row["shop_id"], "buyer_id": row["buyer_id"],
             "state": row["state"], "pack": row["pack_id"], "deadline": deadline,
             "remedy": remedy,

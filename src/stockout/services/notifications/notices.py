@@ -11,13 +11,15 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from stockout.domain.explain import Lang, explain_verdict, name
+from stockout.domain.explain import VIOLATION_AS_CASE, explain_verdict, name
+from stockout.domain.language import Lang
 from stockout.domain.money import format_yuan
 from stockout.domain.rulebook import RulePack
 from stockout.domain.times import format_time, human_time
+from stockout.domain.triggers import RULE_OF
 from stockout.domain.verdicts import Verdict, Violation
 from stockout.i18n import Texts
-from stockout.store.mapping import dumps
+from stockout.store.mapping import AppealRecord, dumps
 
 _TEXTS = {lang: Texts(lang) for lang in Lang}
 
@@ -79,14 +81,14 @@ BUYER_OPTIONS: dict[Violation, list[str]] = {
 
 def violation_a(violation: Violation, lang: Lang) -> str:
     """The violation as a case of it ("a late shipment"), for "found to be …"."""
-    return _TEXTS[lang](f"violation_a_{violation.value}")
+    return VIOLATION_AS_CASE[violation].pick(lang)
 
 
 def buyer_why(v: Verdict, lang: Lang) -> str:
     """What happened to the buyer's order, addressed to the buyer, without rule ids."""
     deadline = v.deadline or v.detected_at
-    return _TEXTS[lang](f"buyer_why_{v.trigger.value}", at=human_time(v.detected_at, lang),
-                        deadline=human_time(deadline, lang))
+    return RULE_OF[v.trigger].buyer_why.format(lang, at=human_time(v.detected_at, lang),
+                                                deadline=human_time(deadline, lang))
 
 
 def merchant_why(v: Verdict, pack: RulePack, lang: Lang) -> str:
@@ -200,17 +202,17 @@ def measure_closed(row: dict[str, Any], now: datetime) -> dict[str, Any]:
                 "merchant", row["shop_id"], f"measure_{row['state']}", None, texts, data, now)
 
 
-def appeal_decided(appeal: dict[str, Any], now: datetime) -> dict[str, Any]:
+def appeal_decided(appeal: AppealRecord, now: datetime) -> dict[str, Any]:
     """To the merchant: its appeal was approved (the verdict and its compensation withdrawn)
     or rejected (with the reviewer's reason)."""
-    state = appeal["state"]
-    ann = appeal["announcement_id"]
+    state = appeal.state.value
+    ann = appeal.announcement_id
     texts = _both(f"notice_appeal_{state}_title", f"notice_appeal_{state}_body",
-                  order=appeal["order_id"], id=appeal["id"],
-                  violation=lambda lang: name(Violation(appeal["violation"]), lang),
+                  order=appeal.order_id, id=appeal.id,
+                  violation=lambda lang: name(appeal.violation, lang),
                   reason=lambda lang: (_TEXTS[lang]("appeal_auto_reason", id=ann) if ann
-                                       else appeal["decision_reason"] or "-"))
-    data = {"appeal_id": appeal["id"], "state": state, "reason": appeal["decision_reason"],
-            "announcement_id": appeal["announcement_id"]}
-    return _row(f"appeal:{appeal['id']}:{state}", "merchant", appeal["shop_id"],
-                f"appeal_{state}", appeal["order_id"], texts, data, now)
+                                       else appeal.decision_reason or "-"))
+    data = {"appeal_id": appeal.id, "state": state, "reason": appeal.decision_reason,
+            "announcement_id": appeal.announcement_id}
+    return _row(f"appeal:{appeal.id}:{state}", "merchant", appeal.shop_id,
+                f"appeal_{state}", appeal.order_id, texts, data, now)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from stockout.domain.explain import Lang
+from stockout.domain.language import Lang
 from stockout.domain.money import format_yuan
 from stockout.domain.times import format_time, human_time
 from stockout.i18n import Texts

@@ -8,15 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from stockout.domain.remedies import RemedyOffer, remedy_offer
+from stockout.domain.remedies import RemedyOffer, RemedyState, remedy_offer
 from stockout.domain.rulebook import RulePack
 from stockout.domain.timeline import OrderFacts
 from stockout.domain.verdicts import Verdict
 from stockout.services.remedies import notices as remedy_notices
 from stockout.store.uow import UnitOfWork
-
-OFFERED = "offered"
-WITHDRAWN = "withdrawn"  # the stockout verdict was voided before the buyer chose
 
 
 def open_offers(uow: UnitOfWork, judged: Sequence[tuple[OrderFacts, RulePack,
@@ -36,12 +33,14 @@ def open_offers(uow: UnitOfWork, judged: Sequence[tuple[OrderFacts, RulePack,
         if facts.placed is None or facts.closed is not None or facts.pickup is not None:
             continue
         fresh.append((facts, pack, offer))
-    for order_id in uow.remedies.known(gone, OFFERED) if gone else ():
-        uow.remedies.change(order_id, state=WITHDRAWN, due_at=None, resolved_at=now)
+    for order_id in uow.remedies.known(gone, RemedyState.OFFERED) if gone else ():
+        uow.remedies.change(order_id, state=RemedyState.WITHDRAWN.value, due_at=None,
+                            resolved_at=now)
     if not fresh:
         return
     ids = [o.order_id for _, _, o in fresh]
-    known = uow.remedies.known(ids) - uow.remedies.known(ids, WITHDRAWN)
+    # An offer opens where there is none, or only a withdrawn one.
+    known = uow.remedies.known(ids) - uow.remedies.known(ids, RemedyState.WITHDRAWN)
     rows: list[dict[str, Any]] = []
     for facts, pack, offer in fresh:
         p = facts.placed
@@ -51,7 +50,7 @@ def open_offers(uow: UnitOfWork, judged: Sequence[tuple[OrderFacts, RulePack,
                      "buyer_id": p.buyer_id, "sku_id": p.sku_id, "quantity": p.quantity or 1,
                      "paid_cents": p.paid_cents or 0, "pack_id": pack.id,
                      "opened_at": offer.opened_at, "choose_by": offer.choose_by,
-                     "default_remedy": offer.default.value, "state": OFFERED,
+                     "default_remedy": offer.default.value, "state": RemedyState.OFFERED.value,
                      "refund_cents": 0, "due_at": offer.choose_by})
     written = set(uow.remedies.open_offers(rows))
     for r in rows:  # not inserted: a withdrawn offer, opened again by a stockout found anew

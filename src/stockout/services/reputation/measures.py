@@ -17,10 +17,15 @@ from typing import Any
 
 from stockout.domain.measures import (
     Crossing,
+    MeasureRefusal,
     MeasureRule,
+    MeasureState,
     Offence,
     Scope,
+    measure_closed,
+    measure_restored,
     shop_crossing,
+    shown_state,
     sku_day_crossings,
 )
 from stockout.domain.rulebook import RuleBook
@@ -31,7 +36,8 @@ from stockout.store.locks import lock_key
 from stockout.store.mapping import dumps
 from stockout.store.uow import UnitOfWork
 
-ACTIVE, ENDED, LIFTED = "active", "ended", "lifted"
+ACTIVE, ENDED, LIFTED = (MeasureState.ACTIVE.value, MeasureState.ENDED.value,
+                         MeasureState.LIFTED.value)  # as stored
 
 
 @dataclass(slots=True)
@@ -126,7 +132,7 @@ class _Review:
     def update(self, held: dict[str, Any], c: Crossing, ends: datetime) -> None:
         """Keep a held measure in step with its crossing (orders, count, base, end)."""
         orders = dumps(list(c.order_ids))
-        if held["state"] == LIFTED:
+        if not isinstance(measure_restored(MeasureState(held["state"])), MeasureRefusal):
             self.reapply(held, c, ends)
         elif (held["order_ids"], held["offences"], held["base"], held["ends"]) != (
                 orders, c.count, c.base, ends):
@@ -153,7 +159,12 @@ class _Review:
         self.messages.append(_rekeyed(notices.measure_applied(row, self.now),
                                       f"reapplied:{self.now.isoformat()}"))
 
-    def close(self, held: dict[str, Any], state: str, reason: str, at: datetime) -> None:
+    def close(self, held: dict[str, Any], cause_removed: bool, reason: str, at: datetime
+              ) -> None:
+        closed = measure_closed(MeasureState(held["state"]), cause_removed=cause_removed)
+        if isinstance(closed, MeasureRefusal):
+            return
+        state = closed.value
         if not self.uow.measures.change(held["id"], only_state=ACTIVE, state=state,
                                         changed_at=at, change_reason=reason):
             return  # another transaction closed it first: told once, by that one
@@ -196,7 +207,7 @@ def _review_shop(review: _Review, rules: tuple[MeasureRule, ...], shop: str) -> 
     held_all = uow.measures.of_shop(shop, ACTIVE)
     for m in held_all:
         if m["ends"] <= now:
-            review.close(m, ENDED, "window_passed", m["ends"])
+            review.close(m, False, "window_passed", m["ends"])
     held_all = [m for m in held_all if m["ends"] > now]
     for rule in rules:
         held = [m for m in held_all if m["rule_id"] == rule.id]
@@ -220,7 +231,7 @@ def _review_sku_days(review: _Review, rule: MeasureRule, facts: _ShopFacts,
             review.update(row, c, c.ends)
     for m in held:
         if m["key"] not in found:
-            review.close(m, LIFTED, "cause_removed", review.now)
+            review.close(m, True, "cause_removed", review.now)
 
 
 def _review_shop_window(review: _Review, rule: MeasureRule, facts: _ShopFacts,
@@ -236,7 +247,7 @@ def _review_shop_window(review: _Review, rule: MeasureRule, facts: _ShopFacts,
         then = shop_crossing(rule, facts.shop_id, facts.offences,
                              facts.orders_due(uow, rule.window, m["starts"]), m["starts"])
         if then is None:
-            review.close(m, LIFTED, "cause_removed", now)
+            review.close(m, True, "cause_removed", now)
         else:
             review.update(m, then, m["ends"])
     if fresh is not None and not held:
@@ -262,17 +273,14 @@ def end_due_measures(uow: UnitOfWork, now: datetime, actor: str) -> int:
         # and the sweep never end the same measure twice; then what is still due.
         uow.lock(sorted({lock_key("measures", m["shop_id"]) for m in due}))
         for m in uow.measures.ending_by(now):
-            review.close(m, ENDED, "window_passed", m["ends"])
+            review.close(m, False, "window_passed", m["ends"])
     return review.flush().ended
 
 
 def measure_view(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     from stockout.domain.times import format_time
 
-    state = row["state"]
-    if state == ACTIVE:
-        state = "scheduled" if row["starts"] > now else ("active" if row["ends"] > now
-                                                         else "ended")
+    state = shown_state(MeasureState(row["state"]), row["starts"], row["ends"], now)
     return {"id": row["id"], "rule": row["rule_id"], "scope": row["scope"],
             "sku_id": row["sku_id"], "violation": row["violation"],
             "measures": json.loads(row["kinds"]), "state": state,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from stockout.domain.events import Remedy
-from stockout.domain.explain import Lang
+from stockout.domain.language import Lang
 from stockout.domain.remedies import RefusalReason, RemedyRefused
 from stockout.services.access.principals import Principal, Role
 from stockout.services.access.tokens import authenticate
