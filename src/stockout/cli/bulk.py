@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from stockout.cli.common import AnnOpt, AtOpt, err, fail, out, parse_at, settings
+from stockout.cli.common import AnnOpt, AtOpt, err, fail, out, output_file, parse_at, settings
 from stockout.domain.announcements import Announcement
 from stockout.domain.explain import name
 from stockout.domain.money import format_yuan
@@ -43,7 +43,7 @@ def _load(events: Path, rules: str, announcements: Path | None, t: Texts
 
 
 def _run(events: Path, book: RuleBook, now: datetime, notices: list[Announcement],
-         engine: str, t: Texts) -> pa.Table:
+         engine: str, t: Texts, say_rejections: bool = True) -> pa.Table:
     from stockout.batch.bulk import Engine, EngineUnavailable, judge_path
 
     try:
@@ -56,7 +56,7 @@ def _run(events: Path, book: RuleBook, now: datetime, notices: list[Announcement
         raise fail(t("engine_missing", reason=exc)) from None
     except FileNotFoundError as exc:
         raise fail(str(exc)) from None
-    for rejection in run.rejections:
+    for rejection in run.rejections if say_rejections else ():
         err.print(t("rejected_line", line=rejection.line, reason=rejection.reason),
                   highlight=False, markup=False)
     return run.result
@@ -71,6 +71,8 @@ def judge_bulk(ctx: typer.Context, events: Path, rules: str, announcements: Path
 
     t = settings(ctx).texts
     now = parse_at(at, t)
+    if out_path is not None:
+        output_file(out_path, "--out", (".jsonl", ".parquet", ".pq"))
     book, notices = _load(events, rules, announcements, t)
     started = time.perf_counter()
     result = _run(events, book, now, notices, engine, t)
@@ -147,7 +149,7 @@ def whatif(ctx: typer.Context,
            vs: Annotated[str, typer.Option("--vs", help="对比规则 B（包 id、规则族或 TOML 文件）")] = "pdd-2025",
            announcements: AnnOpt = None, at: AtOpt = None,
            engine: EngineOpt = "duckdb",
-           top: Annotated[int, typer.Option("--top", help="显示变化最大的店铺数")] = 10,
+           top: Annotated[int, typer.Option("--top", min=1, help="显示变化最大的店铺数")] = 10,
            chart: Annotated[Path, typer.Option("--chart", help="对比图 PNG 路径")] = Path("whatif.png"),
            ) -> None:
     """规则变更影响：同一批订单在规则 A 与 B 下的判定数与赔付对比 (what if the rules were B)."""
@@ -158,13 +160,14 @@ def whatif(ctx: typer.Context,
     chosen = settings(ctx)
     t = chosen.texts
     now = parse_at(at, t)
+    output_file(chart, "--chart", (".png",))
     book_a, notices = _load(events, rules, announcements, t)
     try:
         book_b = resolve_rules(vs)
     except PackError as exc:
         raise fail(str(exc)) from None
     result_a = _run(events, book_a, now, notices, engine, t)
-    result_b = _run(events, book_b, now, notices, engine, t)
+    result_b = _run(events, book_b, now, notices, engine, t, say_rejections=False)
     w = compare(result_a, result_b, _label(rules, book_a), _label(vs, book_b))
     out.print(totals_table(w, t))
     out.print(shops_table(w, t, top))
