@@ -24,7 +24,6 @@ from stockout.domain.reputation import SELF_REPORTED, ReputationRules
 from stockout.domain.times import UTC, format_time, hours
 from stockout.domain.verdicts import Violation
 
-
 MAX_DURATION_HOURS = 87_840  # ten years: any longer figure is a typo, and overflows the clock
 
 
