@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from importlib import resources
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stockout.domain.money import CompensationScale, CompensationTier
 from stockout.domain.rulebook import PackError, RuleBook, pack_figures, pack_from_mapping
@@ -171,3 +173,81 @@ def test_a_confirmation_after_now_does_not_switch_the_pack_of_a_judgement_as_of_
     assert [v.rule for v in before] == ["pdd-2023/stockout/merchant_chat"]
     after = judge_log(log, book, change + timedelta(hours=2)).verdicts
     assert [v.rule for v in after] == ["pdd-2025/stockout/merchant_chat"]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf"), 1e300])
+def test_a_figure_that_is_not_a_finite_sane_number_is_an_error_naming_its_key(
+        value: float) -> None:
+    for path in ("deadline.default_hours", "stockout.unshipped_after_deadline_hours",
+                 "scorecard.stockout_rate_max"):
+        with pytest.raises(PackError) as info:
+            pack_from_mapping(edited(path, value))
+        assert info.value.key == path
+
+
+def test_a_folder_or_an_empty_name_given_as_rules_is_an_error_not_a_crash(tmp_path: Any) -> None:
+    for spec in ("", "  ", str(tmp_path) + "/"):
+        with pytest.raises(PackError) as info:
+            resolve_rules(spec)
+        assert info.value.key in ("--rules", "pack")
+    (tmp_path / "latin1.toml").write_bytes(b"[pack]\nid = \"caf\xe9\"\n")
+    with pytest.raises(PackError, match="UTF-8"):
+        resolve_rules(str(tmp_path / "latin1.toml"))
+
+
+def _leaves(node: Any, prefix: str = "") -> list[str]:
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _leaves(v, f"{prefix}{k}.")]
+    if isinstance(node, list) and node and isinstance(node[0], dict):
+        return [p for i, v in enumerate(node) for p in _leaves(v, f"{prefix}{i}.")]
+    return [prefix.rstrip(".")]
+
+
+_TOML_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
+    | st.datetimes(timezones=st.just(UTC)),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                max_size=3),
+    max_leaves=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_leaves(BASE)), _TOML_VALUES), min_size=1, max_size=3))
+def test_any_edit_of_a_pack_gives_a_pack_or_an_error_naming_a_key(
+        edits: list[tuple[str, object]]) -> None:
+    data = copy.deepcopy(BASE)
+    for path, value in edits:
+        *parents, last = path.split(".")
+        node: Any = data
+        for p in parents:  # an earlier edit may have replaced a parent: then `node` is a leaf
+            if isinstance(node, list) and p.isdigit() and int(p) < len(node):
+                node = node[int(p)]
+            elif isinstance(node, dict) and p in node:
+                node = node[p]
+            else:
+                break
+        else:
+            if isinstance(node, dict):
+                node.pop(last, None) if value is None else node.__setitem__(last, value)
+    try:
+        pack = pack_from_mapping(data)
+    except PackError as exc:
+        assert exc.key and exc.reason
+    else:
+        assert pack.deadline.default > timedelta(0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_as_a_pack_file_gives_a_pack_or_an_error(text: str) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from stockout.rulepacks import load_pack_file
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "pack.toml"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        with pytest.raises(PackError) as info:
+            load_pack_file(path)
+        assert info.value.key

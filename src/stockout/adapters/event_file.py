@@ -102,6 +102,10 @@ def read_announcements(path: Path) -> list[Announcement]:
         models = ANNOUNCEMENTS_ADAPTER.validate_json(path.read_bytes())
     except FileNotFoundError:
         raise BadAnnouncements(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise BadAnnouncements(f"{path}: is a folder, not an announcements file") from None
+    except OSError as exc:
+        raise BadAnnouncements(f"{path}: cannot be read: {exc.strerror or exc}") from None
     except ValidationError as exc:
         raise BadAnnouncements(f"{path}: {describe(exc)}") from None
     try:

@@ -139,8 +139,8 @@ shared AS MATERIALIZED (  -- those uploads with the buyers of their orders
   SELECT u.ok, u.ts, u.eid, u.carrier, u.tracking_no, u.h, o.buyer
   FROM reusable AS u JOIN (SELECT ok, p_buyer AS buyer FROM o) AS o ON u.ok = o.ok
 ),
-pairs AS MATERIALIZED (  -- JudgeContext.earlier_upload_to_other_buyer: for each upload of each
-                        -- order, the uploads of the number to another buyer within the window
+within AS MATERIALIZED (  -- JudgeContext.earlier_upload_to_other_buyer: for each upload of each
+                         -- order, the uploads of the number to another buyer within the window
   SELECT a.ok, a.ts, a.eid, b.ts AS b_ts, b.eid AS b_eid
   FROM (SELECT x.*, f.pk, ${reuse_window_us} AS window_us
         FROM shared AS x JOIN (SELECT ok, pk FROM op) AS f ON x.ok = f.ok) AS a
@@ -148,6 +148,20 @@ pairs AS MATERIALIZED (  -- JudgeContext.earlier_upload_to_other_buyer: for each
     ON a.h = b.h AND a.carrier = b.carrier AND a.tracking_no = b.tracking_no AND a.ok <> b.ok
    AND b.ts <= a.ts AND b.ts >= a.ts - a.window_us
    AND b.buyer IS NOT NULL AND b.buyer IS DISTINCT FROM a.buyer
+),
+same_instant AS MATERIALIZED (  -- the ids of such uploads at one instant (usually none): as
+                               -- events are, they are ordered by (at, event_id)
+  SELECT eid, event_id FROM ev
+  WHERE type = 'shipment_uploaded'
+    AND eid IN (SELECT eid FROM within WHERE b_ts = ts UNION ALL
+                SELECT b_eid FROM within WHERE b_ts = ts)
+),
+pairs AS MATERIALIZED (  -- those before the upload: earlier, or at its instant with a smaller id
+  SELECT w.ok, w.ts, w.eid, w.b_ts, w.b_eid
+  FROM within AS w
+  LEFT JOIN same_instant AS ia ON w.eid = ia.eid
+  LEFT JOIN same_instant AS ib ON w.b_eid = ib.eid
+  WHERE w.b_ts < w.ts OR ib.event_id < ia.event_id
 ),
 latest AS MATERIALIZED (  -- the latest of them (`n` of them at that instant)
   SELECT ok, ts, eid, b_eid, count(*) OVER (PARTITION BY eid) AS n

@@ -22,6 +22,7 @@ from stockout.domain.announcements import Announcement
 from stockout.domain.chat import PhraseMatcher
 from stockout.domain.money import CompensationScale
 from stockout.domain.rulebook import RuleBook, RulePack
+from stockout.domain.times import hours
 from stockout.domain.triggers import VIOLATION_OF
 from stockout.domain.verdicts import Trigger, Violation
 
@@ -160,7 +161,7 @@ def _extension(announcements: Sequence[Announcement]) -> str:
                               _matches("p_dst", a.ship_to_regions),
                               _matches("p_cat", a.categories)) if c is not None]
         arms.append(f"CASE WHEN {' AND '.join(conds)} "
-                    f"THEN {micros(timedelta(hours=a.extend_hours))} END")
+                    f"THEN {micros(hours(a.extend_hours))} END")
     return arms[0] if len(arms) == 1 else "greatest(" + ", ".join(arms) + ")"
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from stockout.cli.common import AnnOpt, AtOpt, err, fail, out, parse_at, settings
+from stockout.cli.common import AnnOpt, AtOpt, err, fail, out, output_file, parse_at, settings
 from stockout.domain.announcements import Announcement
 from stockout.domain.explain import name
 from stockout.domain.money import format_yuan
@@ -77,6 +77,8 @@ def judge_bulk(ctx: typer.Context, events: Path, rules: str, announcements: Path
 
     t = settings(ctx).texts
     now = parse_at(at, t)
+    if out_path is not None:
+        output_file(out_path, "--out", (".jsonl", ".parquet", ".pq"))
     book, notices = _load(events, rules, announcements, t)
     started = time.perf_counter()
     [result] = _judge_input(events, [book], now, notices, engine, t)
@@ -153,7 +155,7 @@ def whatif(ctx: typer.Context,
            vs: Annotated[str, typer.Option("--vs", help="对比规则 B（包 id、规则族或 TOML 文件）")] = "pdd-2025",
            announcements: AnnOpt = None, at: AtOpt = None,
            engine: EngineOpt = "duckdb",
-           top: Annotated[int, typer.Option("--top", help="显示变化最大的店铺数")] = 10,
+           top: Annotated[int, typer.Option("--top", min=1, help="显示变化最大的店铺数")] = 10,
            chart: Annotated[Path, typer.Option("--chart", help="对比图 PNG 路径")] = Path("whatif.png"),
            ) -> None:
     """规则变更影响：同一批订单在规则 A 与 B 下的判定数与赔付对比 (what if the rules were B)."""
@@ -164,6 +166,7 @@ def whatif(ctx: typer.Context,
     chosen = settings(ctx)
     t = chosen.texts
     now = parse_at(at, t)
+    output_file(chart, "--chart", (".png",))
     book_a, notices = _load(events, rules, announcements, t)
     try:
         book_b = resolve_rules(vs)

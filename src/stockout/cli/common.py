@@ -58,7 +58,23 @@ def parse_at(value: str | None, t: Texts) -> datetime:
         raise fail(t("bad_time", what="--at")) from None
     if at.tzinfo is None:
         raise fail(t("bad_time", what="--at"))
-    return at.astimezone(UTC)
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # a time near year 1 or 9999 that UTC cannot hold
+        raise fail(t("bad_time", what="--at")) from None
+
+
+def output_file(path: Path, option: str, suffixes: tuple[str, ...]) -> Path:
+    """A file the command will write: not a folder, of a known kind; its folder is made."""
+    if path.is_dir() or str(path).endswith(("/", "\\")):
+        raise fail(f"{option}: {path} is a folder; give a file name ({', '.join(suffixes)})")
+    if path.suffix.lower() not in suffixes:
+        raise fail(f"{option}: {path} should end with {' or '.join(suffixes)}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise fail(f"{option}: cannot create the folder {path.parent}: {exc.strerror}") from None
+    return path
 
 
 def progress() -> Progress:

@@ -56,12 +56,13 @@ class JudgeContext:
     def earlier_upload_to_other_buyer(self, upload: Event, buyer_id: str | None,
                                       window: timedelta) -> Upload | None:
         """The latest upload of the same carrier and number on another buyer's order within
-        `window` before (or at the same instant as) `upload`."""
+        `window` before `upload`. Uploads are ordered by (at, event_id), like events: of two
+        uploads at the same instant, the one of the larger event id is the reuse."""
         if upload.carrier is None or upload.tracking_no is None:
             return None
         found: Upload | None = None
         for other in self.uploads.get((upload.carrier, upload.tracking_no), ()):
-            if other.at > upload.at:
+            if (other.at, other.event_id) >= (upload.at, upload.event_id):
                 break
             if (other.order_id != upload.order_id and other.at >= upload.at - window
                     and other.buyer_id is not None and other.buyer_id != buyer_id):

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from stockout.domain.announcements import Announcement
 from stockout.domain.events import Event
 from stockout.domain.rulebook import RulePack
+from stockout.domain.times import hours
 
 
 class DeadlineBasis(StrEnum):
@@ -51,7 +52,7 @@ def ship_deadline(placed: Event, confirmed: Event | None, pack: RulePack,
         in_category = placed.category in pack.deadline.category
         basis = DeadlineBasis.CATEGORY if in_category else DeadlineBasis.DEFAULT
         if placed.promise_hours is not None:
-            promise = timedelta(hours=placed.promise_hours)
+            promise = hours(placed.promise_hours)
             if promise < limit:
                 limit, basis = promise, DeadlineBasis.PROMISE
         base = confirmed.at + limit
@@ -65,5 +66,5 @@ def ship_deadline(placed: Event, confirmed: Event | None, pack: RulePack,
             best = ann
     if best is None:
         return Deadline(base, base, basis, limit)
-    return Deadline(base + timedelta(hours=best.extend_hours), base, basis, limit, best.id,
+    return Deadline(base + hours(best.extend_hours), base, basis, limit, best.id,
                     best.extend_hours)

@@ -6,6 +6,7 @@ A `RuleBook` holds the versions of one family and picks the one in force at a gi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
@@ -20,8 +21,10 @@ from stockout.domain.measures import MeasureKind, MeasureRule, Scope
 from stockout.domain.money import CompensationScale, CompensationTier, format_yuan
 from stockout.domain.remedies import RemedyRules
 from stockout.domain.reputation import SELF_REPORTED, ReputationRules
-from stockout.domain.times import UTC, format_time
+from stockout.domain.times import UTC, format_time, hours
 from stockout.domain.verdicts import Violation
+
+MAX_DURATION_HOURS = 87_840  # ten years: any longer figure is a typo, and overflows the clock
 
 
 class PackError(ValueError):
@@ -183,13 +186,20 @@ class _Section:
         value = self.raw(name)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(name, f"must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise self.fail(name, f"must be a finite number, got {value!r}")
         if value < minimum or (positive and value <= 0):
             bound = "greater than 0" if positive else f"at least {minimum}"
             raise self.fail(name, f"must be {bound}, got {value!r}")
         return float(value)
 
     def duration(self, name: str, unit: str = "hours") -> timedelta:
-        return timedelta(**{unit: self.number(name, positive=True)})
+        value = self.number(name, positive=True)
+        count = value * 24 if unit == "days" else value
+        if count > MAX_DURATION_HOURS:
+            raise self.fail(name, f"must be at most {MAX_DURATION_HOURS:,} hours (ten years), "
+                                  f"got {value!r} {unit}")
+        return hours(count)
 
     def integer(self, name: str, *, minimum: int = 0, required: bool = True) -> int | None:
         value = self.raw(name, required)

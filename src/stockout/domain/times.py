@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import math
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["SHANGHAI", "UTC", "format_time", "human_time", "shanghai_day"]
+__all__ = ["SHANGHAI", "UTC", "format_time", "hours", "human_time", "shanghai_day"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+_US_PER_HOUR = 3_600_000_000
+
+
+def hours(count: float) -> timedelta:
+    """`count` hours as a duration in whole microseconds, rounded half up: the one rounding rule
+    of every engine (the SQL rules compute `round(hours * 3600000000)` on the same double)."""
+    micros = count * _US_PER_HOUR
+    whole = math.floor(micros)
+    return timedelta(microseconds=whole + 1 if micros - whole >= 0.5 else whole)
 
 
 def shanghai_day(at: datetime) -> date:

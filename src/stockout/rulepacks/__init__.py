@@ -21,6 +21,12 @@ def load_pack_file(path: Path) -> RulePack:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PackError("pack", "file not found", str(path)) from None
+    except IsADirectoryError:
+        raise PackError("pack", "is a folder, not a pack file", str(path)) from None
+    except OSError as exc:
+        raise PackError("pack", f"cannot be read: {exc.strerror or exc}", str(path)) from None
+    except UnicodeDecodeError:
+        raise PackError("pack", "is not UTF-8 text", str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise PackError("pack", f"not valid TOML: {exc}", str(path)) from None
     return pack_from_mapping(data, source=str(path))
@@ -39,6 +45,8 @@ def builtin_packs() -> tuple[RulePack, ...]:
 
 def resolve_rules(spec: str = DEFAULT_RULES) -> RuleBook:
     """A rule book for a pack id, a family name or a pack file."""
+    if not spec.strip():
+        raise PackError("--rules", "is empty: give a pack id, a family or a pack file")
     packs = builtin_packs()
     by_id = [p for p in packs if p.id == spec]
     if by_id:
