@@ -306,3 +306,6 @@ _register_appeals(app)
 
 def main() -> None:
     app()
+from stockout.cli_sync import register as _register_sync  # noqa: E402
+
+_register_sync(app)

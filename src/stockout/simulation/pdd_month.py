@@ -211,7 +211,7 @@ def _refund(month: RecordedMonth, sn: str, case: str, by: str, reason: str, crea
         "updated_time": str(int((finished or created).timestamp())),
         "confirm_time": str(int(created.timestamp())), "goods_number": "1",
         "speed_refund_flag": 0, "dispute_refund_status": 0, "user_shipping_status": "0"})
-    prefix = f"pdd:{sn}:refund:{case}"
+    prefix = f"pdd:{sn}:refund:{int(case)}"
     if requested and role != 3:
         month.expected.append({"order_id": sn, "event_id": f"{prefix}:requested",
                                "type": "refund_requested", "at": format_time(created),
