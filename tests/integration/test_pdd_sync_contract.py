@@ -19,7 +19,6 @@ from stockout.adapters.event_file import read_events
 from stockout.adapters.pdd.gateway import GatewayStop, PddGateway
 from stockout.services.judging import judge_log
 from stockout.services.sync.pdd import sync_pdd
-from stockout.services.sync.pushes import receive_kuaidi100
 from stockout.simulation.pdd_gateway import (
     ACCESS_TOKEN,
     CLIENT_ID,
@@ -34,7 +33,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def month() -> RecordedMonth:
-    return record_month(600, 7, 6)
+    return record_month(1200, 7, 7)
+
+
+@pytest.fixture(scope="module")
+def small_month() -> RecordedMonth:
+    return record_month(300, 11, 3)
 
 
 def client(url: str) -> PddGateway:
@@ -51,8 +55,13 @@ def stored_ids(bench: Bench) -> list[str]:
 
 
 def test_a_synced_month_and_its_pushes_give_the_verdicts_of_the_event_file(
-        bench: Bench, month: RecordedMonth) -> None:
+        api, month: RecordedMonth) -> None:  # type: ignore[no-untyped-def]
     import copy
+    from dataclasses import replace
+
+    bench: Bench = api.bench
+    runtime = api.app.state.runtime
+    runtime.server = replace(runtime.server, kuaidi100_salt=month.salt, kdniao_app_key=month.salt)
     fresh = copy.deepcopy(month)
     bench.at(fresh.clock)
     fake = RecordedGateway(fresh)
@@ -60,11 +69,13 @@ def test_a_synced_month_and_its_pushes_give_the_verdicts_of_the_event_file(
         gw = client(url)
         report = sync_pdd(bench.uow(), bench.rules, bench.clock, gw, start=fresh.start)
         assert fake.moved and gw.retries > 0 and report.details > 0
-        assert report.errors == [] and report.rejected == []
+        assert report.errors == [] and report.rejected == [] and report.mismatches == []
         for push in fresh.pushes:
-            outcome = receive_kuaidi100(bench.uow(), bench.rules, bench.clock, push["param"],
-                                        push["sign"], fresh.salt)
-            assert outcome.signed
+            answer = api.post("/v1/carriers/kuaidi100/push", data=push)
+            assert answer.json() == {"result": True, "returnCode": "200", "message": "成功"}
+        for push in fresh.kdniao:
+            answer = api.post("/v1/carriers/kdniao/push", data=push).json()
+            assert answer["Success"] is True and answer["EBusinessID"] == push["EBusinessID"]
         bench.sweep()
         assert stored_ids(bench) == sorted(e["event_id"] for e in fresh.expected)
         want = expected(bench, fresh)
@@ -73,18 +84,18 @@ def test_a_synced_month_and_its_pushes_give_the_verdicts_of_the_event_file(
         again = sync_pdd(bench.uow(), bench.rules, bench.clock, gw, start=fresh.start)
         assert again.accepted == 0 and again.duplicates > 0
         assert bench.verdicts() == want
-        bad = receive_kuaidi100(bench.uow(), bench.rules, bench.clock, fresh.pushes[0]["param"],
-                                "0" * 32, fresh.salt)
-        assert not bad.signed
+        forged = {**fresh.pushes[0], "sign": "0" * 32}
+        assert api.post("/v1/carriers/kuaidi100/push", data=forged).json()["result"] is False
+        assert stored_ids(bench) == sorted(e["event_id"] for e in fresh.expected)
         wrong = PddGateway(url, CLIENT_ID, "not-the-secret", ACCESS_TOKEN)
         with pytest.raises(GatewayStop, match="20004"):
             sync_pdd(bench.uow(), bench.rules, bench.clock, wrong, start=fresh.start)
 
 
 def test_a_sync_killed_mid_window_and_restarted_loses_and_doubles_nothing(
-        bench: Bench, month: RecordedMonth, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        bench: Bench, small_month: RecordedMonth, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import copy
-    fresh = copy.deepcopy(month)
+    fresh = copy.deepcopy(small_month)
     fake = RecordedGateway(fresh)
     env = {**os.environ, "STOCKOUT_DATA": str(tmp_path), "STOCKOUT_NOW": fresh.clock.isoformat(),
            "STOCKOUT_PDD_CLIENT_ID": CLIENT_ID, "STOCKOUT_PDD_CLIENT_SECRET": CLIENT_SECRET,

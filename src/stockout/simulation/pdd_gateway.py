@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -38,7 +39,7 @@ class RecordedGateway:
     def __init__(self, month: RecordedMonth, throttle_every: int = 40) -> None:
         assert month.clock is not None
         self.month = month
-        self.clock = month.clock
+        self._began = (month.clock, time.monotonic())
         self.throttle_every = throttle_every
         self.calls = 0
         self.moved = False
@@ -46,6 +47,12 @@ class RecordedGateway:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._updated = {sn: _ts(o["updated_at"]) for sn, o in month.orders.items()}
+
+    @property
+    def clock(self) -> datetime:
+        """The gateway's time: the recording's end, running on from when it was started."""
+        start, mono = self._began
+        return start + timedelta(seconds=time.monotonic() - mono)
 
     # -- the API --------------------------------------------------------------------------
     def answer(self, form: dict[str, str]) -> dict[str, Any]:
@@ -56,7 +63,7 @@ class RecordedGateway:
             if form.get("access_token") != ACCESS_TOKEN:
                 return self._refuse(10019, "access_token已过期")
             stamp = int(form.get("timestamp") or 0)
-            if abs(stamp - self.clock.timestamp()) > 600:
+            if abs(stamp - self.clock.timestamp()) > 600:  # the gateway's 10-minute rule
                 return self._refuse(10001, "timestamp out of range")
             if self.throttle_every and self.calls % self.throttle_every == 0:
                 return self._refuse(70031, "调用过于频繁")
@@ -80,8 +87,8 @@ class RecordedGateway:
 
     def _companies(self, form: dict[str, str]) -> dict[str, Any]:
         return {"logistics_companies_get_response": {"logistics_companies": [
-            {"id": pid, "logistics_company": name, "code": code.upper(), "available": 1}
-            for name, (pid, code) in CARRIERS.items()]}}
+            {"id": pid, "logistics_company": name, "code": code, "available": 1}
+            for name, (pid, _, code) in CARRIERS.items()]}}
 
     def _window(self, form: dict[str, str]) -> tuple[int, int, int, int] | dict[str, Any]:
         try:
@@ -122,7 +129,6 @@ class RecordedGateway:
         for o in already_read[:MOVED]:
             o["updated_at"] = bj(later)
             self._updated[o["order_sn"]] = _ts(o["updated_at"])
-        self.clock = max(self.clock, later + timedelta(minutes=10))
         self.moved = True
 
     def _entry(self, order: dict[str, Any]) -> dict[str, Any]:

@@ -17,14 +17,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from stockout.adapters.carriers.kdniao import sign as kdniao_sign
 from stockout.adapters.carriers.kuaidi100 import sign as kuaidi100_sign
 from stockout.domain.times import SHANGHAI, UTC, format_time
-from stockout.simulation.marketplace import simulate_events
+from stockout.simulation.marketplace import DEFAULT_START, simulate_events
 
 MALL_ID = 100001
-CARRIERS = {"圆通": (85, "yuantong"), "中通": (115, "zhongtong"), "申通": (1, "shentong"),
-            "极兔": (384, "jtexpress"), "顺丰": (44, "shunfeng"), "韵达": (121, "yunda"),
-            "邮政": (132, "youzhengguonei")}
+# name: (the platform's logistics_id, kuaidi100 code, 快递鸟 ShipperCode)
+CARRIERS = {"圆通": (85, "yuantong", "YTO"), "中通": (115, "zhongtong", "ZTO"),
+            "申通": (1, "shentong", "STO"), "极兔": (384, "jtexpress", "JTSD"),
+            "顺丰": (44, "shunfeng", "SF"), "韵达": (121, "yunda", "YD"),
+            "邮政": (132, "youzhengguonei", "YZPY")}
+KDNIAO_ID = "1000001"
+KDNIAO_ACTION = {"pickup": "1", "depart": "2", "in_transit": "2", "arrive": "201",
+                 "out_for_delivery": "202", "delivered": "301", "exception": "405",
+                 "returned": "406"}
+KDNIAO_STATUS = {"pickup": "pickup", "depart": "in_transit", "in_transit": "in_transit",
+                 "arrive": "arrive", "out_for_delivery": "out_for_delivery",
+                 "delivered": "delivered", "exception": "exception", "returned": "returned"}
 KUAIDI100_TEXT = {"pickup": "揽收", "depart": "在途", "in_transit": "在途", "arrive": "在途",
                   "out_for_delivery": "派件", "delivered": "签收", "exception": "疑难",
                   "returned": "退回"}
@@ -34,6 +44,7 @@ CITIES = {"北京", "上海", "天津", "重庆"}
 AUTONOMOUS = {"广西": "壮族自治区", "新疆": "维吾尔自治区", "宁夏": "回族自治区", "西藏": "自治区",
               "内蒙古": "自治区"}
 SHIP_WITHIN = timedelta(hours=48)  # the platform's own ship-by: confirmation + 48 h
+TAIL_DAYS = 3  # recorded after the last order is placed
 BURST = 250  # orders a batch edit touches at once: a window of more than 100 orders
 
 
@@ -42,6 +53,7 @@ class RecordedMonth:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: list[dict[str, Any]] = field(default_factory=list)
     pushes: list[dict[str, str]] = field(default_factory=list)  # kuaidi100 form bodies
+    kdniao: list[dict[str, str]] = field(default_factory=list)  # 快递鸟 form bodies
     expected: list[dict[str, Any]] = field(default_factory=list)
     clock: datetime | None = None   # the gateway's (frozen) time
     burst_at: datetime | None = None
@@ -68,8 +80,10 @@ def province(short: str) -> str:
 
 def record_month(orders: int = 2000, seed: int = 7, days: int = 30) -> RecordedMonth:
     by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    horizon = DEFAULT_START + timedelta(days=days + TAIL_DAYS)
     for e in simulate_events(orders, seed, days=days):
-        by_order[e["order_id"]].append(dict(e))
+        if datetime.fromisoformat(e["at"]) <= horizon:  # the recording stops there
+            by_order[e["order_id"]].append(dict(e))
     month = RecordedMonth()
     traces: dict[str, list[tuple[datetime, str, str | None]]] = defaultdict(list)
     companies: dict[str, str] = {}
@@ -83,16 +97,15 @@ def record_month(orders: int = 2000, seed: int = 7, days: int = 30) -> RecordedM
         month.orders[sn] = order
         for e in kept:
             if e["type"] == "carrier_scan":
-                companies[e["tracking_no"]] = CARRIERS[e["carrier"]][1]
+                companies[e["tracking_no"]] = e["carrier"]
                 traces[e["tracking_no"]].append((datetime.fromisoformat(e["at"]),
-                                                 KUAIDI100_TEXT[e["status"]], e.get("region")))
+                                                 e["status"], e.get("region")))
             latest = max(latest, datetime.fromisoformat(e["at"]))
         if order.get("tracking_number"):
             owners[order["tracking_number"]].append((sn, _utc(order["shipping_time"])))
     month.clock = latest + timedelta(hours=2)
     _burst(month)
-    for number, entries in sorted(traces.items()):
-        _push(month, number, companies[number], sorted(set(entries)), owners.get(number, []))
+    _pushes(month, traces, companies, owners)
     month.expected.sort(key=lambda e: (e["at"], e["event_id"]))
     return month
 
@@ -162,7 +175,7 @@ def _order(n: int, sn: str, placed: dict[str, Any], events: list[dict[str, Any]]
         updates.append(t)
     if last_upload is not None:
         t = datetime.fromisoformat(last_upload["at"])
-        logistics_id, _ = CARRIERS[last_upload["carrier"]]
+        logistics_id = CARRIERS[last_upload["carrier"]][0]
         carrier = last_upload["carrier"]
         order.update(tracking_number=last_upload["tracking_no"], logistics_id=logistics_id,
                      shipping_time=bj(t), order_status=2)
@@ -228,22 +241,56 @@ def _burst(month: RecordedMonth) -> None:
     their update time moves there, and that window holds more than 100 orders."""
     assert month.clock is not None
     at = month.clock - timedelta(hours=1)
-    quiet = [o for o in month.orders.values() if _utc(o["updated_at"]) < at - timedelta(days=1)]
+    quiet = [o for o in month.orders.values() if _utc(o["updated_at"]) < at - timedelta(days=1)
+             and o["confirm_status"] != 2]  # closed orders are not edited
     for o in quiet[:BURST]:
         o["updated_at"] = bj(at)
         o["remark"] = "批量备注"
     month.burst_at = at
 
 
-def _push(month: RecordedMonth, number: str, com: str, entries: list[tuple[datetime, str, str | None]],
-          owners: list[tuple[str, datetime]]) -> None:
-    """Two pushes per waybill, each with the whole history so far (newest first)."""
-    data = [{"time": bj(t), "ftime": bj(t), "context": f"【{region or ''}】{text} {bj(t)}",
-             "status": text, **({"areaName": province(region)} if region else {})}
-            for t, text, region in entries]
-    for cut in (max(1, len(data) // 2), len(data)):
+def _pushes(month: RecordedMonth, traces: dict[str, list[tuple[datetime, str, str | None]]],
+            companies: dict[str, str], owners: dict[str, list[tuple[str, datetime]]]) -> None:
+    """Every 40th waybill is followed through kuaidi100 (one push per waybill, the whole
+    history each time, newest first), the others through 快递鸟, which batches waybills (up to
+    50 a push) with the whole history too; each is pushed twice: half-way and at the end."""
+    batches: list[list[dict[str, Any]]] = [[], []]
+    for i, (number, entries) in enumerate(sorted(traces.items())):
+        entries = sorted(set(entries))
+        name = companies[number]
+        via = "kuaidi100" if i % 40 == 0 else "kdniao"
+        carrier = CARRIERS[name][1] if via == "kuaidi100" else CARRIERS[name][2]
+        if via == "kuaidi100":
+            _kuaidi100(month, number, carrier, entries)
+        else:
+            for cut, batch in zip((max(1, len(entries) // 2), len(entries)), batches,
+                                  strict=True):
+                batch.append(_kdniao_item(number, carrier, entries[:cut]))
+        for sn, uploaded in owners.get(number, []):
+            for t, status, region in entries:
+                if t >= uploaded:
+                    month.expected.append(_scan(via, number, carrier, sn, t, status, region))
+    for batch in batches:
+        for start in range(0, len(batch), 50):
+            data = json.dumps({"EBusinessID": KDNIAO_ID, "PushTime": bj(month.clock),
+                               "Count": len(batch[start:start + 50]),
+                               "Data": batch[start:start + 50]}, ensure_ascii=False)
+            month.kdniao.append({"RequestData": data, "DataSign": kdniao_sign(data, month.salt),
+                                 "RequestType": "101", "EBusinessID": KDNIAO_ID})
+
+
+def _text(status: str, region: str | None, t: datetime) -> str:
+    return f"【{region or ''}】{KUAIDI100_TEXT[status]} {bj(t)}"
+
+
+def _kuaidi100(month: RecordedMonth, number: str, com: str,
+               entries: list[tuple[datetime, str, str | None]]) -> None:
+    data = [{"time": bj(t), "ftime": bj(t), "context": _text(status, region, t),
+             "status": KUAIDI100_TEXT[status], **({"areaName": province(region)} if region else {})}
+            for t, status, region in entries]
+    state = {"揽收": "1", "在途": "0", "派件": "5", "签收": "3", "疑难": "2", "退回": "6"}
+    for cut in sorted({max(1, len(data) // 2), len(data)}):
         shown = list(reversed(data[:cut]))
-        state = {"揽收": "1", "在途": "0", "派件": "5", "签收": "3", "疑难": "2", "退回": "6"}
         param = json.dumps({"status": "shutdown" if shown[0]["status"] == "签收" else "polling",
                             "billstatus": "", "message": "", "autoCheck": "0", "comOld": "",
                             "comNew": "", "lastResult": {
@@ -251,15 +298,27 @@ def _push(month: RecordedMonth, number: str, com: str, entries: list[tuple[datet
                                 "com": com, "status": "200", "state": state[shown[0]["status"]],
                                 "data": shown}}, ensure_ascii=False)
         month.pushes.append({"param": param, "sign": kuaidi100_sign(param, month.salt)})
-    for sn, uploaded in owners:
-        for t, text, region in entries:
-            if t < uploaded:
-                continue
-            text_key = hashlib.sha1(f"【{region or ''}】{text} {bj(t)}".encode()).hexdigest()[:10]
-            event = {"order_id": sn, "type": "carrier_scan", "at": format_time(t),
-                     "event_id": f"kuaidi100:{number}:{sn}:"
-                                 f"{t.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}:{text_key}",
-                     "carrier": com, "tracking_no": number, "status": MAPPED_STATUS[text]}
-            if region:
-                event["region"] = region
-            month.expected.append(event)
+
+
+def _kdniao_item(number: str, shipper: str, entries: list[tuple[datetime, str, str | None]]
+                 ) -> dict[str, Any]:
+    traces = [{"AcceptTime": bj(t), "AcceptStation": _text(status, region, t),
+               "Action": KDNIAO_ACTION[status], **({"Location": province(region)} if region else {})}
+              for t, status, region in entries]
+    return {"EBusinessID": KDNIAO_ID, "ShipperCode": shipper, "LogisticCode": number,
+            "Success": True, "Reason": "", "State": traces[-1]["Action"][:1],
+            "StateEx": traces[-1]["Action"], "Location": traces[-1].get("Location", ""),
+            "Traces": traces}
+
+
+def _scan(via: str, number: str, carrier: str, sn: str, t: datetime, status: str,
+          region: str | None) -> dict[str, Any]:
+    key = hashlib.sha1(_text(status, region, t).encode()).hexdigest()[:10]
+    event = {"order_id": sn, "type": "carrier_scan", "at": format_time(t),
+             "event_id": f"{via}:{number}:{sn}:{t.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}:{key}",
+             "carrier": carrier, "tracking_no": number,
+             "status": (MAPPED_STATUS[KUAIDI100_TEXT[status]] if via == "kuaidi100"
+                        else KDNIAO_STATUS[status])}
+    if region:
+        event["region"] = region
+    return event

@@ -28,6 +28,10 @@ from stockout.domain.times import format_time
 # Fields the increment list may lack; when one is missing the order detail is read instead.
 DETAIL_FIELDS = ("order_sn", "created_time", "item_list", "pay_amount", "updated_at")
 
+# Events the platform gives no time of their own for: they take the order's `updated_at` where
+# first seen, and a later sighting (the order updated again) keeps the first.
+FIRST_SIGHTING = frozenset({"group_failed", "order_cancelled"})
+
 CONFIRMED, CANCELLED = 1, 2          # confirm_status: 0 未成交, 1 已成交, 2 已取消
 GROUP_FORMED, GROUP_FAILED = 1, 2    # group_status: 0 拼团中, 1 已成团, 2 团失败
 DEPOSIT = 1                          # trade_type: 0 普通订单, 1 定金订单

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from stockout.adapters.pdd.gateway import PddGateway
-from stockout.adapters.pdd.orders import lacks_detail, map_orders, order_sn_of
+from stockout.adapters.pdd.orders import FIRST_SIGHTING, lacks_detail, map_orders, order_sn_of
 from stockout.adapters.pdd.refunds import map_refunds
 from stockout.adapters.pdd.values import FieldError
 from stockout.services.adjudicate import Rules
@@ -144,6 +144,7 @@ def _store(uow: UnitOfWork, rules: Rules, now: datetime, source: str,
            events: list[dict[str, Any]], ship_by: dict[str, datetime],
            position: datetime | None) -> _Window:
     out = _Window()
+    events = _first_sightings(uow, events)
     if events:
         result = append_events(uow, rules, now, PDD, events, strict=False)
         out.accepted, out.duplicates = len(result.accepted), len(result.duplicates)
@@ -161,6 +162,23 @@ def _store(uow: UnitOfWork, rules: Rules, now: datetime, source: str,
     if position is not None:
         uow.sync.advance(source, position, now)
     return out
+
+
+def _first_sightings(uow: UnitOfWork, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop a group failure or cancellation seen before (here or in the store): its time is
+    the update time it was first seen at, which later updates of the order move."""
+    ids = [e["event_id"] for e in events if e["type"] in FIRST_SIGHTING]
+    if not ids:
+        return events
+    seen = set(uow.events.digests(ids))
+    kept: list[dict[str, Any]] = []
+    for e in events:
+        if e["type"] in FIRST_SIGHTING:
+            if e["event_id"] in seen:
+                continue
+            seen.add(e["event_id"])
+        kept.append(e)
+    return kept
 
 
 def _orders(gateway: PddGateway, begin: datetime, until: datetime,

@@ -39,15 +39,19 @@ def ingest_traces(uow: UnitOfWork, rules: Rules, now: datetime, traces: Iterable
     for u in uploads:
         first = by_number.setdefault(u.tracking_no, {})
         first[u.order_id] = min(first.get(u.order_id, u.at), u.at)
-    total, unmatched = IngestResult(), []
+    unmatched: list[str] = []
+    by_source: dict[str, list[dict[str, object]]] = {}
     for trace in traces:
         owners = by_number.get(trace.tracking_no)
         if not owners:
             unmatched.append(trace.tracking_no)
             continue
-        events = [e for order, at in sorted(owners.items()) for e in trace.events_for(order, at)]
+        by_source.setdefault(trace.source, []).extend(
+            e for order, at in sorted(owners.items()) for e in trace.events_for(order, at))
+    total = IngestResult()
+    for source, events in sorted(by_source.items()):  # one ingest (one re-judging) a source
         if events:
-            result = append_events(uow, rules, now, carrier(trace.source), events, strict=False)
+            result = append_events(uow, rules, now, carrier(source), events, strict=False)
             total.accepted += result.accepted
             total.duplicates += result.duplicates
             total.rejected += result.rejected
