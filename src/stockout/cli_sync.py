@@ -8,17 +8,21 @@ import json
 import signal
 import threading
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from stockout.bootstrap import pdd_settings
 from stockout.cli_server import AtOpt, DbOpt, RulesOpt, _fail, _runtime, _server
 from stockout.domain.times import UTC, format_time
+
+if TYPE_CHECKING:
+    from stockout.services.sync.pdd import SyncReport
 
 out = Console()
 err = Console(stderr=True)
@@ -78,15 +82,9 @@ def sync_pdd_command(
                           console=err, transient=True) as bar:
                 task = bar.add_task("sync pdd", total=None, windows=0)
 
-                def moved(report, limit):  # type: ignore[no-untyped-def]
-                    assert report.start is not None and report.position is not None
-                    total = (limit - report.start).total_seconds()
-                    bar.update(task, total=total, windows=report.windows,
-                               completed=(report.position - report.start).total_seconds())
-
                 try:
                     report = sync_pdd(runtime.uow(), runtime.rules, runtime.clock, client,
-                                      begin, until, moved)
+                                      begin, until, partial(_moved, bar, task))
                 except GatewayStop as exc:
                     raise _fail(f"stopped: {exc}") from None
                 except NoStart as exc:
@@ -95,8 +93,10 @@ def sync_pdd_command(
                     if not every:
                         raise _fail(str(exc)) from None
                     err.print(f"sync failed, trying again later: {exc}", markup=False)
-                    report = None
-            if report is not None:
+                    continue_later = True
+                else:
+                    continue_later = False
+            if not continue_later:
                 _print(report)
             begin = None
             if not every or stop.wait(every):
@@ -106,18 +106,22 @@ def sync_pdd_command(
         runtime.close()
 
 
-def _print(report) -> None:  # type: ignore[no-untyped-def]
+def _moved(bar: Progress, task: TaskID, report: SyncReport, limit: datetime) -> None:
+    assert report.start is not None and report.position is not None
+    bar.update(task, total=(limit - report.start).total_seconds(), windows=report.windows,
+               completed=(report.position - report.start).total_seconds())
+
+
+def _print(report: SyncReport) -> None:
+    assert report.start is not None and report.position is not None
     table = Table(title=f"{report.source}: {format_time(report.start)} → "
                         f"{format_time(report.position)}")
+    table.add_column("")
+    table.add_column("", justify="right")
     for name in ("windows", "orders", "refunds", "details", "accepted", "duplicates", "scans"):
-        table.add_column(name, justify="right")
-    table.add_column("rejected", justify="right")
-    table.add_column("errors", justify="right")
-    table.add_column("mismatches", justify="right")
-    table.add_row(*[f"{getattr(report, n):,}" for n in ("windows", "orders", "refunds",
-                                                        "details", "accepted", "duplicates",
-                                                        "scans")],
-                  str(len(report.rejected)), str(len(report.errors)), str(len(report.mismatches)))
+        table.add_row(name, f"{getattr(report, name):,}")
+    for name in ("rejected", "errors", "mismatches"):
+        table.add_row(name, f"{len(getattr(report, name)):,}")
     out.print(table)
     for e in report.errors:
         err.print(f"order {e.record}: field {e.field}: {e.reason}", markup=False)

@@ -125,7 +125,8 @@ class RecordedGateway:
     def _move_out(self, already_read: list[dict[str, Any]]) -> None:
         """A batch edit while the window is paged: orders already read leave the window (their
         update time moves later), so every later order shifts one place towards the start."""
-        later = self.month.burst_at + timedelta(minutes=40)  # type: ignore[operator]
+        assert self.month.burst_at is not None
+        later = self.month.burst_at + timedelta(minutes=40)
         for o in already_read[:MOVED]:
             o["updated_at"] = bj(later)
             self._updated[o["order_sn"]] = _ts(o["updated_at"])

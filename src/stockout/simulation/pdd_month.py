@@ -81,9 +81,10 @@ def province(short: str) -> str:
 def record_month(orders: int = 2000, seed: int = 7, days: int = 30) -> RecordedMonth:
     by_order: dict[str, list[dict[str, Any]]] = defaultdict(list)
     horizon = DEFAULT_START + timedelta(days=days + TAIL_DAYS)
-    for e in simulate_events(orders, seed, days=days):
+    for event in simulate_events(orders, seed, days=days):
+        e: dict[str, Any] = dict(event)
         if datetime.fromisoformat(e["at"]) <= horizon:  # the recording stops there
-            by_order[e["order_id"]].append(dict(e))
+            by_order[e["order_id"]].append(e)
     month = RecordedMonth()
     traces: dict[str, list[tuple[datetime, str, str | None]]] = defaultdict(list)
     companies: dict[str, str] = {}
@@ -193,8 +194,8 @@ def _order(n: int, sn: str, placed: dict[str, Any], events: list[dict[str, Any]]
     order["updated_at"] = bj(max(updates))
     if n % 10 == 3:  # the increment entry lacks the items: the sync reads the order detail
         order["_increment_lacks"] = ["item_list"]
-    return order, [e for e in kept if e["type"] != "carrier_scan" or last_upload is not None
-                   and e["tracking_no"] == last_upload["tracking_no"]]
+    return order, [e for e in kept if e["type"] != "carrier_scan" or (last_upload is not None
+                   and e["tracking_no"] == last_upload["tracking_no"])]
 
 
 def _refunds(n: int, sn: str, kept: list[dict[str, Any]], paid: int, month: RecordedMonth
@@ -272,6 +273,7 @@ def _pushes(month: RecordedMonth, traces: dict[str, list[tuple[datetime, str, st
                     month.expected.append(_scan(via, number, carrier, sn, t, status, region))
     for batch in batches:
         for start in range(0, len(batch), 50):
+            assert month.clock is not None
             data = json.dumps({"EBusinessID": KDNIAO_ID, "PushTime": bj(month.clock),
                                "Count": len(batch[start:start + 50]),
                                "Data": batch[start:start + 50]}, ensure_ascii=False)

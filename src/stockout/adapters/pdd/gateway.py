@@ -4,6 +4,7 @@ clock (its `Date` header) kept, since windows are placed by the gateway's time, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -79,10 +80,8 @@ class PddGateway:
     def _saw(self, response: httpx.Response) -> None:
         date = response.headers.get("date")
         if date:
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 self._clock = (parsedate_to_datetime(date).astimezone(UTC), time.monotonic())
-            except (TypeError, ValueError):
-                pass
 
     def call(self, api: str, **params: Any) -> dict[str, Any]:
         """The response object (`..._response`) of one API call."""

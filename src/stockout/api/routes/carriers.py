@@ -29,9 +29,9 @@ def kuaidi100_push(runtime: RuntimeDep, param: Annotated[str, Form()],
 
 
 @router.post("/kdniao/push", summary="快递鸟 track push (RequestType 101)")
-def kdniao_push(runtime: RuntimeDep, RequestData: Annotated[str, Form()],  # noqa: N803
-                DataSign: Annotated[str, Form()] = "",  # noqa: N803
-                EBusinessID: Annotated[str, Form()] = "") -> JSONResponse:  # noqa: N803
+def kdniao_push(runtime: RuntimeDep, RequestData: Annotated[str, Form()],
+                DataSign: Annotated[str, Form()] = "",
+                EBusinessID: Annotated[str, Form()] = "") -> JSONResponse:
     outcome = receive_kdniao(runtime.uow(), runtime.rules, runtime.clock, RequestData, DataSign,
                              runtime.server.kdniao_app_key)
     body: dict[str, Any] = kdniao.ack(EBusinessID, runtime.clock.now(), outcome.signed,

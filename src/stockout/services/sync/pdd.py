@@ -84,7 +84,7 @@ def sync_pdd(uow: UnitOfWork, rules: Rules, clock: Clock, gateway: PddGateway,
     begin = start if start is not None else cursor
     if begin is None:
         raise NoStart(f"{report.source}: nothing synced yet; give --start")
-    limit = gateway.now() - MARGIN
+    limit = (gateway.now() - MARGIN).replace(microsecond=0)  # the API takes seconds
     if end is not None:
         limit = min(limit, end)
     report.start = report.position = begin
