@@ -189,6 +189,8 @@ class RecordedGateway:
                 pass
 
         server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        server.daemon_threads = True  # an idle keep-alive connection does not hold up the end
+        server.block_on_close = False
         self._server = server
         thread = threading.Thread(target=server.serve_forever, name="pdd-gateway", daemon=True)
         thread.start()
