@@ -17,7 +17,7 @@ import pytest
 
 from stockout.adapters.event_file import read_events
 from stockout.adapters.pdd.gateway import GatewayStop, PddGateway
-from stockout.services.judging import judge_log
+from stockout.services.judging.files import judge_log
 from stockout.services.sync.pdd import sync_pdd
 from stockout.simulation.pdd_gateway import (
     ACCESS_TOKEN,

@@ -21,12 +21,12 @@ from stockout.adapters.pdd.gateway import PddGateway
 from stockout.adapters.pdd.orders import FIRST_SIGHTING, lacks_detail, map_orders, order_sn_of
 from stockout.adapters.pdd.refunds import map_refunds
 from stockout.adapters.pdd.values import FieldError
-from stockout.services.adjudicate import Rules
-from stockout.services.clock import Clock
-from stockout.services.ingest import Rejection, append_events
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.ingest import Rejection, append_events
+from stockout.services.judging.rules import Rules
 from stockout.services.sync.sources import PDD
 from stockout.services.sync.traces import ingest_traces, parked_traces
-from stockout.services.tx import in_transaction
 from stockout.store.uow import UnitOfWork
 
 WINDOW = timedelta(minutes=30)

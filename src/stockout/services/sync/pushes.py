@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from stockout.adapters.carriers import kdniao, kuaidi100
 from stockout.adapters.carriers.traces import Trace
 from stockout.adapters.pdd.values import FieldError
-from stockout.services.adjudicate import Rules
-from stockout.services.clock import Clock
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.rules import Rules
 from stockout.services.sync.traces import ingest_traces, keep_trace
-from stockout.services.tx import in_transaction
 from stockout.store.uow import UnitOfWork
 
 log = logging.getLogger("stockout.carriers")

@@ -3,7 +3,7 @@ upload and after-sale events it reads; a carrier's push states its scans."""
 
 from __future__ import annotations
 
-from stockout.services.access import Principal, Role
+from stockout.services.access.principals import Principal, Role
 
 PDD = Principal(Role.PLATFORM, "", name="adapter:pdd")
 

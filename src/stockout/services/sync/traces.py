@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from stockout.adapters.carriers.traces import Scan, Trace
 from stockout.domain.events import ScanStatus
-from stockout.services.adjudicate import Rules
-from stockout.services.ingest import IngestResult, append_events
+from stockout.services.judging.ingest import IngestResult, append_events
+from stockout.services.judging.rules import Rules
 from stockout.services.sync.sources import carrier
 from stockout.store.uow import UnitOfWork
 
