@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -119,3 +120,15 @@ def test_a_sync_killed_mid_window_and_restarted_loses_and_doubles_nothing(
     events = [e for e in fresh.expected if e["type"] != "carrier_scan"]
     assert 0 < partial < len(events)
     assert stored_ids(bench) == sorted(e["event_id"] for e in events)
+
+
+def test_a_last_ship_time_unlike_stockouts_deadline_is_reported(bench: Bench) -> None:
+    tiny = record_month(40, 3, 1)
+    bench.at(tiny.clock)
+    sn, order = next((sn, o) for sn, o in sorted(tiny.orders.items()) if o["last_ship_time"])
+    order["last_ship_time"] = order["confirm_time"]  # the platform says: ship at once
+    with RecordedGateway(tiny, throttle_every=0).serving() as url:
+        report = sync_pdd(bench.uow(), bench.rules, bench.clock, client(url), start=tiny.start)
+    assert [m.order_id for m in report.mismatches] == [sn]
+    assert report.mismatches[0].stockout is not None
+    assert report.mismatches[0].stockout - report.mismatches[0].platform == timedelta(hours=48)
