@@ -78,6 +78,8 @@ class ServerSettings:
     notifications: Path
     max_body_bytes: int = 4 * 1024 * 1024
     warn_before_hours: float = 12
+    kuaidi100_salt: str | None = None   # STOCKOUT_KUAIDI100_SALT: the pushes' signing salt
+    kdniao_app_key: str | None = None   # STOCKOUT_KDNIAO_APP_KEY
 
 
 def server_settings(settings: Settings, db: str | None = None, rules: str = "pdd",
@@ -95,7 +97,9 @@ def server_settings(settings: Settings, db: str | None = None, rules: str = "pdd
         if now.tzinfo is None:
             raise ValueError(f"--at/STOCKOUT_NOW: time without offset: {when!r}")
     limit = int(os.environ.get("STOCKOUT_MAX_BODY", 4 * 1024 * 1024))
-    return ServerSettings(url, rules, now, settings.data_dir / "notifications.jsonl", limit)
+    return ServerSettings(url, rules, now, settings.data_dir / "notifications.jsonl", limit,
+                          kuaidi100_salt=os.environ.get("STOCKOUT_KUAIDI100_SALT") or None,
+                          kdniao_app_key=os.environ.get("STOCKOUT_KDNIAO_APP_KEY") or None)
 
 
 @dataclass(slots=True)
@@ -139,3 +143,33 @@ def build_runtime(settings: Settings, server: ServerSettings, migrate: bool = Tr
         raise
     clock: Clock = FixedClock(server.now) if server.now is not None else SystemClock()
     return Runtime(settings, server, store, rules, clock, JsonlNotifier(server.notifications))
+
+
+# --- The open platform's credentials, for `stockout sync pdd` --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PddSettings:
+    """Each option beats its STOCKOUT_PDD_* variable (GATEWAY, CLIENT_ID, CLIENT_SECRET,
+    ACCESS_TOKEN); the gateway defaults to the real one."""
+
+    gateway: str
+    client_id: str
+    client_secret: str
+    access_token: str
+
+
+def pdd_settings(gateway: str | None, client_id: str | None, client_secret: str | None,
+                 access_token: str | None) -> PddSettings:
+    from stockout.adapters.pdd.gateway import DEFAULT_GATEWAY
+
+    given = {"client-id": client_id or os.environ.get("STOCKOUT_PDD_CLIENT_ID"),
+             "client-secret": client_secret or os.environ.get("STOCKOUT_PDD_CLIENT_SECRET"),
+             "access-token": access_token or os.environ.get("STOCKOUT_PDD_ACCESS_TOKEN")}
+    missing = [k for k, v in given.items() if not v]
+    if missing:
+        names = ", ".join(f"--{k} (STOCKOUT_PDD_{k.replace('-', '_').upper()})" for k in missing)
+        raise ValueError(f"missing {names}")
+    url = gateway or os.environ.get("STOCKOUT_PDD_GATEWAY") or DEFAULT_GATEWAY
+    return PddSettings(url, given["client-id"] or "", given["client-secret"] or "",
+                       given["access-token"] or "")

@@ -10,6 +10,7 @@ from stockout.api.limits import BodyLimit
 from stockout.api.routes import (
     announcements,
     appeals,
+    carriers,
     coupons,
     events,
     meta,
@@ -38,7 +39,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     problems.install(app)
     for module in (events, orders, shops, skus, reports, remedies, announcements, appeals,
-                   coupons, triage, meta):
+                   coupons, triage, carriers, meta):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=runtime.server.max_body_bytes,
                        uploads=(("/v1/appeals", appeals.upload_limit(runtime)),))

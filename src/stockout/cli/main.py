@@ -20,6 +20,7 @@ from stockout.cli import (
     server,
     simulation,
     stock,
+    sync,
     tokens,
     triage,
 )
@@ -71,6 +72,7 @@ def _main(ctx: typer.Context,
 app.add_typer(rules.app, name="rules")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(db.app, name="db")
+app.add_typer(sync.app, name="sync")
 judging.register(app)  # judge, explain
 simulation.register(app)  # simulate, demo
 server.register(app)  # serve, worker

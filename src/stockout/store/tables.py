@@ -397,3 +397,25 @@ measures = Table(
     Index("ix_measures_shop", "shop_id", "starts", "id"),
     Index("ix_measures_state_ends", "state", "ends"),
 )
+
+# Where each outside source's sync stands: the end of its last complete window (the open
+# platform's increments are read window by window; a window is stored with its events).
+sync_cursors = Table(
+    "sync_cursors", metadata,
+    Column("source", Text, primary_key=True),
+    Column("position", UTCDateTime, nullable=False),
+    Column("windows", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The latest trace of every waybill a carrier pushed (JSON list of scans), kept so that a push
+# that arrives before the order's upload is synced is matched once the upload is in.
+carrier_traces = Table(
+    "carrier_traces", metadata,
+    Column("source", Text, primary_key=True),
+    Column("tracking_no", Text, primary_key=True),
+    Column("carrier", Text, nullable=False),
+    Column("scans", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Index("ix_carrier_traces_tracking", "tracking_no"),
+)

@@ -22,6 +22,7 @@ from stockout.store.orders import OrderRepo, ReportRepo
 from stockout.store.outbox import OutboxRepo
 from stockout.store.remedies import CapacityRepo, RemedyRepo
 from stockout.store.stock import StockRepo
+from stockout.store.sync import SyncRepo
 from stockout.store.tokens import AuditRepo, TokenRepo
 from stockout.store.verdicts import CouponRepo, VerdictRepo
 
@@ -41,6 +42,7 @@ class UnitOfWork:
     capacity: CapacityRepo
     appeals: AppealRepo
     measures: MeasureRepo
+    sync: SyncRepo
 
     def __init__(self, store: Store, readonly: bool = False) -> None:
         self.store = store
@@ -81,6 +83,7 @@ class UnitOfWork:
         self.capacity = CapacityRepo(conn, dialect)
         self.appeals = AppealRepo(conn, dialect)
         self.measures = MeasureRepo(conn, dialect)
+        self.sync = SyncRepo(conn, dialect)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,

@@ -103,15 +103,16 @@ def ingest_events(uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[o
 
 
 def append_events(uow: UnitOfWork, rules: Rules, now: datetime, principal: Principal,
-                  items: Sequence[object]) -> IngestResult:
+                  items: Sequence[object], strict: bool = True) -> IngestResult:
     """The same as `ingest_events`, inside the caller's transaction (a service that writes
     something else with the events: an out-of-stock report delists the SKU, a remedy); raises
-    `EventsRefused` if any is refused (a resent duplicate is fine)."""
+    `EventsRefused` if any is refused (a resent duplicate is fine), unless not `strict` (a
+    sync keeps the rest of its page and reports the refused)."""
     parsed, rejected = _parse(items)
     candidates, result = _first_of_each(parsed, rejected)
     result = _append(uow, rules, now, principal, candidates, result) if candidates else \
         IngestResult(duplicates=result.duplicates, rejected=rejected)
-    if result.rejected:
+    if result.rejected and strict:
         raise EventsRefused(sorted(result.rejected, key=lambda r: r.index))
     return result
 
