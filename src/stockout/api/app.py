@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from stockout.api import problems
 from stockout.api.limits import BodyLimit
+from stockout.api.routes import buyer as buyer_routes
 from stockout.api.routes import (
     announcements,
     appeals,
@@ -36,7 +37,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     problems.install(app)
     for module in (events, orders, shops, skus, reports, remedies, announcements, appeals,
-                   coupons, meta):
+                   coupons, meta, *buyer_routes.MODULES):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=runtime.server.max_body_bytes,
                        uploads=(("/v1/appeals", appeals.upload_limit(runtime)),))

@@ -194,6 +194,8 @@ class Refusal(StrEnum):
     WINDOW_CLOSED = "window_closed"
     NO_CASE = "no_case"  # nothing in the state this step needs
     CLAIM_OPEN = "claim_open"
+    REASON_REQUIRED = "reason_required"  # a refusal or a decision says why
+    TRACKING_REQUIRED = "tracking_required"
 
 
 class AftersaleRefused(ValueError):

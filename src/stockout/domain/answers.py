@@ -414,6 +414,9 @@ def _can_return(s: OrderState, phase: Phase, w: _Words) -> Answer:
     if phase is Phase.REFUNDED:
         return Answer(q, w("订单已退款，无需退货。", "The order was refunded: nothing to return."),
                       w.rule("aftersales.return_window_days"), (), tuple(facts))
+    if phase is Phase.CLOSED:
+        return Answer(q, w("订单已关闭，无需退货。", "The order is closed: nothing to return."),
+                      w.rule("aftersales.return_window_days"), (), tuple(facts))
     d = delivery_of(s.facts)
     if d.delivered_at is None:
         return Answer(q, w(f"还不能：签收后 {days} 天内可以无理由退货。",
@@ -422,9 +425,6 @@ def _can_return(s: OrderState, phase: Phase, w: _Words) -> Answer:
                       w.rule("aftersales.return_window_days"), (), tuple(facts))
     until = d.delivered_at + a.return_window
     facts += [("delivered_at", _t(d.delivered_at)), ("return_by", _t(until))]
-    if phase is Phase.CLOSED:
-        return Answer(q, w("订单已关闭。", "The order is closed."),
-                      w.rule("aftersales.return_window_days"), (), tuple(facts))
     if s.now <= until:
         h = in_hours(a.return_answer)
         return Answer(q, w(f"可以：{w.at(until)} 前申请退货（七天无理由）；商家须在 {h:g} 小时内同意或拒绝，"

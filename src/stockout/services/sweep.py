@@ -11,6 +11,7 @@ from typing import Any
 
 from stockout.services.access import WORKER
 from stockout.services.adjudicate import Rules, rejudge
+from stockout.services.aftersales.cases import settle_due as settle_aftersales
 from stockout.services.clock import Clock
 from stockout.services.measures import end_due_measures, review_product_measures
 from stockout.services.notify import Notifier
@@ -29,6 +30,7 @@ class SweepReport:
     voided: int = 0
     batches: int = 0
     remedies: int = 0  # remedies settled: defaults applied, promised dates checked
+    aftersales: int = 0  # after-sales steps a party's silence decided
     measures_ended: int = 0  # ended (time passed) or lifted (cause gone)
 
 
@@ -60,6 +62,7 @@ def sweep_due(uow: UnitOfWork, rules: Rules, clock: Clock, batch: int = SWEEP_BA
         if n < batch:
             break
     report.remedies = settle_due(uow, rules, clock)
+    report.aftersales = settle_aftersales(uow, rules, clock)
     report.measures_ended = in_transaction(
         uow, lambda uow: end_due_measures(uow, clock.now(), WORKER.actor))
     reviewed = in_transaction(uow, lambda uow: review_product_measures(

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, RootTransaction
 
 from stockout.store.announcements import AnnouncementRepo
 from stockout.store.appeals import AppealRepo
+from stockout.store.buyer import AftersaleRepo, FeedbackRepo, TicketRepo
 from stockout.store.engine import Store
 from stockout.store.events import EventRepo
 from stockout.store.measures import MeasureRepo
@@ -41,6 +42,9 @@ class UnitOfWork:
     capacity: CapacityRepo
     appeals: AppealRepo
     measures: MeasureRepo
+    aftersales: AftersaleRepo
+    tickets: TicketRepo
+    feedback: FeedbackRepo
 
     def __init__(self, store: Store, readonly: bool = False) -> None:
         self.store = store
@@ -81,6 +85,9 @@ class UnitOfWork:
         self.capacity = CapacityRepo(conn, dialect)
         self.appeals = AppealRepo(conn, dialect)
         self.measures = MeasureRepo(conn, dialect)
+        self.aftersales = AftersaleRepo(conn, dialect)
+        self.tickets = TicketRepo(conn, dialect)
+        self.feedback = FeedbackRepo(conn, dialect)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
