@@ -302,7 +302,9 @@ _register_stock(app)
 from stockout.cli_appeals import register as _register_appeals  # noqa: E402
 
 _register_appeals(app)
-from stockout.cli_buyer import register as _register_buyer; _register_buyer(app)  # noqa: E402, E702
+from stockout.cli_buyer import register as _register_buyer  # noqa: E402
+
+_register_buyer(app)
 
 
 def main() -> None:

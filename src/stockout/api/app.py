@@ -6,7 +6,6 @@ from fastapi import FastAPI
 
 from stockout.api import problems
 from stockout.api.limits import BodyLimit
-from stockout.api.routes import buyer as buyer_routes
 from stockout.api.routes import (
     announcements,
     appeals,
@@ -19,6 +18,7 @@ from stockout.api.routes import (
     shops,
     skus,
 )
+from stockout.api.routes import buyer as buyer_routes
 from stockout.bootstrap import Runtime
 
 DESCRIPTION = """Online adjudication of marketplace orders (Pinduoduo rules by default).

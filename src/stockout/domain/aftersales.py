@@ -107,7 +107,7 @@ def fold_cases(events: Iterable[Event], rules: AftersalesRules, now: datetime
         return None
 
     def step(i: int, e: Event, **changes: object) -> None:
-        cases[i] = replace(cases[i], evidence=cases[i].evidence + (e.event_id,),
+        cases[i] = replace(cases[i], evidence=(*cases[i].evidence, e.event_id),
                            **changes)  # type: ignore[arg-type]
 
     for e in events:
@@ -140,7 +140,8 @@ def fold_cases(events: Iterable[Event], rules: AftersalesRules, now: datetime
         elif t is EventType.AFTERSALE_ESCALATED:
             i = latest(CaseKind.REFUND, CaseKind.RETURN,
                        states=frozenset({CaseState.REFUSED}))
-            if i is not None and cases[i].due_at is not None and e.at <= cases[i].due_at:
+            until = cases[i].due_at if i is not None else None
+            if i is not None and until is not None and e.at <= until:
                 step(i, e, state=CaseState.ESCALATED, escalated=True,
                      due_at=e.at + rules.platform_decision)
         elif t is EventType.RETURN_SHIPPED:

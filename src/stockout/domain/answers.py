@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from stockout.domain.aftersales import Case, CaseKind, CaseState, Delivery, delivery_of
+from stockout.domain.aftersales import Case, CaseKind, CaseState, delivery_of
 from stockout.domain.deadline import Deadline, DeadlineBasis
 from stockout.domain.events import EventType, Party
 from stockout.domain.explain import Lang, name

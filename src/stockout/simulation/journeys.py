@@ -49,14 +49,6 @@ def buyer(order_id: str) -> Principal:
 
 
 @dataclass
-class Step:
-    at: datetime
-    who: str
-    what: tuple[str, str]  # (zh, en)
-    outcome: str
-
-
-@dataclass
 class Snapshot:
     """The buyer's answers at one moment, in both languages."""
 
@@ -64,6 +56,15 @@ class Snapshot:
     order_id: str
     phase: str
     answers: dict[str, dict[str, Any]]  # lang -> the `order_answers` record
+
+
+@dataclass
+class Step:
+    at: datetime
+    who: str
+    what: tuple[str, str]  # (zh, en)
+    outcome: str
+    asked: tuple[Snapshot, str] | None = None  # the buyer's answers, and the question shown
 
 
 @dataclass
@@ -130,15 +131,19 @@ class _Driver:
         self.clock.set(when)
         self.journey.steps.append(Step(when, who, (zh, en), action()))
 
-    def look(self, order_id: str) -> str:
-        """The buyer asks; the answers are kept in both languages."""
+    def ask(self, when: datetime, order_id: str, question: str, zh: str, en: str) -> None:
+        """The buyer asks at `when`; the answers are kept in both languages, `question` is the
+        one the walkthrough shows."""
         assert self.journey is not None
+        self.clock.set(when)
         records = {lang.value: order_answers(self.uow(), self.rules, self.clock,
                                              buyer(order_id), order_id, lang)
                    for lang in Lang}
         phase = str(records["zh"]["phase"])
-        self.journey.snapshots.append(Snapshot(self.clock.now(), order_id, phase, records))
-        return f"phase {phase}"
+        snap = Snapshot(self.clock.now(), order_id, phase, records)
+        self.journey.snapshots.append(snap)
+        self.journey.steps.append(Step(when, "buyer", (zh, en), f"phase {phase}",
+                                       (snap, question)))
 
     def post(self, events: list[dict[str, Any]]) -> str:
         r = ingest_events(self.uow(), self.rules, self.clock, events, MERCHANT)
@@ -169,7 +174,7 @@ def run_journeys(store: Store) -> JourneyResult:
     d.start("default_refund", "缺货后等待，逾期自动全额退款", "Waits after a stockout, then the default refund")
     d.step(at(0, 9), "merchant", "下单并成团", "order placed and confirmed",
            lambda: d.post(_order("o1", at(0, 9))))
-    d.step(at(0, 10), "buyer", "买家查看：商家还要发货吗？", "the buyer asks", lambda: d.look("o1"))
+    d.ask(at(0, 10), "o1", "must_merchant_ship", "买家查看：商家还要发货吗？", "the buyer asks")
     d.step(at(0, 15), "merchant", "商家报备缺货", "the merchant reports it out of stock",
            lambda: report_order(u(), d.rules, d.clock, MERCHANT, "o1", "供应商断货").event_id)
     d.step(at(0, 16), "buyer", "买家给商家发消息", "the buyer writes to the merchant",
@@ -178,32 +183,32 @@ def run_journeys(store: Store) -> JourneyResult:
     d.step(at(0, 17), "merchant", "商家回复", "the merchant answers",
            lambda: messages.send_message(u(), d.rules, d.clock, MERCHANT, "o1",
                                          "正在联系厂家，请您耐心等待")["event_id"])
-    d.step(at(0, 18), "buyer", "买家查看（待选择处理方式）", "the buyer asks (remedy pending)",
-           lambda: d.look("o1"))
+    d.ask(at(0, 18), "o1", "must_merchant_ship",
+          "买家查看（待选择处理方式）", "the buyer asks (remedy pending)")
     d.step(at(2, 16), "worker", "选择期限已过：自动全额退款", "the choice window closed: the default",
            d.sweep)
-    d.step(at(2, 17), "buyer", "买家查看（已退款）", "the buyer asks (refunded)", lambda: d.look("o1"))
+    d.ask(at(2, 17), "o1", "compensation", "买家查看（已退款）", "the buyer asks (refunded)")
 
     # 2. Late; a refund request the merchant refuses; the platform steps in and grants it.
     d.start("refund_escalated", "商家拒绝退款，平台介入支持买家", "A refused refund the platform grants")
     d.step(at(0, 9), "merchant", "下单并成团", "order placed and confirmed",
            lambda: d.post(_order("o2", at(0, 9))))
     d.step(at(2, 10), "worker", "超过发货时限", "the deadline passes", d.sweep)
-    d.step(at(2, 11), "buyer", "买家查看（已超时）", "the buyer asks (late)", lambda: d.look("o2"))
+    d.ask(at(2, 11), "o2", "must_merchant_ship", "买家查看（已超时）", "the buyer asks (late)")
     d.step(at(2, 12), "buyer", "买家申请退款", "the buyer requests a refund",
            lambda: d.state(cases.request_refund(u(), d.rules, d.clock, buyer("o2"), "o2",
                                                 "等太久了，不想要了")))
     d.step(at(2, 20), "merchant", "商家拒绝退款", "the merchant refuses",
            lambda: d.state(cases.answer_refund(u(), d.rules, d.clock, MERCHANT, "o2", False,
                                                "明天就发货")))
-    d.step(at(2, 21), "buyer", "买家查看（被拒绝）", "the buyer asks (refused)", lambda: d.look("o2"))
+    d.ask(at(2, 21), "o2", "can_refund", "买家查看（被拒绝）", "the buyer asks (refused)")
     d.step(at(2, 22), "buyer", "买家申请平台介入", "the buyer asks the platform to step in",
            lambda: d.state(cases.escalate(u(), d.rules, d.clock, buyer("o2"), "o2",
                                           "已超时两天仍未发货")))
     d.step(at(3, 10), "platform", "平台裁决：支持退款", "the platform grants the refund",
            lambda: d.state(cases.decide(u(), d.rules, d.clock, PLATFORM, "o2", True,
                                         "订单已超时未发货，支持买家退款")))
-    d.step(at(3, 11), "buyer", "买家查看（已退款）", "the buyer asks (refunded)", lambda: d.look("o2"))
+    d.ask(at(3, 11), "o2", "can_refund", "买家查看（已退款）", "the buyer asks (refunded)")
 
     # 3. Delivered; a return agreed, sent back, received: refunded, the unit back in stock.
     d.start("return", "签收后退货退款", "A return after delivery")
@@ -211,23 +216,22 @@ def run_journeys(store: Store) -> JourneyResult:
            lambda: d.post(_order("o3", at(0, 9))))
     d.step(at(0, 20), "merchant", "发货并揽收", "shipped and picked up",
            lambda: d.post(_shipped("o3", at(0, 20), at(2, 14))[:3]))
-    d.step(at(1, 9), "buyer", "买家查看（已发货）", "the buyer asks (shipped)", lambda: d.look("o3"))
+    d.ask(at(1, 9), "o3", "can_return", "买家查看（已发货）", "the buyer asks (shipped)")
     d.step(at(2, 14), "merchant", "快递签收", "delivered",
            lambda: d.post(_shipped("o3", at(0, 20), at(2, 14))[3:]))
-    d.step(at(2, 18), "buyer", "买家查看（已签收）", "the buyer asks (delivered)", lambda: d.look("o3"))
+    d.ask(at(2, 18), "o3", "can_return", "买家查看（已签收）", "the buyer asks (delivered)")
     d.step(at(3, 9), "buyer", "买家申请退货", "the buyer asks to return it",
            lambda: d.state(cases.request_return(u(), d.rules, d.clock, buyer("o3"), "o3",
                                                 "尺码不合适")))
     d.step(at(3, 15), "merchant", "商家同意退货", "the merchant agrees",
            lambda: d.state(cases.answer_return(u(), d.rules, d.clock, MERCHANT, "o3", True)))
-    d.step(at(3, 16), "buyer", "买家查看（待寄回）", "the buyer asks (send it back)",
-           lambda: d.look("o3"))
+    d.ask(at(3, 16), "o3", "can_return", "买家查看（待寄回）", "the buyer asks (send it back)")
     d.step(at(4, 10), "buyer", "买家寄回并填写单号", "the buyer sends it back",
            lambda: d.state(cases.ship_back(u(), d.rules, d.clock, buyer("o3"), "o3", "YTO",
                                            "YT9000001")))
     d.step(at(6, 11), "merchant", "商家确认收货，退款", "the merchant confirms receipt: refund",
            lambda: d.state(cases.confirm_receipt(u(), d.rules, d.clock, MERCHANT, "o3")))
-    d.step(at(6, 12), "buyer", "买家查看（已退款）", "the buyer asks (refunded)", lambda: d.look("o3"))
+    d.ask(at(6, 12), "o3", "can_refund", "买家查看（已退款）", "the buyer asks (refunded)")
 
     # 4. An empty parcel: a claim upheld is a fraudulent shipment, with the legal note.
     d.start("empty_parcel", "收到空包：欺诈发货与法律索赔", "An empty parcel: fraud verdict and legal claim")
@@ -238,13 +242,11 @@ def run_journeys(store: Store) -> JourneyResult:
     d.step(at(2, 16), "buyer", "买家申请售后：空包", "the buyer claims an empty parcel",
            lambda: d.state(cases.file_claim(u(), d.rules, d.clock, buyer("o4"), "o4",
                                             ClaimKind.EMPTY_PARCEL, "包裹里什么都没有")))
-    d.step(at(2, 17), "buyer", "买家查看（待平台裁决）", "the buyer asks (being decided)",
-           lambda: d.look("o4"))
+    d.ask(at(2, 17), "o4", "legal_claim", "买家查看（待平台裁决）", "the buyer asks (being decided)")
     d.step(at(3, 10), "platform", "平台认定空包成立", "the platform upholds the claim",
            lambda: d.state(cases.decide_claim(u(), d.rules, d.clock, PLATFORM, "o4", True,
                                               "快递称重记录为 0.02 kg")))
-    d.step(at(3, 11), "buyer", "买家查看（欺诈发货）", "the buyer asks (fraud found)",
-           lambda: d.look("o4"))
+    d.ask(at(3, 11), "o4", "legal_claim", "买家查看（欺诈发货）", "the buyer asks (fraud found)")
 
     # 5. Complaints: one answered in time, one that goes overdue (then is answered and reopened).
     d.start("tickets", "投诉客服：按时答复与超时", "Complaints: answered in time, and overdue")
@@ -265,7 +267,7 @@ def run_journeys(store: Store) -> JourneyResult:
     d.step(at(1, 11), "platform", "客服队列：b6 已超时", "the queue: b6's ticket is overdue",
            lambda: "; ".join(f"{x['id']} overdue={x['overdue']}"
                              for x in tickets.list_tickets(u(), d.clock, PLATFORM)))
-    d.step(at(1, 12), "buyer", "b6 查看（工单超时）", "b6 asks (ticket overdue)", lambda: d.look("o6"))
+    d.ask(at(1, 12), "o6", "contact", "b6 查看（工单超时）", "b6 asks (ticket overdue)")
     t6 = tickets.list_tickets(u(), d.clock, buyer("o6"))[0]["id"]
     d.step(at(1, 13), "platform", "客服答复 b6（已超时）", "customer service answers b6, late",
            lambda: _ticket(tickets.answer_ticket(u(), d.clock, PLATFORM, t6,
@@ -291,16 +293,15 @@ def run_journeys(store: Store) -> JourneyResult:
     d.start("states", "其他状态：已选处理方式、订单关闭", "Other states: remedy chosen, closed")
     d.step(at(0, 9), "merchant", "两个订单（o8 成团，o9 未成团）", "two orders (o8 confirmed, o9 not)",
            lambda: d.post(_order("o8", at(0, 9)) + _order("o9", at(0, 9))[:1]))
-    d.step(at(0, 10), "buyer", "b9 查看（未成团）", "b9 asks (not confirmed)", lambda: d.look("o9"))
+    d.ask(at(0, 10), "o9", "must_merchant_ship", "b9 查看（未成团）", "b9 asks (not confirmed)")
     d.step(at(0, 12), "merchant", "o8 报备缺货", "o8 reported out of stock",
            lambda: report_order(u(), d.rules, d.clock, MERCHANT, "o8", "断货").event_id)
     d.step(at(0, 13), "buyer", "b8 选择预售", "b8 chooses presale",
            lambda: _remedy(d, "o8"))
-    d.step(at(0, 14), "buyer", "b8 查看（已选择预售）", "b8 asks (presale chosen)",
-           lambda: d.look("o8"))
+    d.ask(at(0, 14), "o8", "must_merchant_ship", "b8 查看（已选择预售）", "b8 asks (presale chosen)")
     d.step(at(1, 9), "platform", "o9 拼团失败", "o9's group fails",
            lambda: d.post([_event("o9", "failed", "group_failed", at(1, 9))]))
-    d.step(at(1, 10), "buyer", "b9 查看（已关闭）", "b9 asks (closed)", lambda: d.look("o9"))
+    d.ask(at(1, 10), "o9", "must_merchant_ship", "b9 查看（已关闭）", "b9 asks (closed)")
 
     d.result.delivered += deliver_outbox(u(), d.clock, d.notifier)
     d.result.notifications = list(d.notifier.sent)
