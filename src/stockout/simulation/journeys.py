@@ -36,6 +36,7 @@ SHOP = "s1"
 MERCHANT = Principal(Role.MERCHANT, "journey-merchant", frozenset({SHOP}), name="merchant:s1")
 PLATFORM = Principal(Role.PLATFORM, "journey-platform", name="customer-service")
 PAID = 8800
+JOURNEY_DAYS = 10  # each journey starts this many days after the one before
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -117,13 +118,20 @@ class _Driver:
         self.notifier = MemoryNotifier()
         self.result = JourneyResult()
         self.journey: Journey | None = None
+        self.first_day = 0
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.store)
 
     def start(self, key: str, zh: str, en: str) -> None:
+        """A new journey, on days of its own: the clock never goes back."""
         self.journey = Journey(key, (zh, en))
         self.result.journeys.append(self.journey)
+        self.first_day = JOURNEY_DAYS * (len(self.result.journeys) - 1)
+
+    def at(self, day: int, hour: int, minute: int = 0) -> datetime:
+        """`day` of the current journey, Beijing time."""
+        return at(self.first_day + day, hour, minute)
 
     def step(self, when: datetime, who: str, zh: str, en: str,
              action: Callable[[], str]) -> None:
@@ -172,136 +180,136 @@ def run_journeys(store: Store) -> JourneyResult:
 
     # 1. A stockout; the buyer asks the merchant, waits, and gets the default refund.
     d.start("default_refund", "缺货后等待，逾期自动全额退款", "Waits after a stockout, then the default refund")
-    d.step(at(0, 9), "merchant", "下单并成团", "order placed and confirmed",
-           lambda: d.post(_order("o1", at(0, 9))))
-    d.ask(at(0, 10), "o1", "must_merchant_ship", "买家查看：商家还要发货吗？", "the buyer asks")
-    d.step(at(0, 15), "merchant", "商家报备缺货", "the merchant reports it out of stock",
+    d.step(d.at(0, 9), "merchant", "下单并成团", "order placed and confirmed",
+           lambda: d.post(_order("o1", d.at(0, 9))))
+    d.ask(d.at(0, 10), "o1", "must_merchant_ship", "买家查看：商家还要发货吗？", "the buyer asks")
+    d.step(d.at(0, 15), "merchant", "商家报备缺货", "the merchant reports it out of stock",
            lambda: report_order(u(), d.rules, d.clock, MERCHANT, "o1", "供应商断货").event_id)
-    d.step(at(0, 16), "buyer", "买家给商家发消息", "the buyer writes to the merchant",
+    d.step(d.at(0, 16), "buyer", "买家给商家发消息", "the buyer writes to the merchant",
            lambda: messages.send_message(u(), d.rules, d.clock, buyer("o1"), "o1",
                                          "请问什么时候能补货？")["event_id"])
-    d.step(at(0, 17), "merchant", "商家回复", "the merchant answers",
+    d.step(d.at(0, 17), "merchant", "商家回复", "the merchant answers",
            lambda: messages.send_message(u(), d.rules, d.clock, MERCHANT, "o1",
                                          "正在联系厂家，请您耐心等待")["event_id"])
-    d.ask(at(0, 18), "o1", "must_merchant_ship",
+    d.ask(d.at(0, 18), "o1", "must_merchant_ship",
           "买家查看（待选择处理方式）", "the buyer asks (remedy pending)")
-    d.step(at(2, 16), "worker", "选择期限已过：自动全额退款", "the choice window closed: the default",
+    d.step(d.at(2, 16), "worker", "选择期限已过：自动全额退款", "the choice window closed: the default",
            d.sweep)
-    d.ask(at(2, 17), "o1", "compensation", "买家查看（已退款）", "the buyer asks (refunded)")
+    d.ask(d.at(2, 17), "o1", "compensation", "买家查看（已退款）", "the buyer asks (refunded)")
 
     # 2. Late; a refund request the merchant refuses; the platform steps in and grants it.
     d.start("refund_escalated", "商家拒绝退款，平台介入支持买家", "A refused refund the platform grants")
-    d.step(at(0, 9), "merchant", "下单并成团", "order placed and confirmed",
-           lambda: d.post(_order("o2", at(0, 9))))
-    d.step(at(2, 10), "worker", "超过发货时限", "the deadline passes", d.sweep)
-    d.ask(at(2, 11), "o2", "must_merchant_ship", "买家查看（已超时）", "the buyer asks (late)")
-    d.step(at(2, 12), "buyer", "买家申请退款", "the buyer requests a refund",
+    d.step(d.at(0, 9), "merchant", "下单并成团", "order placed and confirmed",
+           lambda: d.post(_order("o2", d.at(0, 9))))
+    d.step(d.at(2, 10), "worker", "超过发货时限", "the deadline passes", d.sweep)
+    d.ask(d.at(2, 11), "o2", "must_merchant_ship", "买家查看（已超时）", "the buyer asks (late)")
+    d.step(d.at(2, 12), "buyer", "买家申请退款", "the buyer requests a refund",
            lambda: d.state(cases.request_refund(u(), d.rules, d.clock, buyer("o2"), "o2",
                                                 "等太久了，不想要了")))
-    d.step(at(2, 20), "merchant", "商家拒绝退款", "the merchant refuses",
+    d.step(d.at(2, 20), "merchant", "商家拒绝退款", "the merchant refuses",
            lambda: d.state(cases.answer_refund(u(), d.rules, d.clock, MERCHANT, "o2", False,
                                                "明天就发货")))
-    d.ask(at(2, 21), "o2", "can_refund", "买家查看（被拒绝）", "the buyer asks (refused)")
-    d.step(at(2, 22), "buyer", "买家申请平台介入", "the buyer asks the platform to step in",
+    d.ask(d.at(2, 21), "o2", "can_refund", "买家查看（被拒绝）", "the buyer asks (refused)")
+    d.step(d.at(2, 22), "buyer", "买家申请平台介入", "the buyer asks the platform to step in",
            lambda: d.state(cases.escalate(u(), d.rules, d.clock, buyer("o2"), "o2",
                                           "已超时两天仍未发货")))
-    d.step(at(3, 10), "platform", "平台裁决：支持退款", "the platform grants the refund",
+    d.step(d.at(3, 10), "platform", "平台裁决：支持退款", "the platform grants the refund",
            lambda: d.state(cases.decide(u(), d.rules, d.clock, PLATFORM, "o2", True,
                                         "订单已超时未发货，支持买家退款")))
-    d.ask(at(3, 11), "o2", "can_refund", "买家查看（已退款）", "the buyer asks (refunded)")
+    d.ask(d.at(3, 11), "o2", "can_refund", "买家查看（已退款）", "the buyer asks (refunded)")
 
     # 3. Delivered; a return agreed, sent back, received: refunded, the unit back in stock.
     d.start("return", "签收后退货退款", "A return after delivery")
-    d.step(at(0, 9), "merchant", "下单并成团", "order placed and confirmed",
-           lambda: d.post(_order("o3", at(0, 9))))
-    d.step(at(0, 20), "merchant", "发货并揽收", "shipped and picked up",
-           lambda: d.post(_shipped("o3", at(0, 20), at(2, 14))[:3]))
-    d.ask(at(1, 9), "o3", "can_return", "买家查看（已发货）", "the buyer asks (shipped)")
-    d.step(at(2, 14), "merchant", "快递签收", "delivered",
-           lambda: d.post(_shipped("o3", at(0, 20), at(2, 14))[3:]))
-    d.ask(at(2, 18), "o3", "can_return", "买家查看（已签收）", "the buyer asks (delivered)")
-    d.step(at(3, 9), "buyer", "买家申请退货", "the buyer asks to return it",
+    d.step(d.at(0, 9), "merchant", "下单并成团", "order placed and confirmed",
+           lambda: d.post(_order("o3", d.at(0, 9))))
+    d.step(d.at(0, 20), "merchant", "发货并揽收", "shipped and picked up",
+           lambda: d.post(_shipped("o3", d.at(0, 20), d.at(2, 14))[:3]))
+    d.ask(d.at(1, 9), "o3", "can_return", "买家查看（已发货）", "the buyer asks (shipped)")
+    d.step(d.at(2, 14), "merchant", "快递签收", "delivered",
+           lambda: d.post(_shipped("o3", d.at(0, 20), d.at(2, 14))[3:]))
+    d.ask(d.at(2, 18), "o3", "can_return", "买家查看（已签收）", "the buyer asks (delivered)")
+    d.step(d.at(3, 9), "buyer", "买家申请退货", "the buyer asks to return it",
            lambda: d.state(cases.request_return(u(), d.rules, d.clock, buyer("o3"), "o3",
                                                 "尺码不合适")))
-    d.step(at(3, 15), "merchant", "商家同意退货", "the merchant agrees",
+    d.step(d.at(3, 15), "merchant", "商家同意退货", "the merchant agrees",
            lambda: d.state(cases.answer_return(u(), d.rules, d.clock, MERCHANT, "o3", True)))
-    d.ask(at(3, 16), "o3", "can_return", "买家查看（待寄回）", "the buyer asks (send it back)")
-    d.step(at(4, 10), "buyer", "买家寄回并填写单号", "the buyer sends it back",
+    d.ask(d.at(3, 16), "o3", "can_return", "买家查看（待寄回）", "the buyer asks (send it back)")
+    d.step(d.at(4, 10), "buyer", "买家寄回并填写单号", "the buyer sends it back",
            lambda: d.state(cases.ship_back(u(), d.rules, d.clock, buyer("o3"), "o3", "YTO",
                                            "YT9000001")))
-    d.step(at(6, 11), "merchant", "商家确认收货，退款", "the merchant confirms receipt: refund",
+    d.step(d.at(6, 11), "merchant", "商家确认收货，退款", "the merchant confirms receipt: refund",
            lambda: d.state(cases.confirm_receipt(u(), d.rules, d.clock, MERCHANT, "o3")))
-    d.ask(at(6, 12), "o3", "can_refund", "买家查看（已退款）", "the buyer asks (refunded)")
+    d.ask(d.at(6, 12), "o3", "can_refund", "买家查看（已退款）", "the buyer asks (refunded)")
 
     # 4. An empty parcel: a claim upheld is a fraudulent shipment, with the legal note.
     d.start("empty_parcel", "收到空包：欺诈发货与法律索赔", "An empty parcel: fraud verdict and legal claim")
-    d.step(at(0, 9), "merchant", "下单并成团", "order placed and confirmed",
-           lambda: d.post(_order("o4", at(0, 9))))
-    d.step(at(2, 15), "merchant", "发货、揽收、签收", "shipped, picked up, delivered",
-           lambda: d.post(_shipped("o4", at(0, 21), at(2, 15))))
-    d.step(at(2, 16), "buyer", "买家申请售后：空包", "the buyer claims an empty parcel",
+    d.step(d.at(0, 9), "merchant", "下单并成团", "order placed and confirmed",
+           lambda: d.post(_order("o4", d.at(0, 9))))
+    d.step(d.at(2, 15), "merchant", "发货、揽收、签收", "shipped, picked up, delivered",
+           lambda: d.post(_shipped("o4", d.at(0, 21), d.at(2, 15))))
+    d.step(d.at(2, 16), "buyer", "买家申请售后：空包", "the buyer claims an empty parcel",
            lambda: d.state(cases.file_claim(u(), d.rules, d.clock, buyer("o4"), "o4",
                                             ClaimKind.EMPTY_PARCEL, "包裹里什么都没有")))
-    d.ask(at(2, 17), "o4", "legal_claim", "买家查看（待平台裁决）", "the buyer asks (being decided)")
-    d.step(at(3, 10), "platform", "平台认定空包成立", "the platform upholds the claim",
+    d.ask(d.at(2, 17), "o4", "legal_claim", "买家查看（待平台裁决）", "the buyer asks (being decided)")
+    d.step(d.at(3, 10), "platform", "平台认定空包成立", "the platform upholds the claim",
            lambda: d.state(cases.decide_claim(u(), d.rules, d.clock, PLATFORM, "o4", True,
                                               "快递称重记录为 0.02 kg")))
-    d.ask(at(3, 11), "o4", "legal_claim", "买家查看（欺诈发货）", "the buyer asks (fraud found)")
+    d.ask(d.at(3, 11), "o4", "legal_claim", "买家查看（欺诈发货）", "the buyer asks (fraud found)")
 
     # 5. Complaints: one answered in time, one that goes overdue (then is answered and reopened).
     d.start("tickets", "投诉客服：按时答复与超时", "Complaints: answered in time, and overdue")
-    d.step(at(0, 9), "merchant", "两个订单成团", "two orders confirmed",
-           lambda: d.post(_order("o5", at(0, 9)) + _order("o6", at(0, 9))))
+    d.step(d.at(0, 9), "merchant", "两个订单成团", "two orders confirmed",
+           lambda: d.post(_order("o5", d.at(0, 9)) + _order("o6", d.at(0, 9))))
     t5: dict[str, Any] = {}
-    d.step(at(0, 9, 30), "buyer", "买家 b5 投诉", "buyer b5 complains",
+    d.step(d.at(0, 9, 30), "buyer", "买家 b5 投诉", "buyer b5 complains",
            lambda: _ticket(t5.setdefault("t", tickets.open_ticket(
                u(), d.rules, d.clock, buyer("o5"), "o5", "商家一直不回消息"))))
-    d.step(at(0, 10), "buyer", "买家 b6 投诉", "buyer b6 complains",
+    d.step(d.at(0, 10), "buyer", "买家 b6 投诉", "buyer b6 complains",
            lambda: _ticket(tickets.open_ticket(u(), d.rules, d.clock, buyer("o6"), "o6",
                                                "订单什么时候发货？")))
-    d.step(at(0, 15), "platform", "客服答复 b5（按时）", "customer service answers b5 in time",
+    d.step(d.at(0, 15), "platform", "客服答复 b5（按时）", "customer service answers b5 in time",
            lambda: _ticket(tickets.answer_ticket(u(), d.clock, PLATFORM, t5["t"]["id"],
                                                  "已催促商家，今天内发货")))
-    d.step(at(0, 16), "buyer", "b5 关闭工单", "b5 closes the ticket",
+    d.step(d.at(0, 16), "buyer", "b5 关闭工单", "b5 closes the ticket",
            lambda: _ticket(tickets.close_ticket(u(), d.clock, buyer("o5"), t5["t"]["id"])))
-    d.step(at(1, 11), "platform", "客服队列：b6 已超时", "the queue: b6's ticket is overdue",
+    d.step(d.at(1, 11), "platform", "客服队列：b6 已超时", "the queue: b6's ticket is overdue",
            lambda: "; ".join(f"{x['id']} overdue={x['overdue']}"
                              for x in tickets.list_tickets(u(), d.clock, PLATFORM)))
-    d.ask(at(1, 12), "o6", "contact", "b6 查看（工单超时）", "b6 asks (ticket overdue)")
+    d.ask(d.at(1, 12), "o6", "contact", "b6 查看（工单超时）", "b6 asks (ticket overdue)")
     t6 = tickets.list_tickets(u(), d.clock, buyer("o6"))[0]["id"]
-    d.step(at(1, 13), "platform", "客服答复 b6（已超时）", "customer service answers b6, late",
+    d.step(d.at(1, 13), "platform", "客服答复 b6（已超时）", "customer service answers b6, late",
            lambda: _ticket(tickets.answer_ticket(u(), d.clock, PLATFORM, t6,
                                                  "商家已确认明天发货")))
-    d.step(at(1, 14), "buyer", "b6 不满意，重新打开", "b6 is not satisfied and reopens it",
+    d.step(d.at(1, 14), "buyer", "b6 不满意，重新打开", "b6 is not satisfied and reopens it",
            lambda: _ticket(tickets.reopen_ticket(u(), d.rules, d.clock, buyer("o6"), t6,
                                                  "昨天也是这么说的")))
 
     # 6. Feedback on the product page, answered by the merchant.
     d.start("feedback", "商品页面留言反馈，商家回复", "Product feedback the merchant answers")
-    d.step(at(0, 11), "buyer", "买家 b7 在商品页面留言", "buyer b7 leaves feedback",
+    d.step(d.at(0, 11), "buyer", "买家 b7 在商品页面留言", "buyer b7 leaves feedback",
            lambda: "feedback {id}, reply by {reply_by}".format(**feedback.leave_feedback(
                u(), d.rules, d.clock, buyer("o7"), "K1", "L 码偏小吗？")))
-    d.step(at(0, 14), "merchant", "商家查看未回复的留言", "the merchant lists unanswered feedback",
+    d.step(d.at(0, 14), "merchant", "商家查看未回复的留言", "the merchant lists unanswered feedback",
            lambda: ", ".join(f"{x['id']}: {x['text']}" for x in feedback.list_feedback(
                u(), d.clock, MERCHANT, unanswered=True)))
-    d.step(at(0, 15), "merchant", "商家回复", "the merchant answers",
+    d.step(d.at(0, 15), "merchant", "商家回复", "the merchant answers",
            lambda: "replied {replied_at}".format(**feedback.reply_feedback(
                u(), d.clock, MERCHANT, feedback.list_feedback(u(), d.clock, MERCHANT)[0]["id"],
                "L 码正常，身高 175 cm 合适")))
 
     # 7. The states the journeys above do not stop at: a remedy chosen, a closed order.
     d.start("states", "其他状态：已选处理方式、订单关闭", "Other states: remedy chosen, closed")
-    d.step(at(0, 9), "merchant", "两个订单（o8 成团，o9 未成团）", "two orders (o8 confirmed, o9 not)",
-           lambda: d.post(_order("o8", at(0, 9)) + _order("o9", at(0, 9))[:1]))
-    d.ask(at(0, 10), "o9", "must_merchant_ship", "b9 查看（未成团）", "b9 asks (not confirmed)")
-    d.step(at(0, 12), "merchant", "o8 报备缺货", "o8 reported out of stock",
+    d.step(d.at(0, 9), "merchant", "两个订单（o8 成团，o9 未成团）", "two orders (o8 confirmed, o9 not)",
+           lambda: d.post(_order("o8", d.at(0, 9)) + _order("o9", d.at(0, 9))[:1]))
+    d.ask(d.at(0, 10), "o9", "must_merchant_ship", "b9 查看（未成团）", "b9 asks (not confirmed)")
+    d.step(d.at(0, 12), "merchant", "o8 报备缺货", "o8 reported out of stock",
            lambda: report_order(u(), d.rules, d.clock, MERCHANT, "o8", "断货").event_id)
-    d.step(at(0, 13), "buyer", "b8 选择预售", "b8 chooses presale",
+    d.step(d.at(0, 13), "buyer", "b8 选择预售", "b8 chooses presale",
            lambda: _remedy(d, "o8"))
-    d.ask(at(0, 14), "o8", "must_merchant_ship", "b8 查看（已选择预售）", "b8 asks (presale chosen)")
-    d.step(at(1, 9), "platform", "o9 拼团失败", "o9's group fails",
-           lambda: d.post([_event("o9", "failed", "group_failed", at(1, 9))]))
-    d.ask(at(1, 10), "o9", "must_merchant_ship", "b9 查看（已关闭）", "b9 asks (closed)")
+    d.ask(d.at(0, 14), "o8", "must_merchant_ship", "b8 查看（已选择预售）", "b8 asks (presale chosen)")
+    d.step(d.at(1, 9), "platform", "o9 拼团失败", "o9's group fails",
+           lambda: d.post([_event("o9", "failed", "group_failed", d.at(1, 9))]))
+    d.ask(d.at(1, 10), "o9", "must_merchant_ship", "b9 查看（已关闭）", "b9 asks (closed)")
 
     d.result.delivered += deliver_outbox(u(), d.clock, d.notifier)
     d.result.notifications = list(d.notifier.sent)
@@ -314,7 +322,7 @@ def _ticket(t: dict[str, Any]) -> str:
 
 def _remedy(d: _Driver, order_id: str) -> str:
     got = remedies.choose(d.uow(), d.rules, d.clock, buyer(order_id), order_id, Remedy.PRESALE,
-                          until=at(5, 18))
+                          until=d.at(5, 18))
     return f"{order_id}: {got['state']} until {got['until']}"
 
 

@@ -151,9 +151,11 @@ def _when(at: datetime | None) -> Any:
     return lambda lang: human_time(at, lang) if at is not None else "-"
 
 
-def _refund(o: _Order, now: datetime, label: str) -> dict[str, Any]:
-    return _event(_next_id(o, label, EventType.REFUND_COMPLETED), o.order_id,
-                  EventType.REFUND_COMPLETED, now, amount_cents=o.paid)
+def _refund(o: _Order, now: datetime, step: dict[str, Any]) -> dict[str, Any]:
+    """The full refund that follows `step` at the same instant; its id extends the step's, so
+    that the timeline (by time, then id) has the decision first."""
+    return _event(f"{step['event_id']}.refund", o.order_id, EventType.REFUND_COMPLETED, now,
+                  amount_cents=o.paid)
 
 
 # -- refunds (仅退款) -------------------------------------------------------------------------
@@ -193,7 +195,7 @@ def answer_refund(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, o
                          EventType.REFUND_DECIDED, now, by="merchant", upheld=accept,
                          reason=reason)]
         if accept:
-            events.append(_refund(o, now, "refund"))
+            events.append(_refund(o, now, events[0]))
         return _write(u, rules, o, now, who.actor, events,
                       _told_refund(o, c, accept, reason, now), "refund_answered",
                       o.paid if accept else None)
@@ -256,7 +258,7 @@ def decide(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, order_id
         events = [_event(_next_id(o, f"{c.kind.value}_decision", type_), o.order_id, type_, now,
                          by="platform", upheld=grant, reason=reason)]
         if grant and c.kind is CaseKind.REFUND:
-            events.append(_refund(o, now, "refund"))
+            events.append(_refund(o, now, events[0]))
         step = "platform_granted" if grant else "platform_refused"
         data = {"case_id": c.case_id, "granted": grant, "reason": reason}
         what = notices.WHAT[c.kind.value]
@@ -366,8 +368,9 @@ def confirm_receipt(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal,
 def _receive(uow: UnitOfWork, rules: Rules, o: _Order, now: datetime, actor: str, by: str
              ) -> dict[str, Any]:
     c = case_in(o.cases, [CaseState.SHIPPED_BACK], "a confirmation of receipt", CaseKind.RETURN)
-    events = [_event(_next_id(o, "return_receipt", EventType.RETURN_RECEIVED), o.order_id,
-                     EventType.RETURN_RECEIVED, now, by=by), _refund(o, now, "refund")]
+    received = _event(_next_id(o, "return_receipt", EventType.RETURN_RECEIVED), o.order_id,
+                      EventType.RETURN_RECEIVED, now, by=by)
+    events = [received, _refund(o, now, received)]
     _restock(uow, o, now, actor)
     tell = notices.step(f"aftersale:{c.case_id}:granted", "refund_granted", "buyer",
                         o.row["buyer_id"], o.order_id,
@@ -426,7 +429,7 @@ def decide_claim(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, or
         events = [_event(_next_id(o, "claim_decision", EventType.CLAIM_DECIDED), o.order_id,
                          EventType.CLAIM_DECIDED, now, claim_id=c.claim_id, upheld=upheld)]
         if upheld and o.facts.closed is None:
-            events.append(_refund(o, now, "refund"))
+            events.append(_refund(o, now, events[0]))
         step = "claim_upheld" if upheld else "claim_rejected"
         what = notices.WHAT[c.claim_kind.value if c.claim_kind else "other"]
         data = {"case_id": c.case_id, "upheld": upheld, "reason": reason}
@@ -522,11 +525,11 @@ def _act(uow: UnitOfWork, rules: Rules, o: _Order, c: Case, action: DueAction, n
          ) -> None:
     reason = "no answer in time"
     if action is DueAction.GRANT_REFUND:
-        _write(uow, rules, o, now, WORKER.actor, [
-            _event(_next_id(o, "refund_decision", EventType.REFUND_DECIDED), o.order_id,
-                   EventType.REFUND_DECIDED, now, by="platform", upheld=True, reason=reason),
-            _refund(o, now, "refund")], _told_refund(o, c, True, reason, now),
-            "refund_granted_by_default", o.paid)
+        granted = _event(_next_id(o, "refund_decision", EventType.REFUND_DECIDED), o.order_id,
+                         EventType.REFUND_DECIDED, now, by="platform", upheld=True,
+                         reason=reason)
+        _write(uow, rules, o, now, WORKER.actor, [granted, _refund(o, now, granted)],
+               _told_refund(o, c, True, reason, now), "refund_granted_by_default", o.paid)
     elif action is DueAction.AGREE_RETURN:
         _write(uow, rules, o, now, WORKER.actor, [
             _event(_next_id(o, "return_decision", EventType.RETURN_DECIDED), o.order_id,
