@@ -15,20 +15,11 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
-from stockout.cli_buyer import PHASES, QUESTIONS, answers_table
-from stockout.domain.times import human_time
-from stockout.simulation.journeys import answers_by_phase, run_journeys
+from stockout.cli_buyer import journey_tables
+from stockout.simulation.journeys import run_journeys
 from stockout.store.engine import open_store
 from stockout.store.migrate import upgrade
-
-HEAD = {
-    "zh": {"time": "时间", "who": "谁", "what": "做了什么", "outcome": "结果",
-           "states": "各状态下买家得到的回答", "notes": "通知：{n} 条已送达"},
-    "en": {"time": "time", "who": "who", "what": "what", "outcome": "outcome",
-           "states": "What a buyer is told in each state", "notes": "Notifications: {n} delivered"},
-}
 
 
 def main() -> None:
@@ -37,7 +28,6 @@ def main() -> None:
                         default=os.environ.get("STOCKOUT_LANG", "zh"))
     parser.add_argument("--db", help="a database URL (default: a throw-away SQLite file)")
     args = parser.parse_args()
-    h, i = HEAD[args.lang], 0 if args.lang == "zh" else 1
     with tempfile.TemporaryDirectory() as scratch:
         store = open_store(args.db or f"sqlite:///{Path(scratch) / 'buyer-journeys.db'}")
         upgrade(store)
@@ -46,24 +36,10 @@ def main() -> None:
         finally:
             store.dispose()
     out = Console()
-    for n, journey in enumerate(result.journeys, start=1):
-        table = Table(title=f"{n}. {journey.title[i]}")
-        for c in ("time", "who", "what", "outcome"):
-            table.add_column(h[c], overflow="fold")
-        for s in journey.steps:
-            outcome = s.outcome
-            if s.asked is not None:
-                snap, question = s.asked
-                record = snap.answers[args.lang]
-                said = next(a for a in record["answers"] if a["question"] == question)
-                outcome = f"[{PHASES[snap.phase][i]}] {QUESTIONS[question][i]} {said['answer']}"
-            table.add_row(human_time(s.at, args.lang), s.who, s.what[i], outcome)
-        out.print(table)
-    out.print(f"[bold]{h['states']}[/]")
-    for phase, snap in answers_by_phase(result).items():
-        out.print(f"[bold]{PHASES[phase][i]}[/]")
-        out.print(answers_table(snap.answers[args.lang], args.lang))
-    out.print(h["notes"].format(n=result.delivered))
+    for shown in journey_tables(result, args.lang):
+        out.print(shown)
+    out.print(("通知：{n} 条已送达" if args.lang == "zh" else "Notifications: {n} delivered")
+              .format(n=result.delivered))
 
 
 if __name__ == "__main__":

@@ -53,6 +53,34 @@ def answers_table(record: dict[str, Any], lang: str) -> Table:
     return table
 
 
+def journey_tables(result: Any, lang: str) -> list[Any]:
+    """The scripted journeys (`simulation.journeys.run_journeys`) as Rich renderables: each
+    journey's steps with the answer the buyer got, then the answers in every state met."""
+    from stockout.domain.times import human_time
+    from stockout.simulation.journeys import answers_by_phase
+
+    i = 0 if lang == "zh" else 1
+    head = [("时间", "time"), ("谁", "who"), ("做了什么", "what"), ("结果", "outcome")]
+    shown: list[Any] = []
+    for n, journey in enumerate(result.journeys, start=1):
+        table = Table(title=f"{n}. {journey.title[i]}")
+        for pair in head:
+            table.add_column(pair[i], overflow="fold")
+        for s in journey.steps:
+            outcome = s.outcome
+            if s.asked is not None:
+                snap, question = s.asked
+                said = next(a for a in snap.answers[lang]["answers"]
+                            if a["question"] == question)
+                outcome = f"[{PHASES[snap.phase][i]}] {QUESTIONS[question][i]} {said['answer']}"
+            table.add_row(human_time(s.at, lang), s.who, s.what[i], outcome)
+        shown.append(table)
+    shown.append(f"[bold]{_w(('各状态下买家得到的回答', 'What a buyer is told in each state'), lang)}[/]")
+    for snap in answers_by_phase(result).values():
+        shown.append(answers_table(snap.answers[lang], lang))
+    return shown
+
+
 def answers(ctx: typer.Context,
             order_id: Annotated[str, typer.Argument(help="订单号")],
             as_json: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,

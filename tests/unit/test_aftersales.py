@@ -178,7 +178,7 @@ def test_every_answer_names_a_key_of_its_pack_or_a_verdict_rule() -> None:
                 assert a.rule.startswith("pdd-2025/") and a.answer
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(marketplaces())
 def test_after_sales_steps_never_change_a_verdict(events: list[Event]) -> None:
     book = resolve_rules("pdd")

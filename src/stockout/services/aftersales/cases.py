@@ -85,8 +85,11 @@ def _load(uow: UnitOfWork, rules: Rules, who: Principal, order_id: str, now: dat
 
 
 def _next_id(o: _Order, label: str, type_: EventType) -> str:
-    n = sum(1 for e in o.timeline.events if e.type is type_) + 1
-    return f"{o.order_id}.{label}.{n}"
+    """`ORDER.aftersale.NNN.LABEL`, numbered in the order the steps are taken: steps taken at
+    one instant keep that order in the timeline (sorted by time, then id)."""
+    n = sum(1 for e in o.timeline.events if e.event_id.startswith(f"{o.order_id}.aftersale.")
+            and not e.event_id.endswith(".refund")) + 1
+    return f"{o.order_id}.aftersale.{n:03d}.{label}"
 
 
 def _event(event_id: str, order_id: str, type_: EventType, at: datetime, **fields: Any
