@@ -65,6 +65,10 @@ def test_a_refund_refused_escalated_and_granted_and_one_granted_by_silence(api: 
     assert (again.status_code, again.json()["code"]) == (409, "case_open")
     assert api.post("/v1/orders/o1/refund-request", json={}, headers=_h(api, "b2")
                     ).status_code == 404
+    forged = api.post("/v1/events", headers=s1, json=[{
+        "event_id": "o1.forged", "order_id": "o1", "type": "refund_decided",
+        "at": (T + H).isoformat(), "by": "platform", "upheld": False}])
+    assert forged.json()["rejected"][0]["status"] == 403  # a merchant never posts a decision
     bare = api.post("/v1/orders/o1/refund-request/answer", json={"accept": False}, headers=s1)
     assert (bare.status_code, bare.json()["code"]) == (422, "reason_required")
     assert api.post("/v1/orders/o1/refund-request/answer", json={"accept": False},
