@@ -50,6 +50,8 @@ from stockout.store.mapping import dumps
 from stockout.store.uow import UnitOfWork
 
 DUE_BATCH = 200
+_WATCHED = frozenset({CaseState.REQUESTED, CaseState.SHIPPED_BACK, CaseState.REFUSED,
+                      CaseState.AGREED})
 
 
 @dataclass(slots=True)
@@ -110,8 +112,9 @@ def mirror(uow: UnitOfWork, rules: Rules, order_id: str, now: datetime) -> tuple
     cases = fold_cases(timeline.events, pack.aftersales, now)
     rows = []
     for c in cases:
-        action_due = c.due_at if c.state in (CaseState.REQUESTED, CaseState.SHIPPED_BACK) \
-            and c.kind is not CaseKind.CLAIM else None
+        # The worker looks again when a party's silence decides (a request, a parcel back) or
+        # a refusal or an agreed return lapses (the row then shows it).
+        action_due = c.due_at if c.state in _WATCHED and c.kind is not CaseKind.CLAIM else None
         rows.append({"case_id": c.case_id, "order_id": order_id, "shop_id": row["shop_id"] or "",
                      "buyer_id": row["buyer_id"], "kind": c.kind.value, "state": c.state.value,
                      "opened_at": c.opened_at, "due_at": c.due_at, "action_due_at": action_due,
