@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from stockout.cli_buyer import journey_tables
+from stockout.cli.buyer import journey_tables
 from stockout.simulation.journeys import run_journeys
 from stockout.store.engine import open_store
 from stockout.store.migrate import upgrade

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from stockout.services import stock
+from stockout.services.stock import movements as stock
 from stockout.store.engine import open_store
 from stockout.store.migrate import upgrade
 from tests.helpers import Order
@@ -168,7 +168,7 @@ def test_stockout_answers_prints_each_question_with_its_rule(tmp_path: Path) -> 
     from typer.testing import CliRunner
 
     from stockout.cli import app
-    from stockout.services.clock import ManualClock
+    from stockout.services.common.clock import ManualClock
 
     url = f"sqlite:///{tmp_path / 'a.db'}"
     store = open_store(url)

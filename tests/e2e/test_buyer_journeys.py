@@ -8,7 +8,7 @@ import json
 import pytest
 from rich.console import Console
 
-from stockout.cli_buyer import journey_tables
+from stockout.cli.buyer import journey_tables
 from stockout.simulation.journeys import answers_by_phase, run_journeys
 from stockout.store.engine import Store
 from stockout.store.uow import UnitOfWork

@@ -16,17 +16,18 @@ from typing import Any
 from stockout.domain.events import ClaimKind, Remedy
 from stockout.domain.explain import Lang
 from stockout.rulepacks import resolve_rules
-from stockout.services import remedies, stock
-from stockout.services.access import Principal, Role
-from stockout.services.adjudicate import Rules
+from stockout.services.access.principals import Principal, Role
 from stockout.services.aftersales import cases
 from stockout.services.answers.view import order_answers
-from stockout.services.clock import ManualClock
+from stockout.services.common.clock import ManualClock
 from stockout.services.contact import feedback, messages, tickets
-from stockout.services.ingest import ingest_events
-from stockout.services.notify import MemoryNotifier
-from stockout.services.self_report import report_order
-from stockout.services.sweep import deliver_outbox, sweep_due
+from stockout.services.judging.ingest import ingest_events
+from stockout.services.judging.rules import Rules
+from stockout.services.notifications.delivery import MemoryNotifier
+from stockout.services.remedies import choices as remedies
+from stockout.services.stock import movements as stock
+from stockout.services.stock.self_report import report_order
+from stockout.services.worker.sweep import deliver_outbox, sweep_due
 from stockout.store.engine import Store
 from stockout.store.uow import UnitOfWork
 

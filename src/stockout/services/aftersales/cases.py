@@ -37,15 +37,15 @@ from stockout.domain.money import format_yuan
 from stockout.domain.rulebook import RulePack
 from stockout.domain.timeline import OrderFacts, Timeline, fold
 from stockout.domain.times import format_time, human_time
-from stockout.services.access import WORKER, Forbidden, NotFound, Principal, Role
-from stockout.services.adjudicate import Rules, lock_orders
+from stockout.services.access.principals import WORKER, Forbidden, NotFound, Principal, Role
 from stockout.services.aftersales import notices
-from stockout.services.clock import Clock
-from stockout.services.ingest import append_events
-from stockout.services.order_stock import substitute_of
-from stockout.services.queries import pack_by_id
-from stockout.services.stock import apply_movement
-from stockout.services.tx import in_transaction
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.adjudicate import lock_orders
+from stockout.services.judging.ingest import append_events
+from stockout.services.judging.rules import Rules, pack_by_id
+from stockout.services.stock.movements import apply_movement
+from stockout.services.stock.reservations import substitute_of
 from stockout.store.mapping import dumps
 from stockout.store.uow import UnitOfWork
 

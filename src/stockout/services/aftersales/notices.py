@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from stockout.services.notices import _row
+from stockout.services.notifications.notices import _row
 
 # (title, body) per step, in zh and en; `{order}`, `{what}`, `{until}`, `{reason}` filled in.
 _TEXTS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {

@@ -20,11 +20,10 @@ from stockout.domain.deadline import ship_deadline
 from stockout.domain.explain import Lang
 from stockout.domain.timeline import Timeline, fold
 from stockout.domain.times import format_time
-from stockout.services.access import NotFound, Principal
-from stockout.services.adjudicate import Rules
-from stockout.services.clock import Clock
+from stockout.services.access.principals import NotFound, Principal
+from stockout.services.common.clock import Clock
 from stockout.services.contact.tickets import open_for_order
-from stockout.services.queries import pack_by_id
+from stockout.services.judging.rules import Rules, pack_by_id
 from stockout.store.mapping import verdict_from_row
 from stockout.store.uow import UnitOfWork
 

@@ -7,12 +7,13 @@ from typing import Any
 
 from stockout.domain.events import EventType
 from stockout.domain.times import format_time
-from stockout.services.access import Forbidden, NotFound, Principal, Role
-from stockout.services.adjudicate import Rules, lock_orders
-from stockout.services.clock import Clock
+from stockout.services.access.principals import Forbidden, NotFound, Principal, Role
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
 from stockout.services.contact.notices import notice
-from stockout.services.ingest import append_events
-from stockout.services.tx import in_transaction
+from stockout.services.judging.adjudicate import lock_orders
+from stockout.services.judging.ingest import append_events
+from stockout.services.judging.rules import Rules
 from stockout.store.uow import UnitOfWork
 
 MAX_TEXT = 2000

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from stockout.services.aftersales.notices import localised
-from stockout.services.notices import _row
+from stockout.services.notifications.notices import _row
 
 _TEXTS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     "message_buyer": (("买家消息：订单 {order}", "买家：{text}"),

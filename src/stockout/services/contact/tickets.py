@@ -11,13 +11,12 @@ from enum import StrEnum
 from typing import Any
 
 from stockout.domain.times import format_time, human_time
-from stockout.services.access import Forbidden, NotFound, Principal, Role
-from stockout.services.adjudicate import Rules
-from stockout.services.clock import Clock
+from stockout.services.access.principals import Forbidden, NotFound, Principal, Role
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
 from stockout.services.contact.messages import clean_text
 from stockout.services.contact.notices import notice
-from stockout.services.queries import pack_by_id
-from stockout.services.tx import in_transaction
+from stockout.services.judging.rules import Rules, pack_by_id
 from stockout.store.mapping import dumps
 from stockout.store.uow import UnitOfWork
 
