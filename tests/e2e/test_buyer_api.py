@@ -167,7 +167,7 @@ def test_messages_tickets_and_feedback(api: Any) -> None:
 def test_stockout_answers_prints_each_question_with_its_rule(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from stockout.cli import app
+    from stockout.cli.main import app
     from stockout.services.common.clock import ManualClock
 
     url = f"sqlite:///{tmp_path / 'a.db'}"
