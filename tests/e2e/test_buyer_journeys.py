@@ -111,6 +111,7 @@ def test_buyer_journeys_end_as_each_side_expects(store: Store) -> None:
     # What `examples/buyer_journeys.py` prints, in both languages.
     for lang, texts in (("en", ("A refused refund the platform grants", "remedy pending",
                                 "What a buyer is told in each state", "art. 55",
+                                "delivered · Do I have a claim at law?",
                                 "Must the merchant still ship?")),
                         ("zh", ("商家拒绝退款，平台介入支持买家", "各状态下买家得到的回答",
                                 "商家还要发货吗？", "第五十五条"))):

@@ -8,6 +8,7 @@ import json
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from stockout.cli.common import ClockOpt, DbOpt, err, open_runtime, out, settings
@@ -49,7 +50,8 @@ def answers_table(record: dict[str, Any], lang: str) -> Table:
                                               x["until"] else f" ({until} {x['until']})"
                                               if x["until"] else "")
                          for x in a["actions"])
-        table.add_row(_w(QUESTIONS[a["question"]], lang), a["answer"], acts, a["rule"])
+        table.add_row(_w(QUESTIONS[a["question"]], lang), escape(a["answer"]), escape(acts),
+                      a["rule"])
     return table
 
 
@@ -72,8 +74,8 @@ def journey_tables(result: Any, lang: str) -> list[Any]:
                 snap, question = s.asked
                 said = next(a for a in snap.answers[lang]["answers"]
                             if a["question"] == question)
-                outcome = f"[{PHASES[snap.phase][i]}] {QUESTIONS[question][i]} {said['answer']}"
-            table.add_row(human_time(s.at, lang), s.who, s.what[i], outcome)
+                outcome = f"{PHASES[snap.phase][i]} · {QUESTIONS[question][i]} {said['answer']}"
+            table.add_row(human_time(s.at, lang), s.who, s.what[i], escape(outcome))
         shown.append(table)
     shown.append(f"[bold]{_w(('各状态下买家得到的回答', 'What a buyer is told in each state'), lang)}[/]")
     for snap in answers_by_phase(result).values():
