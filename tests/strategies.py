@@ -52,7 +52,7 @@ def order_events(draw: st.DrawFn, order_no: int) -> list[Event]:
         events.append(Event(eid(), oid, EventType.ORDER_CONFIRMED, T0 + draw(
             st.sampled_from([timedelta(0), timedelta(minutes=30)]))))
     kinds = st.sampled_from(["upload", "scan", "chat", "report", "refund", "cancel", "close",
-                             "claim", "decide"])
+                             "claim", "decide", "aftersale"])
     for kind in draw(st.lists(kinds, max_size=7)):
         if kind == "upload":
             events.append(Event(eid(), oid, EventType.SHIPMENT_UPLOADED, at(),
@@ -82,10 +82,24 @@ def order_events(draw: st.DrawFn, order_no: int) -> list[Event]:
         elif kind == "claim":
             events.append(Event(eid(), oid, EventType.AFTER_SALE_CLAIM, at(), claim_id="c1",
                                 kind=draw(st.sampled_from(list(ClaimKind)))))
-        else:
+        elif kind == "decide":
             events.append(Event(eid(), oid, EventType.CLAIM_DECIDED, at(), claim_id="c1",
                                 upheld=draw(st.booleans())))
+        else:  # the after-sales steps: every engine must accept and ignore them
+            events.append(draw(st.sampled_from(_aftersale_steps(eid(), oid, at()))))
     return events
+
+
+def _aftersale_steps(event_id: str, oid: str, at: datetime) -> list[Event]:
+    return [Event(event_id, oid, EventType.REFUND_DECIDED, at, by=Party.MERCHANT, upheld=False,
+                  reason="no"),
+            Event(event_id, oid, EventType.RETURN_REQUESTED, at, reason=""),
+            Event(event_id, oid, EventType.RETURN_DECIDED, at, by=Party.PLATFORM, upheld=True,
+                  reason="ok"),
+            Event(event_id, oid, EventType.RETURN_SHIPPED, at, carrier=CARRIERS[1],
+                  tracking_no=TRACKING[1]),
+            Event(event_id, oid, EventType.RETURN_RECEIVED, at, by=Party.MERCHANT),
+            Event(event_id, oid, EventType.AFTERSALE_ESCALATED, at, reason="")]
 
 
 @st.composite

@@ -117,16 +117,56 @@ class RemedyChosen(_Base):
     substitute_sku_id: str | None = None
 
 
+class RefundDecided(_Base):
+    """The merchant's answer to a buyer's refund request, or the platform's decision on it."""
+
+    type: Literal["refund_decided"]
+    by: Literal["merchant", "platform"]
+    upheld: StrictBool
+    reason: str = ""
+
+
+class ReturnRequested(_Base):
+    type: Literal["return_requested"]
+    reason: str = ""
+
+
+class ReturnDecided(_Base):
+    type: Literal["return_decided"]
+    by: Literal["merchant", "platform"]
+    upheld: StrictBool
+    reason: str = ""
+
+
+class ReturnShipped(_Base):
+    type: Literal["return_shipped"]
+    carrier: Text
+    tracking_no: Text
+
+
+class ReturnReceived(_Base):
+    type: Literal["return_received"]
+    by: Literal["merchant", "platform"] = "merchant"
+
+
+class AftersaleEscalated(_Base):
+    """The buyer asks the platform to step in (平台介入) on a refused refund or return."""
+
+    type: Literal["aftersale_escalated"]
+    reason: str = ""
+
+
 EventModel = Annotated[
     OrderPlaced | OrderConfirmed | GroupFailed | OrderCancelled | ShipmentUploaded | CarrierScan
     | StockoutReported | ChatMessage | RefundRequested | RefundCompleted | AfterSaleClaim
-    | ClaimDecided | RemedyChosen,
+    | ClaimDecided | RemedyChosen | RefundDecided | ReturnRequested | ReturnDecided
+    | ReturnShipped | ReturnReceived | AftersaleEscalated,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[EventModel] = TypeAdapter(EventModel)
 
 _TIME_FIELDS = ("presale_ship_by", "until")
-_PARTY_FIELDS = ("sender", "initiator")
+_PARTY_FIELDS = ("sender", "initiator", "by")
 
 
 _TYPES = {t.value: t for t in EventType}

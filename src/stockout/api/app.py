@@ -21,6 +21,7 @@ from stockout.api.routes import (
     skus,
     triage,
 )
+from stockout.api.routes import buyer as buyer_routes
 from stockout.bootstrap import Runtime
 
 DESCRIPTION = """Online adjudication of marketplace orders (Pinduoduo rules by default).
@@ -39,7 +40,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     problems.install(app)
     for module in (events, orders, shops, skus, reports, remedies, announcements, appeals,
-                   coupons, triage, carriers, meta):
+                   coupons, triage, carriers, meta, *buyer_routes.MODULES):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=runtime.server.max_body_bytes,
                        uploads=(("/v1/appeals", appeals.upload_limit(runtime)),))

@@ -13,6 +13,7 @@ from stockout.bootstrap import load_settings
 from stockout.cli import (
     appeals,
     bulk,
+    buyer,
     console,
     db,
     judging,
@@ -81,6 +82,7 @@ stock.register(app)  # audit, report, plan
 appeals.register(app)  # appeals list|file|decide, measures, reputation
 console.register(app)  # demo-console
 triage.register(app)  # triage
+buyer.register(app)  # answers, tickets, aftersales
 
 
 def main() -> None:

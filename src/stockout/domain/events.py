@@ -29,6 +29,13 @@ class EventType(StrEnum):
     AFTER_SALE_CLAIM = "after_sale_claim"
     CLAIM_DECIDED = "claim_decided"
     REMEDY_CHOSEN = "remedy_chosen"
+    # after-sales steps (services.aftersales); the judge reads none of them
+    REFUND_DECIDED = "refund_decided"
+    RETURN_REQUESTED = "return_requested"
+    RETURN_DECIDED = "return_decided"
+    RETURN_SHIPPED = "return_shipped"
+    RETURN_RECEIVED = "return_received"
+    AFTERSALE_ESCALATED = "aftersale_escalated"
 
 
 class Party(StrEnum):
@@ -90,11 +97,13 @@ class Event(NamedTuple):
     campaign: bool | None = None
     ship_from_region: str | None = None
     ship_to_region: str | None = None
-    # order_cancelled (by, reason), stockout_reported (reason), refund_requested (initiator, reason)
+    # order_cancelled (by, reason), stockout_reported (reason), refund_requested (initiator,
+    # reason); refund_decided / return_decided (by, upheld, reason), return_requested and
+    # aftersale_escalated (reason), return_received (by)
     by: Party | None = None
     reason: str | None = None
     initiator: Party | None = None
-    # shipment_uploaded, carrier_scan
+    # shipment_uploaded, carrier_scan, return_shipped (the buyer's parcel back)
     carrier: str | None = None
     tracking_no: str | None = None
     status: ScanStatus | None = None
@@ -104,7 +113,7 @@ class Event(NamedTuple):
     text: str | None = None
     # refund_completed
     amount_cents: int | None = None
-    # after_sale_claim, claim_decided
+    # after_sale_claim, claim_decided (upheld: also a refund or return request granted)
     claim_id: str | None = None
     kind: ClaimKind | None = None
     upheld: bool | None = None

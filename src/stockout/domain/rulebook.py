@@ -123,6 +123,28 @@ class InventoryRules:
 
 
 @dataclass(frozen=True, slots=True)
+class AftersalesRules:
+    """Times of the after-sales steps (refunds, returns, claims, the platform stepping in)."""
+
+    refund_answer: timedelta = field(metadata=_hours("refund_answer_hours"))
+    return_window: timedelta = field(metadata=_days("return_window_days"))
+    return_answer: timedelta = field(metadata=_hours("return_answer_hours"))
+    return_ship_back: timedelta = field(metadata=_days("return_ship_back_days"))
+    return_receive: timedelta = field(metadata=_days("return_receive_days"))
+    escalate_within: timedelta = field(metadata=_days("escalate_within_days"))
+    platform_decision: timedelta = field(metadata=_hours("platform_decision_hours"))
+    claim_window: timedelta = field(metadata=_days("claim_window_days"))
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRules:
+    """How soon the platform's customer service and the merchant answer the buyer."""
+
+    ticket_response: timedelta = field(metadata=_hours("ticket_response_hours"))
+    feedback_reply: timedelta = field(metadata=_hours("feedback_reply_hours"))
+
+
+@dataclass(frozen=True, slots=True)
 class RulePack:
     id: str
     family: str
@@ -141,6 +163,8 @@ class RulePack:
     appeals: AppealRules
     measures: tuple[MeasureRule, ...]
     reputation: ReputationRules
+    aftersales: AftersalesRules
+    contact: ContactRules
 
     def rule_id(self, violation: str, trigger: str) -> str:
         """The `rule` of a verdict: pack, violation and trigger."""
@@ -388,6 +412,8 @@ def pack_from_mapping(data: Mapping[str, Any], source: str = "") -> RulePack:
     appeals = _appeals(root.section("appeals"))
     measures = _measures(root)
     reputation = _reputation(root.section("reputation"))
+    aftersales = _aftersales(root.section("aftersales"))
+    contact = _contact(root.section("contact"))
     root.done()
 
     if stockout.upload_without_pickup <= fake.no_scan_after_upload:
@@ -396,7 +422,32 @@ def pack_from_mapping(data: Mapping[str, Any], source: str = "") -> RulePack:
     return RulePack(pack_id, family, version, effective, title,
                     DeadlineRules(default, MappingProxyType(category)), late_rules,
                     stockout, fake, fraud, self_report, scorecard, remedies, inventory, appeals,
-                    measures, reputation)
+                    measures, reputation, aftersales, contact)
+
+
+def _aftersales(section: _Section) -> AftersalesRules:
+    def h(name: str) -> timedelta:
+        return section.duration(name)
+
+    def d(name: str) -> timedelta:
+        return section.duration(name, unit="days")
+
+    rules = AftersalesRules(h("refund_answer_hours"), d("return_window_days"),
+                            h("return_answer_hours"), d("return_ship_back_days"),
+                            d("return_receive_days"), d("escalate_within_days"),
+                            h("platform_decision_hours"), d("claim_window_days"))
+    section.done()
+    if rules.claim_window < rules.return_window:
+        raise section.fail("claim_window_days", "an empty parcel or a wrong item can be "
+                                                "claimed at least as long as a return")
+    return rules
+
+
+def _contact(section: _Section) -> ContactRules:
+    rules = ContactRules(section.duration("ticket_response_hours"),
+                         section.duration("feedback_reply_hours"))
+    section.done()
+    return rules
 
 
 def _choices(section: _Section, name: str, kind: type[Any]) -> tuple[Any, ...]:
@@ -519,7 +570,8 @@ def pack_figures(pack: RulePack) -> list[tuple[str, str]]:
         ("fake_shipment", pack.fake_shipment), ("fraudulent_shipment", pack.fraudulent_shipment),
         ("self_report", pack.self_report), ("scorecard", pack.scorecard),
         ("remedies", pack.remedies), ("inventory", pack.inventory), ("appeals", pack.appeals),
-        ("reputation", pack.reputation),
+        ("reputation", pack.reputation), ("aftersales", pack.aftersales),
+        ("contact", pack.contact),
     ]
     for prefix, section in sections:
         for f in fields(section):  # type: ignore[arg-type]

@@ -93,6 +93,8 @@ _CLAIM = EventType.AFTER_SALE_CLAIM
 _DECISION = EventType.CLAIM_DECIDED
 _REMEDY = EventType.REMEDY_CHOSEN
 _CANCELLED = EventType.ORDER_CANCELLED
+_GROUP_FAILED = EventType.GROUP_FAILED
+_REFUNDED = EventType.REFUND_COMPLETED
 _MERCHANT = Party.MERCHANT
 _DELIVERED = ScanStatus.DELIVERED
 
@@ -133,9 +135,10 @@ def fold(timeline: Timeline, now: datetime) -> OrderFacts:
             f.decisions.append(e)
         elif t is _REMEDY:
             f.remedies.append(e)
-        else:  # the three closing types
+        elif t is _CANCELLED or t is _REFUNDED or t is _GROUP_FAILED:  # the closing types
             if t is _CANCELLED and e.by is _MERCHANT:
                 f.merchant_refunds.append(e)
             if f.closed is None:
                 f.closed = e
+        # the after-sales steps (domain.aftersales) are no facts of the judge
     return f

@@ -418,4 +418,63 @@ carrier_traces = Table(
     Column("scans", Text, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
     Index("ix_carrier_traces_tracking", "tracking_no"),
+# After-sales cases (refunds, returns, claims) as the worker and the platform's queue need them:
+# each case's state is a function of the order's timeline (domain.aftersales); this row mirrors
+# it, with `action_due_at` the time the worker steps in (a merchant's silence), and `due_at`
+# the time the next step is due (the platform's decision, a reply, a parcel sent back).
+aftersale_cases = Table(
+    "aftersale_cases", metadata,
+    Column("case_id", Text, primary_key=True),  # the event id of the request
+    Column("order_id", Text, nullable=False),
+    Column("shop_id", Text, nullable=False),
+    Column("buyer_id", Text),
+    Column("kind", Text, nullable=False),  # refund | return | claim
+    Column("state", Text, nullable=False),  # domain.aftersales.CaseState
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime),
+    Column("action_due_at", UTCDateTime),
+    Index("ix_aftersale_cases_action", "action_due_at",
+          sqlite_where=text("action_due_at IS NOT NULL"),
+          postgresql_where=text("action_due_at IS NOT NULL")),
+    Index("ix_aftersale_cases_queue", "state", "due_at", "case_id"),
+    Index("ix_aftersale_cases_order", "order_id"),
+# Complaints to the platform's customer service: the order, the buyer's words and the time an
+# answer is due (the pack's `[contact] ticket_response_hours`); open -> answered -> closed, and
+# open again when the buyer reopens it. `history` is the JSON list of every step.
+tickets = Table(
+    "tickets", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("order_id", Text, nullable=False),
+    Column("shop_id", Text, nullable=False),
+    Column("buyer_id", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("state", Text, nullable=False),  # open | answered | closed
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("respond_by", UTCDateTime, nullable=False),
+    Column("answer", Text),
+    Column("answered_at", UTCDateTime),
+    Column("answered_by", Text),
+    Column("closed_at", UTCDateTime),
+    Column("reopened", Integer, nullable=False, server_default=text("0")),
+    Column("history", Text, nullable=False),
+    Index("ix_tickets_queue", "state", "respond_by", "id"),
+    Index("ix_tickets_order", "order_id"),
+    Index("ix_tickets_buyer", "buyer_id", "id"),
+# Product feedback (留言反馈) left on a SKU's page, which its merchant sees and answers.
+feedback = Table(
+    "feedback", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("sku_id", Text, nullable=False),
+    Column("shop_id", Text, nullable=False),
+    Column("buyer_id", Text, nullable=False),
+    Column("order_id", Text),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("reply_by", UTCDateTime, nullable=False),
+    Column("reply", Text),
+    Column("replied_at", UTCDateTime),
+    Column("replied_by", Text),
+    Index("ix_feedback_shop", "shop_id", "id"),
+    Index("ix_feedback_sku", "sku_id", "id"),
+    Index("ix_feedback_buyer", "buyer_id", "id"),
 )

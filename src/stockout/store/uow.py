@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, RootTransaction
 
 from stockout.store.announcements import AnnouncementRepo
 from stockout.store.appeals import AppealRepo
+from stockout.store.buyer import AftersaleRepo, FeedbackRepo, TicketRepo
 from stockout.store.engine import Store
 from stockout.store.events import EventRepo
 from stockout.store.measures import MeasureRepo
@@ -43,6 +44,9 @@ class UnitOfWork:
     appeals: AppealRepo
     measures: MeasureRepo
     sync: SyncRepo
+    aftersales: AftersaleRepo
+    tickets: TicketRepo
+    feedback: FeedbackRepo
 
     def __init__(self, store: Store, readonly: bool = False) -> None:
         self.store = store
@@ -84,6 +88,9 @@ class UnitOfWork:
         self.appeals = AppealRepo(conn, dialect)
         self.measures = MeasureRepo(conn, dialect)
         self.sync = SyncRepo(conn, dialect)
+        self.aftersales = AftersaleRepo(conn, dialect)
+        self.tickets = TicketRepo(conn, dialect)
+        self.feedback = FeedbackRepo(conn, dialect)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,

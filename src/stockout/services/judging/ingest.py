@@ -24,6 +24,10 @@ from stockout.store.mapping import event_row, normalised
 from stockout.store.uow import UnitOfWork
 
 MAX_EVENTS = 1000
+# Steps a merchant takes through the after-sales routes (checked there), never by posting them.
+AFTERSALE_STEPS = frozenset({EventType.REFUND_DECIDED, EventType.RETURN_REQUESTED,
+                             EventType.RETURN_DECIDED, EventType.RETURN_SHIPPED,
+                             EventType.RETURN_RECEIVED, EventType.AFTERSALE_ESCALATED})
 
 
 class TooManyEvents(ValueError):
@@ -178,7 +182,8 @@ def _conflict(item: _Item) -> Rejection:
 def _allowed(uow: UnitOfWork, principal: Principal, items: list[_Item], out: IngestResult
              ) -> list[_Item]:
     """The items the caller may post: the platform any, a merchant its own shops' orders (but
-    not the buyer's remedy: that is chosen through the remedies API, by the buyer)."""
+    not the buyer's remedy: that is chosen through the remedies API, by the buyer; nor an
+    after-sales step: those go through the after-sales routes, which check them)."""
     if principal.is_platform:
         return items
     rows = uow.orders.get_many({i.event.order_id for i in items})
@@ -195,6 +200,10 @@ def _allowed(uow: UnitOfWork, principal: Principal, items: list[_Item], out: Ing
             out.rejected.append(Rejection(i.index, e.event_id,
                                           "remedy_chosen is the buyer's choice: POST "
                                           f"/v1/orders/{e.order_id}/remedy", 403))
+        elif e.type in AFTERSALE_STEPS:
+            out.rejected.append(Rejection(i.index, e.event_id,
+                                          f"{e.type.value} is an after-sales step: POST "
+                                          f"/v1/orders/{e.order_id}/... (see /docs)", 403))
         elif e.type is EventType.ORDER_PLACED and not principal.may_post_for(e.shop_id):
             out.rejected.append(Rejection(i.index, e.event_id,
                                           f"shop_id {e.shop_id!r} is not one of this token's "

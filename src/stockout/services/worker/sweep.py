@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from stockout.services.access.principals import WORKER
+from stockout.services.aftersales.cases import settle_due as settle_aftersales
 from stockout.services.common.clock import Clock
 from stockout.services.common.tx import in_transaction
 from stockout.services.judging.adjudicate import rejudge
@@ -30,6 +31,7 @@ class SweepReport:
     voided: int = 0
     batches: int = 0
     remedies: int = 0  # remedies settled: defaults applied, promised dates checked
+    aftersales: int = 0  # after-sales steps a party's silence decided
     measures_ended: int = 0  # ended (time passed) or lifted (cause gone)
 
 
@@ -61,6 +63,7 @@ def sweep_due(uow: UnitOfWork, rules: Rules, clock: Clock, batch: int = SWEEP_BA
         if n < batch:
             break
     report.remedies = settle_due(uow, rules, clock)
+    report.aftersales = settle_aftersales(uow, rules, clock)
     report.measures_ended = in_transaction(
         uow, lambda uow: end_due_measures(uow, clock.now(), WORKER.actor))
     reviewed = in_transaction(uow, lambda uow: review_product_measures(
