@@ -418,6 +418,8 @@ carrier_traces = Table(
     Column("scans", Text, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
     Index("ix_carrier_traces_tracking", "tracking_no"),
+)
+
 # After-sales cases (refunds, returns, claims) as the worker and the platform's queue need them:
 # each case's state is a function of the order's timeline (domain.aftersales); this row mirrors
 # it, with `action_due_at` the time the worker steps in (a merchant's silence), and `due_at`
@@ -433,11 +435,14 @@ aftersale_cases = Table(
     Column("opened_at", UTCDateTime, nullable=False),
     Column("due_at", UTCDateTime),
     Column("action_due_at", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_aftersale_cases_action", "action_due_at",
           sqlite_where=text("action_due_at IS NOT NULL"),
           postgresql_where=text("action_due_at IS NOT NULL")),
     Index("ix_aftersale_cases_queue", "state", "due_at", "case_id"),
     Index("ix_aftersale_cases_order", "order_id"),
+)
+
 # Complaints to the platform's customer service: the order, the buyer's words and the time an
 # answer is due (the pack's `[contact] ticket_response_hours`); open -> answered -> closed, and
 # open again when the buyer reopens it. `history` is the JSON list of every step.
@@ -460,6 +465,8 @@ tickets = Table(
     Index("ix_tickets_queue", "state", "respond_by", "id"),
     Index("ix_tickets_order", "order_id"),
     Index("ix_tickets_buyer", "buyer_id", "id"),
+)
+
 # Product feedback (留言反馈) left on a SKU's page, which its merchant sees and answers.
 feedback = Table(
     "feedback", metadata,
