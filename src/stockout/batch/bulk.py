@@ -6,6 +6,7 @@ input is read as written by `parquet_io`. Every engine returns the same result t
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -147,13 +148,13 @@ def _columnar(engine: Engine, book: RuleBook, now: datetime,
                                        unique=True)
         finally:
             con.close()
-    try:
-        from stockout.batch import spark_engine
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise EngineUnavailable("spark: pip install 'stockout[spark]'") from exc
-    try:
-        session = spark or spark_engine.local_session()
-    except ImportError as exc:
-        raise EngineUnavailable("spark: pip install 'stockout[spark]'") from exc
-    return spark_engine.judge(session, book, now, announcements, source=source, table=table,
-                              unique=True)
+    if importlib.util.find_spec("pyspark") is None:  # pragma: no cover - depends on the install
+        raise EngineUnavailable("spark: pip install 'stockout[spark]'")
+    from stockout.batch import spark_engine
+
+    if spark is not None:
+        return spark_engine.judge(spark, book, now, announcements, source=source, table=table,
+                                  unique=True)
+    with spark_engine.command_session() as session:  # the JVM ends with the command
+        return spark_engine.judge(session, book, now, announcements, source=source,
+                                  table=table, unique=True)
