@@ -45,26 +45,35 @@ _INPUT = (
 )
 
 
+def _builder(master: str, driver_memory: str) -> Any:
+    from pyspark.sql import SparkSession
+
+    # The Python workers must be this interpreter, the one that has stockout installed (on a
+    # cluster, each worker's Python needs stockout installed too).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = (SparkSession.builder.master(master).appName("stockout")
+               .config("spark.pyspark.python", sys.executable)
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.driver.memory", driver_memory))
+    for key, value in SESSION_CONF.items():
+        builder = builder.config(key, value)
+    return builder
+
+
+def _started(builder: Any) -> Any:
+    started = builder.getOrCreate()
+    started.sparkContext.setLogLevel("ERROR")
+    return started
+
+
 def local_session(cores: int = 2, shuffle_partitions: int = 8, driver_memory: str = "2g",
                   adaptive: bool = True) -> Any:
     """A local SparkSession on `cores` cores, without the web UI (`adaptive=False` saves
     planning time on the small inputs of tests)."""
-    from pyspark.sql import SparkSession
-
-    # The Python workers must be this interpreter, the one that has stockout installed.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = (SparkSession.builder.master(f"local[{cores}]").appName("stockout")
-               .config("spark.pyspark.python", sys.executable)
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
-               .config("spark.driver.memory", driver_memory)
-               .config("spark.sql.adaptive.enabled", str(adaptive).lower()))
-    for key, value in SESSION_CONF.items():
-        builder = builder.config(key, value)
-    session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
-    return session
+    return _started(_builder(f"local[{cores}]", driver_memory)
+                    .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+                    .config("spark.sql.adaptive.enabled", str(adaptive).lower()))
 
 
 # Where `stockout judge --engine spark` runs: a master URL (`local[2]`, the default;
@@ -74,25 +83,15 @@ ADDRESS_VARIABLE = "STOCKOUT_SPARK"
 
 def session(address: str, driver_memory: str = "2g") -> Any:
     """A session on `address`: a Spark Connect server (`sc://...`) or a master URL."""
-    from pyspark.sql import SparkSession
-
     if address.startswith("sc://"):
+        from pyspark.sql import SparkSession
+
         return SparkSession.builder.remote(address).getOrCreate()
     if address.startswith("local"):
-        cores = address.removeprefix("local").strip("[]") or "1"
+        cores = address.removeprefix("local").strip("[]")
         return local_session(cores=int(cores) if cores.isdigit() else 2,
                              driver_memory=driver_memory)
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = (SparkSession.builder.master(address).appName("stockout")
-               .config("spark.pyspark.python", sys.executable)
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.driver.memory", driver_memory))
-    for key, value in SESSION_CONF.items():
-        builder = builder.config(key, value)
-    started = builder.getOrCreate()
-    started.sparkContext.setLogLevel("ERROR")
-    return started
+    return _started(_builder(address, driver_memory))
 
 
 @contextlib.contextmanager
@@ -143,10 +142,7 @@ def _kill_jvm() -> None:
 
 def _input_frame(spark: Any, source: EventSource | None, table: pa.Table | None) -> Any:
     if table is not None:
-        try:
-            return spark.createDataFrame(table)
-        except (TypeError, ValueError):  # pyspark before 4 takes pandas, not Arrow
-            return spark.createDataFrame(table.to_pandas())
+        return spark.createDataFrame(table)
     assert source is not None
     return spark.read.parquet(*(str(f) for f in source.files))
 
@@ -215,11 +211,7 @@ def judge(spark: Any, book: RuleBook, now: datetime,
             if step.keep:
                 frame = frame.localCheckpoint()
             frame.createOrReplaceTempView(step.view)
-        frame = spark.sql(final)
-        if hasattr(frame, "toArrow"):
-            result = frame.toArrow()
-        else:  # pyspark before 4
-            result = pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
+        result = spark.sql(final).toArrow()
     assert isinstance(result, pa.Table)
     return result
 
