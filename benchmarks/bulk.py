@@ -108,7 +108,7 @@ def child(engine: str, path: Path, memory_limit: str, spill: Path,
     book = resolve_rules("pdd")
     if engine == "python":
         from stockout.domain.judge import judge_timelines
-        from stockout.services.judging import pack_chooser
+        from stockout.services.judging.files import pack_chooser
 
         timelines = clustered_timelines(path)
         t0 = time.perf_counter()

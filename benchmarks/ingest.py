@@ -48,9 +48,9 @@ def simulated(orders: int, seed: int, prefix: str = "") -> list[dict[str, Any]]:
 
 
 def platform_token(url: str) -> str:
-    from stockout.services.access import Role
-    from stockout.services.clock import SystemClock
-    from stockout.services.tokens import create_token
+    from stockout.services.access.principals import Role
+    from stockout.services.access.tokens import create_token
+    from stockout.services.common.clock import SystemClock
     from stockout.store.engine import open_store
     from stockout.store.migrate import upgrade
     from stockout.store.uow import UnitOfWork

@@ -20,7 +20,7 @@ from stockout.adapters.event_file import read_events
 from stockout.bootstrap import bulk_work
 from stockout.domain.judge import judge_timelines
 from stockout.rulepacks import resolve_rules
-from stockout.services.judging import pack_chooser
+from stockout.services.judging.files import pack_chooser
 from stockout.simulation import simulate_events
 from stockout.simulation.marketplace import DEFAULT_START
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from stockout.cli_appeals import appeals_table, measures_table, reputation_table
+from stockout.cli.appeals import appeals_table, measures_table, reputation_table
 from stockout.domain.explain import Lang, name
 from stockout.domain.verdicts import Violation
 from stockout.i18n import Texts

@@ -18,13 +18,13 @@ from typing import Any
 import httpx
 
 from stockout.rulepacks import resolve_rules
-from stockout.services.access import CLI, Principal, Role
-from stockout.services.adjudicate import Rules
-from stockout.services.clock import ManualClock
-from stockout.services.ingest import IngestResult, ingest_events
-from stockout.services.notify import MemoryNotifier
-from stockout.services.queries import list_verdicts
-from stockout.services.sweep import SweepReport, deliver_outbox, sweep_due
+from stockout.services.access.principals import CLI, Principal, Role
+from stockout.services.common.clock import ManualClock
+from stockout.services.judging.ingest import IngestResult, ingest_events
+from stockout.services.judging.queries import list_verdicts
+from stockout.services.judging.rules import Rules
+from stockout.services.notifications.delivery import MemoryNotifier
+from stockout.services.worker.sweep import SweepReport, deliver_outbox, sweep_due
 from stockout.store.engine import Store
 from stockout.store.uow import UnitOfWork
 from tests.helpers import Order

@@ -69,7 +69,7 @@ def bench(store):  # type: ignore[no-untyped-def]
     """The online judge's services on each store, with a clock the test moves."""
     from datetime import UTC, datetime
 
-    from stockout.services.clock import ManualClock
+    from stockout.services.common.clock import ManualClock
     from tests.online import Bench
 
     return Bench(store, ManualClock(datetime(2025, 1, 1, tzinfo=UTC)))
@@ -83,8 +83,8 @@ def api(bench, tmp_path):  # type: ignore[no-untyped-def]
 
     from stockout.api.app import create_app
     from stockout.bootstrap import Runtime, ServerSettings, load_settings
-    from stockout.services.access import Role
-    from stockout.services.tokens import create_token
+    from stockout.services.access.principals import Role
+    from stockout.services.access.tokens import create_token
 
     settings = load_settings("en")
     server = ServerSettings(bench.store.url, "pdd", None, tmp_path / "notifications.jsonl",

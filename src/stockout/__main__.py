@@ -1,5 +1,5 @@
 """`python -m stockout`: the same as the `stockout` command."""
 
-from stockout.cli import main
+from stockout.cli.main import main
 
 main()

@@ -15,9 +15,9 @@ from stockout.domain.explain import Lang
 from stockout.i18n import Texts
 
 if TYPE_CHECKING:
-    from stockout.services.adjudicate import Rules
-    from stockout.services.clock import Clock
-    from stockout.services.notify import Notifier
+    from stockout.services.common.clock import Clock
+    from stockout.services.judging.rules import Rules
+    from stockout.services.notifications.delivery import Notifier
     from stockout.store.engine import Store
     from stockout.store.uow import UnitOfWork
 
@@ -123,9 +123,9 @@ def build_runtime(settings: Settings, server: ServerSettings, migrate: bool = Tr
     from datetime import timedelta
 
     from stockout.rulepacks import resolve_rules
-    from stockout.services.adjudicate import Rules
-    from stockout.services.clock import FixedClock, SystemClock
-    from stockout.services.notify import JsonlNotifier
+    from stockout.services.common.clock import FixedClock, SystemClock
+    from stockout.services.judging.rules import Rules
+    from stockout.services.notifications.delivery import JsonlNotifier
     from stockout.store.engine import open_store
     from stockout.store.migrate import upgrade
 

@@ -202,7 +202,7 @@ _MESSAGES.update({
 })
 
 
-# The buyer's remedies after a stockout (services/remedy_notices.py), and out-of-stock reports.
+# The buyer's remedies after a stockout (services/remedies/notices.py), and out-of-stock reports.
 _MESSAGES.update({
     "remedy_wait": ("等待补货", "waiting for the restock"),
     "remedy_substitute": ("换成其他商品", "a substitute item"),

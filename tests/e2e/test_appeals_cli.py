@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from stockout.services.clock import ManualClock
+from stockout.services.common.clock import ManualClock
 from stockout.store.engine import open_store
 from stockout.store.migrate import upgrade
 from tests.integration.test_appeals_contract import H, T, stockout_order, verdict_row

@@ -96,7 +96,7 @@ def test_a_merchant_posts_for_its_own_orders_only(market: Any) -> None:
 
 
 def test_a_revoked_token_is_refused(market: Any) -> None:
-    from stockout.services.tokens import authenticate, revoke_token
+    from stockout.services.access.tokens import authenticate, revoke_token
 
     principal = authenticate(market.bench.uow(), market.token["s1"])
     assert principal is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stockout.services import stock
+from stockout.services.stock import movements as stock
 
 
 def auth(api: Any, who: str = "platform") -> dict[str, str]:

@@ -29,7 +29,7 @@ def test_report_command_delists_reports_and_prints_a_refusals_rule(bench: Bench,
                                                                    tmp_path: Path) -> None:
     from datetime import datetime, timedelta, timezone
 
-    from stockout.services import stock
+    from stockout.services.stock import movements as stock
     from tests.helpers import Order
 
     cst = timezone(timedelta(hours=8))
@@ -59,9 +59,9 @@ def test_plan_command_prints_listing_cap_and_orders_at_risk(bench: Bench, tmp_pa
                                                             ) -> None:
     from datetime import datetime, timedelta, timezone
 
-    from stockout.services import stock
-    from stockout.services.access import CLI
-    from stockout.services.capacity import set_capacity
+    from stockout.services.access.principals import CLI
+    from stockout.services.stock import movements as stock
+    from stockout.services.stock.capacity import set_capacity
     from tests.helpers import Order
 
     t = datetime(2025, 3, 3, 10, 0, tzinfo=timezone(timedelta(hours=8)))

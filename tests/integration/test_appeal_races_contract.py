@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from stockout.domain.appeals import AppealRefusal
-from stockout.services import adjudicate
-from stockout.services import appeals as appeal_service
-from stockout.services.access import CLI
-from stockout.services.announcements import post_announcement
-from stockout.services.appeals import AppealRefused, decide_appeal
+from stockout.services.access.principals import CLI
+from stockout.services.appeals import workflow as appeal_service
+from stockout.services.appeals.workflow import AppealRefused, decide_appeal
+from stockout.services.judging import adjudicate
+from stockout.services.judging.announcements import post_announcement
 from stockout.store.uow import UnitOfWork
 from tests.helpers import Order
 from tests.integration.test_appeals_contract import (

@@ -9,9 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from stockout.services.access import CLI, Forbidden, NotFound
-from stockout.services.announcements import post_announcement
-from stockout.services.appeals import (
+from stockout.services.access.principals import CLI, Forbidden, NotFound
+from stockout.services.appeals.workflow import (
     AppealAlreadyDecided,
     AppealRefused,
     BadAppeal,
@@ -22,8 +21,9 @@ from stockout.services.appeals import (
     get_evidence,
     list_appeals,
 )
-from stockout.services.coupons import CouponNotRedeemable, redeem_coupon
-from stockout.services.reputation import shop_measures, shop_reputation
+from stockout.services.coupons.redemption import CouponNotRedeemable, redeem_coupon
+from stockout.services.judging.announcements import post_announcement
+from stockout.services.reputation.score import shop_measures, shop_reputation
 from tests.helpers import Order
 from tests.online import Bench, buyer, merchant
 

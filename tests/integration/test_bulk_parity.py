@@ -29,7 +29,7 @@ from stockout.batch.schema import events_table
 from stockout.domain.announcements import Announcement
 from stockout.domain.events import Event
 from stockout.rulepacks import resolve_rules
-from stockout.services.judging import judge_file, judge_log
+from stockout.services.judging.files import judge_file, judge_log
 from stockout.simulation import simulate_announcements, simulate_events, write_jsonl
 from stockout.simulation.marketplace import DEFAULT_START
 from tests.strategies import T0, announcements, marketplaces

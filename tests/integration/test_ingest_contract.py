@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from stockout.services.access import CLI
-from stockout.services.announcements import AnnouncementConflict, post_announcement
-from stockout.services.ingest import EventsRefused, append_events
-from stockout.services.tx import in_transaction
+from stockout.services.access.principals import CLI
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.announcements import AnnouncementConflict, post_announcement
+from stockout.services.judging.ingest import EventsRefused, append_events
 from stockout.store.uow import UnitOfWork
 from tests.helpers import Order
 from tests.online import Bench

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from stockout.services.access import CLI
-from stockout.services.appeals import decide_appeal, file_appeal
-from stockout.services.measures import end_due_measures
-from stockout.services.tx import in_transaction
+from stockout.services.access.principals import CLI
+from stockout.services.appeals.workflow import decide_appeal, file_appeal
+from stockout.services.common.tx import in_transaction
+from stockout.services.reputation.measures import end_due_measures
 from stockout.store.measures import MeasureRepo
 from tests.helpers import Order
 from tests.integration.test_appeals_contract import (

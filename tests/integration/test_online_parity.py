@@ -14,9 +14,9 @@ import pytest
 
 from stockout.adapters.event_file import read_events
 from stockout.domain.announcements import Announcement
-from stockout.services.access import CLI
-from stockout.services.announcements import parse_announcement, post_announcement
-from stockout.services.judging import judge_log
+from stockout.services.access.principals import CLI
+from stockout.services.judging.announcements import parse_announcement, post_announcement
+from stockout.services.judging.files import judge_log
 from stockout.simulation import DEFAULT_START, simulate_announcements, simulate_events
 from tests.online import Bench
 

@@ -8,7 +8,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 from stockout.domain.inventory import ListingState
-from stockout.services import stock
+from stockout.services.stock import movements as stock
 from tests.helpers import Order
 from tests.online import Bench
 
@@ -122,7 +122,7 @@ def test_receipt_makes_orders_refused_for_want_of_it_due_now(bench: Bench) -> No
 
 
 def test_at_risk_list_flags_the_orders_refused_for_want_of_stock(bench: Bench) -> None:
-    from stockout.services.queries import at_risk
+    from stockout.services.judging.queries import at_risk
     from tests.online import merchant
 
     stocked(bench.at(T - 2 * H), 1)

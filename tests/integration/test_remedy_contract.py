@@ -12,10 +12,10 @@ import pytest
 
 from stockout.domain.events import Remedy
 from stockout.domain.remedies import RefusalReason, RemedyRefused
-from stockout.services import stock
-from stockout.services.access import Forbidden, NotFound
-from stockout.services.remedies import choose, propose_restock, remedy_view
-from stockout.services.self_report import report_order
+from stockout.services.access.principals import Forbidden, NotFound
+from stockout.services.remedies.choices import choose, propose_restock, remedy_view
+from stockout.services.stock import movements as stock
+from stockout.services.stock.self_report import report_order
 from tests.helpers import Order
 from tests.online import Bench, buyer, merchant
 

@@ -10,9 +10,9 @@ import pytest
 
 from stockout.domain.context import ReportRefusal
 from stockout.domain.inventory import ListingState
-from stockout.services import stock
-from stockout.services.access import CLI, NotFound
-from stockout.services.self_report import ReportRefused, report_order, report_sku
+from stockout.services.access.principals import CLI, NotFound
+from stockout.services.stock import movements as stock
+from stockout.services.stock.self_report import ReportRefused, report_order, report_sku
 from tests.helpers import Order
 from tests.online import Bench, merchant
 
@@ -156,7 +156,7 @@ def test_a_sku_report_takes_locks_in_the_order_re_judging_does_so_neither_deadlo
     otherwise detect a deadlock and retry one of them)."""
     import threading
 
-    from stockout.services.adjudicate import lock_orders
+    from stockout.services.judging.adjudicate import lock_orders
     from stockout.store.uow import UnitOfWork
 
     shop_with(bench, order("A"))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from stockout.services import stock
-from stockout.services.adjudicate import rejudge
-from stockout.services.stock_audit import audit_stock
+from stockout.services.judging.adjudicate import rejudge
+from stockout.services.stock import movements as stock
+from stockout.services.stock.audit import audit_stock
 from tests.helpers import Order
 from tests.online import Bench
 

@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from stockout.domain.inventory import InsufficientStock, LedgerError, ListingState, replay
-from stockout.services import stock
-from stockout.services.clock import ManualClock
+from stockout.services.common.clock import ManualClock
+from stockout.services.stock import movements as stock
 from stockout.store.engine import Store
 from stockout.store.uow import UnitOfWork
 

@@ -15,7 +15,8 @@ from stockout.domain.explain import Lang
 from stockout.domain.times import human_time
 from stockout.domain.verdicts import Trigger, Verdict, Violation
 from stockout.rulepacks import resolve_rules
-from stockout.services import notices, remedy_notices
+from stockout.services.notifications import notices
+from stockout.services.remedies import notices as remedy_notices
 
 CST = timezone(timedelta(hours=8))
 AT = datetime(2025, 3, 5, 10, 0, tzinfo=CST)

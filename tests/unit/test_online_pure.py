@@ -10,8 +10,8 @@ import pytest
 from stockout.adapters.event_schema import parse_event_object
 from stockout.domain.verdicts import Trigger, Verdict, Violation
 from stockout.rulepacks import resolve_rules
-from stockout.services import notices
-from stockout.services.access import Principal, Role
+from stockout.services.access.principals import Principal, Role
+from stockout.services.notifications import notices
 from stockout.store.locks import lock_key, lock_plan
 from stockout.store.mapping import event_fields, event_from_fields, normalised
 from stockout.store.types import UTCDateTime

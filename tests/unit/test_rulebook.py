@@ -160,7 +160,7 @@ def test_the_clock_start_sees_only_events_at_or_before_now() -> None:
 
 def test_a_confirmation_after_now_does_not_switch_the_pack_of_a_judgement_as_of_now() -> None:
     from stockout.adapters.event_file import EventLog
-    from stockout.services.judging import judge_log
+    from stockout.services.judging.files import judge_log
 
     events, change = _placed_before_the_change_confirmed_after()
     log = EventLog()

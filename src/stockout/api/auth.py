@@ -9,8 +9,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from stockout.api.problems import Problem
 from stockout.bootstrap import Runtime
-from stockout.services.access import Principal
-from stockout.services.tokens import authenticate
+from stockout.services.access.principals import Principal
+from stockout.services.access.tokens import authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="`stockout tokens create --role ...`")
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}

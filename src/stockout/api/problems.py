@@ -10,11 +10,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from stockout.services.access import Forbidden, NotFound
-from stockout.services.announcements import AnnouncementConflict, InvalidAnnouncement
-from stockout.services.appeals import AppealAlreadyDecided, AppealRefused, BadAppeal, BadEvidence
-from stockout.services.coupons import CouponNotRedeemable
-from stockout.services.ingest import EventsRefused, TooManyEvents
+from stockout.services.access.principals import Forbidden, NotFound
+from stockout.services.appeals.workflow import (
+    AppealAlreadyDecided,
+    AppealRefused,
+    BadAppeal,
+    BadEvidence,
+)
+from stockout.services.coupons.redemption import CouponNotRedeemable
+from stockout.services.judging.announcements import AnnouncementConflict, InvalidAnnouncement
+from stockout.services.judging.ingest import EventsRefused, TooManyEvents
 
 MEDIA_TYPE = "application/problem+json"
 TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",

@@ -79,7 +79,7 @@ def read_log(path: Path) -> EventLog:
 
 def _python(log: EventLog, book: RuleBook, now: datetime,
             announcements: Sequence[Announcement]) -> pa.Table:
-    from stockout.services.judging import judge_log
+    from stockout.services.judging.files import judge_log
 
     return result_table(judge_log(log, book, now, announcements).verdicts)
 

@@ -16,14 +16,16 @@ from typing import Any
 from stockout.domain.events import Remedy
 from stockout.domain.inventory import MovementKind
 from stockout.rulepacks import resolve_rules
-from stockout.services import capacity, remedies, stock
-from stockout.services.access import Principal, Role
-from stockout.services.adjudicate import Rules
-from stockout.services.clock import ManualClock
-from stockout.services.ingest import ingest_events
-from stockout.services.notify import MemoryNotifier
-from stockout.services.self_report import report_sku
-from stockout.services.sweep import deliver_outbox, sweep_due
+from stockout.services.access.principals import Principal, Role
+from stockout.services.common.clock import ManualClock
+from stockout.services.judging.ingest import ingest_events
+from stockout.services.judging.rules import Rules
+from stockout.services.notifications.delivery import MemoryNotifier
+from stockout.services.remedies import choices as remedies
+from stockout.services.stock import capacity
+from stockout.services.stock import movements as stock
+from stockout.services.stock.self_report import report_sku
+from stockout.services.worker.sweep import deliver_outbox, sweep_due
 from stockout.store.engine import Store
 from stockout.store.uow import UnitOfWork
 

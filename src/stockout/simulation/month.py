@@ -12,16 +12,21 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from stockout.rulepacks import resolve_rules
-from stockout.services.access import CLI, Principal, Role
-from stockout.services.adjudicate import Rules
-from stockout.services.announcements import post_announcement
-from stockout.services.appeals import EvidenceFile, decide_appeal, file_appeal, list_appeals
-from stockout.services.clock import ManualClock
-from stockout.services.coupons import redeem_coupon
-from stockout.services.ingest import ingest_events
-from stockout.services.notify import MemoryNotifier
-from stockout.services.reputation import shop_measures, shop_reputation
-from stockout.services.sweep import deliver_outbox, sweep_due
+from stockout.services.access.principals import CLI, Principal, Role
+from stockout.services.appeals.workflow import (
+    EvidenceFile,
+    decide_appeal,
+    file_appeal,
+    list_appeals,
+)
+from stockout.services.common.clock import ManualClock
+from stockout.services.coupons.redemption import redeem_coupon
+from stockout.services.judging.announcements import post_announcement
+from stockout.services.judging.ingest import ingest_events
+from stockout.services.judging.rules import Rules
+from stockout.services.notifications.delivery import MemoryNotifier
+from stockout.services.reputation.score import shop_measures, shop_reputation
+from stockout.services.worker.sweep import deliver_outbox, sweep_due
 from stockout.store.engine import Store
 from stockout.store.uow import UnitOfWork
 
@@ -220,7 +225,7 @@ class ScriptedMonth:
         self.step("s-late", "appeal_platform_fault", done["state"])
 
     def _coupon(self, order_id: str) -> dict[str, Any]:
-        from stockout.services.coupons import coupon_view
+        from stockout.services.coupons.redemption import coupon_view
 
         with self.uow().reader() as uow:
             return coupon_view(uow.coupons.of_order(order_id)[0])

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from stockout.adapters.event_schema import AnnouncementModel
 from stockout.api.auth import PrincipalDep, RuntimeDep
 from stockout.api.pagination import MAX_LIMIT, decode, page
-from stockout.services.announcements import post_announcement
+from stockout.services.judging.announcements import post_announcement
 
 router = APIRouter(prefix="/v1/announcements", tags=["announcements"])
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from stockout.api.auth import PrincipalDep, RuntimeDep
 from stockout.api.pagination import MAX_LIMIT, decode, page
 from stockout.bootstrap import Runtime
-from stockout.services.appeals import (
+from stockout.services.appeals.workflow import (
     MAX_FILES,
     EvidenceFile,
     decide_appeal,

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from stockout.api.auth import PrincipalDep, RuntimeDep
-from stockout.services.coupons import redeem_coupon
+from stockout.services.coupons.redemption import redeem_coupon
 
 router = APIRouter(prefix="/v1/coupons", tags=["coupons"])
 

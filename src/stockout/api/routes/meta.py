@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from stockout.api.auth import PrincipalDep, RuntimeDep
 from stockout.api.pagination import MAX_LIMIT, decode, page
-from stockout.services.queries import audit, notifications
+from stockout.services.judging.queries import audit, notifications
 
 router = APIRouter(tags=["meta"])
 

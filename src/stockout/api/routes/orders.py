@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 from stockout.api.auth import PrincipalDep, RuntimeDep
 from stockout.api.pagination import MAX_LIMIT, decode, page
 from stockout.domain.verdicts import Violation
-from stockout.services.queries import list_verdicts, order_view
+from stockout.services.judging.queries import list_verdicts, order_view
 
 router = APIRouter(prefix="/v1", tags=["orders"])
 

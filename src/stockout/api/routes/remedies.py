@@ -12,7 +12,7 @@ from stockout.api.auth import PrincipalDep, RuntimeDep
 from stockout.api.problems import Problem
 from stockout.domain.events import Remedy
 from stockout.domain.remedies import RefusalReason, RemedyRefused
-from stockout.services import remedies
+from stockout.services.remedies import choices as remedies
 
 router = APIRouter(prefix="/v1/orders", tags=["remedies"])
 

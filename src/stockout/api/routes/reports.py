@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from stockout.api.auth import PrincipalDep, RuntimeDep
 from stockout.api.problems import Problem
 from stockout.domain.context import ReportRefusal
-from stockout.services.self_report import ReportRefused, report_order, report_sku
+from stockout.services.stock.self_report import ReportRefused, report_order, report_sku
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 

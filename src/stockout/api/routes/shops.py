@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Request
 
 from stockout.api.auth import PrincipalDep, RuntimeDep
 from stockout.api.pagination import MAX_LIMIT, decode, page
-from stockout.services.queries import at_risk, scorecard
-from stockout.services.reputation import shop_measures, shop_reputation
+from stockout.services.judging.queries import at_risk, scorecard
+from stockout.services.reputation.score import shop_measures, shop_reputation
 
 router = APIRouter(prefix="/v1/shops", tags=["shops"])
 

@@ -15,8 +15,13 @@ from stockout.api.problems import Problem
 from stockout.domain.inventory import MAX_UNITS, LedgerError, MovementKind
 from stockout.domain.money import MAX_CENTS
 from stockout.domain.times import format_time
-from stockout.services import capacity
-from stockout.services.stock import StockState, record_movement, set_listing, visible_stock
+from stockout.services.stock import capacity
+from stockout.services.stock.movements import (
+    StockState,
+    record_movement,
+    set_listing,
+    visible_stock,
+)
 
 router = APIRouter(prefix="/v1/skus", tags=["stock"])
 

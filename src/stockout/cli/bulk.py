@@ -1,0 +1,194 @@
+"""Bulk commands of `stockout`: `judge --engine/--out/.parquet`, `whatif`, `simulate --format
+parquet`. Registered from cli/main.py; each parses, calls `stockout.batch`, prints."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from stockout.cli.common import AnnOpt, AtOpt, err, fail, out, parse_at, settings
+from stockout.domain.announcements import Announcement
+from stockout.domain.explain import name
+from stockout.domain.money import format_yuan
+from stockout.domain.rulebook import PackError, RuleBook
+from stockout.domain.times import format_time
+from stockout.domain.verdicts import Violation
+from stockout.i18n import Texts
+
+if TYPE_CHECKING:  # pyarrow is imported by the commands, not when the CLI starts
+    import pyarrow as pa
+
+EngineOpt = Annotated[str, typer.Option("--engine", help="python | duckdb | spark")]
+
+
+def _load(events: Path, rules: str, announcements: Path | None, t: Texts
+          ) -> tuple[RuleBook, list[Announcement]]:
+    from stockout.adapters.event_file import BadAnnouncements, read_announcements
+    from stockout.rulepacks import resolve_rules
+
+    if not events.exists():
+        raise fail(t("file_missing", path=events))
+    try:
+        book = resolve_rules(rules)
+        notices = read_announcements(announcements) if announcements is not None else []
+    except (PackError, BadAnnouncements) as exc:
+        raise fail(str(exc)) from None
+    return book, notices
+
+
+def _run(events: Path, book: RuleBook, now: datetime, notices: list[Announcement],
+         engine: str, t: Texts) -> pa.Table:
+    from stockout.batch.bulk import Engine, EngineUnavailable, judge_path
+
+    try:
+        chosen = Engine(engine)
+    except ValueError:
+        raise fail(f"--engine: {engine!r}; use python, duckdb or spark") from None
+    try:
+        run = judge_path(events, book, now, notices, chosen)
+    except EngineUnavailable as exc:
+        raise fail(t("engine_missing", reason=exc)) from None
+    except FileNotFoundError as exc:
+        raise fail(str(exc)) from None
+    for rejection in run.rejections:
+        err.print(t("rejected_line", line=rejection.line, reason=rejection.reason),
+                  highlight=False, markup=False)
+    return run.result
+
+
+def judge_bulk(ctx: typer.Context, events: Path, rules: str, announcements: Path | None,
+               at: str | None, as_json: bool, limit: int, engine: str,
+               out_path: Path | None) -> None:
+    """`stockout judge` with an engine, Parquet input or an output file."""
+    from stockout.batch.parquet_io import write_verdict_records
+    from stockout.batch.records import verdict_records, verdict_table
+
+    t = settings(ctx).texts
+    now = parse_at(at, t)
+    book, notices = _load(events, rules, announcements, t)
+    started = time.perf_counter()
+    result = _run(events, book, now, notices, engine, t)
+    seconds = time.perf_counter() - started
+    if out_path is not None:
+        if out_path.suffix.lower() in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(verdict_table(result), out_path, compression="zstd")
+            n = result.num_rows
+        else:
+            n = write_verdict_records(verdict_records(result), out_path)
+        if not as_json:
+            out.print(t("verdicts_written", path=out_path, n=f"{n:,}"))
+    if as_json:
+        from stockout.adapters.event_file import dump_jsonl
+
+        sys.stdout.writelines(dump_jsonl(verdict_records(result)))
+        return
+    out.print(_totals(result, t))
+    out.print(shop_summary(result, t, limit))
+    import pyarrow.compute as pc
+
+    money = pc.sum(result["compensation_cents"]).as_py() or 0
+    out.print(t("bulk_summary", at=format_time(now), engine=engine,
+                verdicts=f"{result.num_rows:,}", money=format_yuan(money), seconds=seconds))
+
+
+def _totals(result: pa.Table, t: Texts) -> Table:
+    grouped = result.group_by(["violation", "trigger"]).aggregate(
+        [("order_id", "count"), ("compensation_cents", "sum")]).to_pylist()
+    order = [v.value for v in Violation]
+    grouped.sort(key=lambda r: (order.index(r["violation"]), -r["order_id_count"]))
+    table = Table(title=t("totals_title"))
+    for key in ("violation", "trigger", "count", "compensation"):
+        table.add_column(t(key), justify="right" if key in ("count", "compensation") else "left")
+    for r in grouped:
+        from stockout.domain.verdicts import Trigger
+
+        table.add_row(name(Violation(r["violation"]), t.lang), name(Trigger(r["trigger"]), t.lang),
+                      f"{r['order_id_count']:,}", format_yuan(r["compensation_cents_sum"] or 0))
+    table.add_section()
+    table.add_row(t("total"), "", f"{result.num_rows:,}",
+                  format_yuan(sum(r["compensation_cents_sum"] or 0 for r in grouped)),
+                  style="bold")
+    return table
+
+
+def shop_summary(result: pa.Table, t: Texts, top: int) -> Table:
+    """Per shop: verdicts of each violation and the compensation, the costliest shops first."""
+    rows = result.group_by(["shop_id", "violation"]).aggregate(
+        [("order_id", "count"), ("compensation_cents", "sum")]).to_pylist()
+    counts: dict[str, dict[str, int]] = {}
+    money: dict[str, int] = {}
+    for r in rows:
+        counts.setdefault(r["shop_id"], {})[r["violation"]] = r["order_id_count"]
+        money[r["shop_id"]] = money.get(r["shop_id"], 0) + (r["compensation_cents_sum"] or 0)
+    ranked = sorted(money, key=lambda s: (-money[s], s))
+    table = Table(title=t("shop_summary_title", n=min(top, len(ranked)), shops=f"{len(ranked):,}"))
+    table.add_column(t("shop"))
+    for v in Violation:
+        table.add_column(name(v, t.lang), justify="right")
+    table.add_column(t("compensation"), justify="right")
+    for shop in ranked[:top]:
+        table.add_row(shop, *(f"{counts[shop].get(v.value, 0) or ''}" for v in Violation),
+                      format_yuan(money[shop]))
+    return table
+
+
+def whatif(ctx: typer.Context,
+           events: Annotated[Path, typer.Argument(help="事件文件（.jsonl、.parquet 或分片目录）")],
+           rules: Annotated[str, typer.Option("--rules", help="现行规则 A（包 id、规则族或 TOML 文件）")] = "pdd",
+           vs: Annotated[str, typer.Option("--vs", help="对比规则 B（包 id、规则族或 TOML 文件）")] = "pdd-2025",
+           announcements: AnnOpt = None, at: AtOpt = None,
+           engine: EngineOpt = "duckdb",
+           top: Annotated[int, typer.Option("--top", help="显示变化最大的店铺数")] = 10,
+           chart: Annotated[Path, typer.Option("--chart", help="对比图 PNG 路径")] = Path("whatif.png"),
+           ) -> None:
+    """规则变更影响：同一批订单在规则 A 与 B 下的判定数与赔付对比 (what if the rules were B)."""
+    from stockout.batch.whatif import compare
+    from stockout.rulepacks import resolve_rules
+    from stockout.whatif_report import plot_whatif, shops_table, totals_table
+
+    chosen = settings(ctx)
+    t = chosen.texts
+    now = parse_at(at, t)
+    book_a, notices = _load(events, rules, announcements, t)
+    try:
+        book_b = resolve_rules(vs)
+    except PackError as exc:
+        raise fail(str(exc)) from None
+    result_a = _run(events, book_a, now, notices, engine, t)
+    result_b = _run(events, book_b, now, notices, engine, t)
+    w = compare(result_a, result_b, _label(rules, book_a), _label(vs, book_b))
+    out.print(totals_table(w, t))
+    out.print(shops_table(w, t, top))
+    out.print(t("whatif_chart_saved", path=plot_whatif(w, chart, chosen.lang)))
+
+
+def _label(spec: str, book: RuleBook) -> str:
+    """A pack id, a family name, or a pack file named by its pack id (an edited copy)."""
+    ids = {p.id for p in book.packs}
+    if spec in ids or spec == book.family:
+        return spec
+    return f"{book.packs[-1].id} ({Path(spec).name})"
+
+
+def simulate_parquet(orders: int, seed: int, days: int, out_path: Path) -> tuple[int, Path]:
+    """`stockout simulate --format parquet`: judge-ready Parquet, streamed in chunks; a path
+    without the `.parquet` suffix is a folder of parts."""
+    from stockout.batch.parquet_io import write_simulated
+    from stockout.simulation import simulate_events
+
+    if out_path.suffix == ".jsonl":
+        out_path = out_path.with_suffix(".parquet")
+    return write_simulated(simulate_events(orders, seed, days=days).lines(), out_path), out_path
+
+
+def register(app: typer.Typer) -> None:
+    app.command("whatif")(whatif)

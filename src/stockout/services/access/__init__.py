@@ -1,0 +1,1 @@
+"""Who may ask what: principals with their roles, and bearer tokens."""

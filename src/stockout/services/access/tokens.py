@@ -1,0 +1,92 @@
+"""Bearer tokens: created with a role (and the shops or buyer it is bound to), shown once,
+stored as a SHA-256 hash; a request's token is looked up by that hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from stockout.services.access.principals import Principal, Role
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.ledger import audit_row
+from stockout.store.uow import UnitOfWork
+
+PREFIX = "so"
+
+
+class BadTokenRequest(ValueError):
+    """A token's binding does not fit its role; `key` names the message."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+@dataclass(frozen=True, slots=True)
+class NewToken:
+    token_id: str
+    secret: str
+    principal: Principal
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_token(uow: UnitOfWork, clock: Clock, role: Role, shops: Sequence[str] = (),
+                 buyer: str | None = None, label: str = "", actor: str = "cli") -> NewToken:
+    if role is Role.MERCHANT and not shops:
+        raise BadTokenRequest("token_needs_shop")
+    if role is Role.BUYER and not buyer:
+        raise BadTokenRequest("token_needs_buyer")
+    if (shops and role is not Role.MERCHANT) or (buyer and role is not Role.BUYER):
+        raise BadTokenRequest("token_binding_unused")  # a binding the role ignores: a mistake
+    token_id = secrets.token_hex(6)
+    secret = f"{PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
+    bound_shops = sorted(set(shops)) if role is Role.MERCHANT else []
+    bound_buyer = buyer if role is Role.BUYER else None
+
+    def work(uow: UnitOfWork) -> None:
+        now = clock.now()
+        uow.tokens.insert({"id": token_id, "secret_hash": hash_secret(secret), "role": role.value,
+                           "shop_ids": json.dumps(bound_shops), "buyer_id": bound_buyer,
+                           "label": label, "created_at": now, "revoked_at": None})
+        uow.audit.append([audit_row(now, actor, "token.created", f"token:{token_id}",
+                                    {"role": role.value, "shops": bound_shops,
+                                     "buyer": bound_buyer, "label": label})])
+
+    in_transaction(uow, work)
+    return NewToken(token_id, secret, Principal(role, token_id, frozenset(bound_shops),
+                                                bound_buyer))
+
+
+def authenticate(uow: UnitOfWork, secret: str) -> Principal | None:
+    """The principal of a live token, or None (unknown, malformed or revoked)."""
+    if not secret.startswith(f"{PREFIX}_") or len(secret) > 200:
+        return None
+    with uow.reader() as view:
+        row = view.tokens.by_hash(hash_secret(secret))
+    if row is None or row["revoked_at"] is not None:
+        return None
+    return Principal(Role(row["role"]), row["id"], frozenset(json.loads(row["shop_ids"])),
+                     row["buyer_id"])
+
+
+def revoke_token(uow: UnitOfWork, clock: Clock, token_id: str, actor: str = "cli") -> bool:
+    def work(uow: UnitOfWork) -> bool:
+        now = clock.now()
+        done = uow.tokens.revoke(token_id, now)
+        if done:
+            uow.audit.append([audit_row(now, actor, "token.revoked", f"token:{token_id}", {})])
+        return done
+
+    return in_transaction(uow, work)
+
+
+def list_tokens(uow: UnitOfWork) -> list[dict[str, object]]:
+    with uow.reader() as view:
+        return view.tokens.all()

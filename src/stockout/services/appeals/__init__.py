@@ -1,0 +1,1 @@
+"""Appeals of verdicts: filing with evidence, automatic approval, the platform's review."""

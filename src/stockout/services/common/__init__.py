@@ -1,0 +1,1 @@
+"""What every use case needs: the clock port and the transaction runner."""

@@ -1,0 +1,1 @@
+"""Compensation coupons once issued: a buyer redeems them."""

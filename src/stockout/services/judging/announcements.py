@@ -1,0 +1,95 @@
+"""Use case: the platform posts an announcement; the unclosed orders whose deadline it covers
+are marked due at once and re-judged (a crash half-way leaves the rest to the worker)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from stockout.adapters.event_schema import AnnouncementModel, describe
+from stockout.domain.announcements import Announcement
+from stockout.services.access.principals import Forbidden, Principal
+from stockout.services.appeals.workflow import approve_proved_by
+from stockout.services.common.clock import Clock
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.adjudicate import rejudge
+from stockout.services.judging.ledger import audit_row
+from stockout.services.judging.rules import Rules
+from stockout.store.locks import lock_key
+from stockout.store.mapping import announcement_digest, announcement_row
+from stockout.store.uow import UnitOfWork
+
+CHUNK = 500
+
+
+class InvalidAnnouncement(ValueError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class AnnouncementConflict(ValueError):
+    """The id is taken by an announcement with other figures."""
+
+
+@dataclass(slots=True)
+class Posted:
+    announcement: Announcement
+    created: bool
+    orders: int = 0
+    issued: int = 0
+    voided: int = 0
+
+
+def parse_announcement(obj: object) -> Announcement:
+    try:
+        return AnnouncementModel.model_validate(obj).to_domain()
+    except ValidationError as exc:
+        raise InvalidAnnouncement(describe(exc)) from None
+    except ValueError as exc:
+        raise InvalidAnnouncement(str(exc)) from None
+
+
+def post_announcement(uow: UnitOfWork, rules: Rules, clock: Clock, obj: object,
+                      principal: Principal) -> Posted:
+    if not principal.is_platform:
+        raise Forbidden("only the platform posts announcements")
+    ann = parse_announcement(obj)
+    digest = announcement_digest(ann)
+
+    def record(uow: UnitOfWork) -> tuple[bool, list[str]]:
+        now = clock.now()
+        uow.lock([lock_key("announcements")])  # posted one at a time
+        held = uow.announcements.get(ann.id)
+        if held is not None:
+            if held["digest"] != digest:
+                raise AnnouncementConflict(f"announcement {ann.id!r} exists with other figures")
+            return False, []
+        row = announcement_row(ann)
+        row.update(digest=digest, raw=json.dumps(obj, ensure_ascii=False), created_at=now,
+                   created_by=principal.actor)
+        uow.announcements.insert(row)
+        touched = uow.orders.with_base_deadline_in(ann.starts, ann.ends)
+        uow.orders.mark_due(touched, now)
+        approve_proved_by(uow, rules, now, ann)  # pending force-majeure appeals it proves
+        uow.audit.append([audit_row(now, principal.actor, "announcement.posted",
+                                    f"announcement:{ann.id}",
+                                    {"extend_hours": ann.extend_hours, "orders": len(touched)})])
+        return True, touched
+
+    created, touched = in_transaction(uow, record)
+    posted = Posted(ann, created, len(touched))
+    for start in range(0, len(touched), CHUNK):
+        part = touched[start:start + CHUNK]
+
+        def judge(uow: UnitOfWork, part: list[str] = part) -> Any:
+            return rejudge(uow, rules, part, clock.now(), principal.actor,
+                           f"announcement:{ann.id}")
+
+        outcome = in_transaction(uow, judge)
+        posted.issued += outcome.issued
+        posted.voided += outcome.voided
+    return posted

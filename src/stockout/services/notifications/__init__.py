@@ -1,0 +1,1 @@
+"""Notifications: the messages written to the outbox and where delivered ones go."""

@@ -1,0 +1,1 @@
+"""Measures against repeat offenders and a shop's reputation score."""
