@@ -9,7 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from stockout.services.judging import judge_file
+from stockout.services.judging.files import judge_file
 from stockout.simulation import simulate_events, write_jsonl
 from stockout.simulation.marketplace import DEFAULT_START
 from tests.helpers import _environment
