@@ -29,7 +29,7 @@ def pure_lines(events: Path) -> list[str]:
             for v in judge_file(events, "pdd", AT).verdicts]
 
 
-def spark_cli(events: Path, address: str | None = None, timeout: float = 600
+def spark_cli(events: Path, address: str | None = None, timeout: float = 1500
               ) -> subprocess.CompletedProcess[str]:
     env = _environment()
     if address is not None:

@@ -105,15 +105,15 @@ def command_session(address: str | None = None) -> Iterator[Any]:
     previous = signal.getsignal(signal.SIGTERM)
     if main:
         signal.signal(signal.SIGTERM, _exit_on_term)
+    before = _descendants(os.getpid())
     try:
         started = session(address)
-        try:
-            yield started
-            started.stop()
-        finally:
-            if not address.startswith("sc://"):  # a Connect client starts no JVM
-                _kill_jvm()
+        yield started
+        started.stop()
     finally:
+        if not address.startswith("sc://"):  # a Connect client starts no JVM
+            _kill_jvm()
+            _kill_started(before)  # stopped while Spark was still starting
         if main:
             signal.signal(signal.SIGTERM, previous)
 
@@ -138,6 +138,41 @@ def _kill_jvm() -> None:
     SparkContext._gateway = None
     SparkContext._jvm = None
     SparkContext._active_spark_context = None
+
+
+def _descendants(pid: int) -> set[int]:
+    """The processes descending from `pid` (none where there is no /proc)."""
+    children: dict[int, list[int]] = {}
+    with contextlib.suppress(OSError):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    with open(f"/proc/{entry}/stat") as f:
+                        parent = int(f.read().rsplit(")", 1)[1].split()[1])
+                    children.setdefault(parent, []).append(int(entry))
+    found: set[int] = set()
+    stack = [pid]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def _kill_started(before: set[int]) -> None:
+    """Kill the processes this one started since `before` (Spark's launcher scripts and JVM),
+    until none is left: a JVM still starting is not yet known to PySpark."""
+    for _ in range(10):
+        started = _descendants(os.getpid()) - before
+        if not started:
+            return
+        for pid in started:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in started:
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(pid, 0)
 
 
 def _input_frame(spark: Any, source: EventSource | None, table: pa.Table | None) -> Any:
