@@ -61,7 +61,7 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
 
 @contextlib.contextmanager
 def standalone_cluster(tmp: Path, workers: int = 2) -> Iterator[str]:
-    """A standalone master and `workers` workers (one core, 512 MB each); yields the master URL."""
+    """A standalone master and `workers` workers (one core and 1 GB, the default executor memory, each); yields the master URL."""
     env = _environment(tmp)
     spark_class = str(spark_home() / "bin" / "spark-class")
     port = free_port()
@@ -74,7 +74,7 @@ def standalone_cluster(tmp: Path, workers: int = 2) -> Iterator[str]:
         for i in range(workers):
             procs.append(_start([spark_class, "org.apache.spark.deploy.worker.Worker", url,
                                  "--host", "127.0.0.1", "--port", "0", "--webui-port", "0",
-                                 "--cores", "1", "--memory", "512m",
+                                 "--cores", "1", "--memory", "1g",
                                  "--work-dir", str(tmp / f"work{i}")],
                                 tmp / f"worker{i}.log", env))
         _wait_for(tmp / "master.log", r"Registering worker", workers, procs[0])
