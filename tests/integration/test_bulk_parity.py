@@ -301,3 +301,27 @@ def test_the_other_upload_of_a_reused_number_at_a_tie_is_the_largest_event_id() 
     reused = {r["order_id"]: r["evidence"] for r in expected if r["trigger"] == "tracking_reused"}
     assert reused["o3"] == ["m-upload", "z-upload"]
     assert _lines(columnar(events, now, [])) == _lines(expected)
+
+
+def test_spark_judges_a_small_parquet_folder_of_another_writer_like_the_pure_judge(
+        spark: Any, tmp_path: Path) -> None:
+    """Parts without stockout's metadata: de-duplicated and laid out inside the query."""
+    import pyarrow.parquet as pq
+
+    from stockout.adapters.event_file import read_event_file
+    from stockout.batch.bulk import Engine, judge_path
+
+    path = tmp_path / "events.jsonl"
+    write_jsonl(simulate_events(40, 8), path)
+    log = read_event_file(path)
+    table = event_log_table(log)  # no stockout metadata: not known to be unique
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    half = table.num_rows // 2
+    pq.write_table(table.slice(0, half), folder / "a.parquet")
+    pq.write_table(table.slice(half), folder / "b.parquet")
+    now = DEFAULT_START + timedelta(days=40)
+    expected = [v.to_record() for v in judge_log(log, BOOK, now, ()).verdicts]
+    assert len(expected) > 3
+    run = judge_path(folder, BOOK, now, engine=Engine.SPARK, spark=spark)
+    assert _lines(verdict_records(run.result)) == _lines(expected)

@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 import sqlglot
+from sqlglot import exp
 
 from stockout.batch.records import format_times
 from stockout.batch.rules_sql import _amount, _pack_index, micros, rules_query, transpile
@@ -94,3 +95,24 @@ def test_phrase_function_is_the_domains_matcher_for_every_text() -> None:
     for use in (None, cache, cache):
         found = find_phrases(matcher, pa.array(texts, type=pa.string()), use)
         assert found.to_pylist() == [matcher.find(t) for t in texts]
+
+
+def test_spark_stages_read_only_the_views_of_earlier_stages_and_keep_the_materialised_ones(
+        ) -> None:
+    from stockout.batch.spark_engine import CHECKPOINTED, stages
+
+    query = rules_query(BOOK, NOW)
+    steps, final = stages(query.duckdb)
+    tree = sqlglot.parse_one(query.duckdb, read="duckdb")
+    ctes = list(tree.find_all(exp.CTE))
+    assert [s.view for s in steps] == [f"stockout_{c.alias}" for c in ctes]
+    materialised = {f"stockout_{c.alias}" for c in ctes if c.args.get("materialized")}
+    kept = {s.view for s in steps if s.keep}
+    assert kept == materialised | {f"stockout_{name}" for name in CHECKPOINTED}
+    earlier: set[str] = set()
+    for step in [*steps, None]:
+        text = final if step is None else step.sql
+        read = {t.name for t in sqlglot.parse_one(text, read="spark").find_all(exp.Table)}
+        assert read <= earlier | {"events"}, (step, read - earlier)
+        if step is not None:
+            earlier.add(step.view)

@@ -7,6 +7,7 @@ Every engine returns the same result table (`records.RESULT_COLUMNS`).
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,12 +78,11 @@ def judge_prepared(prep: Prepared, book: RuleBook, now: datetime,
 
 def _spark(prep: Prepared, book: RuleBook, now: datetime,
            announcements: Sequence[Announcement], spark: Any) -> pa.Table:
-    try:
-        from stockout.batch import spark_engine
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise EngineUnavailable("spark: pip install 'stockout[spark]'") from exc
-    try:
-        session = spark or spark_engine.local_session()
-    except ImportError as exc:
-        raise EngineUnavailable("spark: pip install 'stockout[spark]'") from exc
-    return spark_engine.judge(session, book, now, announcements, source=prep.source)
+    if importlib.util.find_spec("pyspark") is None:  # pragma: no cover - depends on the install
+        raise EngineUnavailable("spark: pip install 'stockout[spark]'")
+    from stockout.batch import spark_engine
+
+    if spark is not None:
+        return spark_engine.judge(spark, book, now, announcements, source=prep.source)
+    with spark_engine.command_session() as session:  # the JVM ends with the command
+        return spark_engine.judge(session, book, now, announcements, source=prep.source)

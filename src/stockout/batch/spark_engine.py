@@ -1,19 +1,28 @@
 """The columnar judge on Apache Spark: SQLGlot's Spark text of `rules.sql` over Parquet files.
 
 Spark is for data that outgrows one machine; `local_session` starts a local one (tests, laptops).
-The phrase matchers run as pandas UDFs, only on merchant chats and refund reasons.
+The rules run stage by stage (`stages`): each CTE of `rules.sql` becomes a temporary view, and
+the ones worth keeping are checkpointed, so that Spark never plans the whole query as one tree
+(inlined, its CTEs took minutes to optimise even for one order). The phrase matchers run as
+pandas UDFs, only on merchant chats and refund reasons.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
+import sqlglot
+from sqlglot import exp
 
 from stockout.batch.parquet_io import EventSource
 from stockout.batch.rules_sql import rules_query
@@ -32,36 +41,176 @@ SESSION_CONF = {
 _INPUT = "SELECT " + rule_columns("`", "unix_micros") + "{extra} FROM stockout_input"
 
 
+def _builder(master: str, driver_memory: str) -> Any:
+    from pyspark.sql import SparkSession
+
+    # The Python workers must be this interpreter, the one that has stockout installed (on a
+    # cluster, each worker's Python needs stockout installed too).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = (SparkSession.builder.master(master).appName("stockout")
+               .config("spark.pyspark.python", sys.executable)
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.driver.memory", driver_memory))
+    for key, value in SESSION_CONF.items():
+        builder = builder.config(key, value)
+    return builder
+
+
+def _started(builder: Any) -> Any:
+    started = builder.getOrCreate()
+    started.sparkContext.setLogLevel("ERROR")
+    return started
+
+
 def local_session(cores: int = 2, shuffle_partitions: int = 8, driver_memory: str = "2g",
                   adaptive: bool = True) -> Any:
     """A local SparkSession on `cores` cores, without the web UI (`adaptive=False` saves
     planning time on the small inputs of tests)."""
-    from pyspark.sql import SparkSession
+    return _started(_builder(f"local[{cores}]", driver_memory)
+                    .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+                    .config("spark.sql.adaptive.enabled", str(adaptive).lower()))
 
-    # The Python workers must be this interpreter, the one that has stockout installed.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = (SparkSession.builder.master(f"local[{cores}]").appName("stockout")
-               .config("spark.pyspark.python", sys.executable)
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
-               .config("spark.driver.memory", driver_memory)
-               .config("spark.sql.adaptive.enabled", str(adaptive).lower()))
-    for key, value in SESSION_CONF.items():
-        builder = builder.config(key, value)
-    session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
-    return session
+
+# Where `stockout judge --engine spark` runs: a master URL (`local[2]`, the default;
+# `spark://host:7077`, ...) or a Spark Connect server (`sc://host:15002`).
+ADDRESS_VARIABLE = "STOCKOUT_SPARK"
+
+
+def session(address: str, driver_memory: str = "2g") -> Any:
+    """A session on `address`: a Spark Connect server (`sc://...`) or a master URL."""
+    if address.startswith("sc://"):
+        from pyspark.sql import SparkSession
+
+        return SparkSession.builder.remote(address).getOrCreate()
+    if address.startswith("local"):
+        cores = address.removeprefix("local").strip("[]")
+        return local_session(cores=int(cores) if cores.isdigit() else 2,
+                             driver_memory=driver_memory)
+    return _started(_builder(address, driver_memory))
+
+
+@contextlib.contextmanager
+def command_session(address: str | None = None) -> Iterator[Any]:
+    """A session for one command (on `address`, else `$STOCKOUT_SPARK`, else `local[2]`),
+    stopped at the end. If the command is stopped (Ctrl-C, SIGTERM) or fails, the JVM it
+    started is killed at once: nothing it started outlives it (a JVM left to stop itself can
+    spin on for minutes after an out-of-memory error)."""
+    address = address or os.environ.get(ADDRESS_VARIABLE) or "local[2]"
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM)
+    if main:
+        signal.signal(signal.SIGTERM, _exit_on_term)
+    before = _descendants(os.getpid())
+    try:
+        started = session(address)
+        yield started
+        started.stop()
+    finally:
+        if not address.startswith("sc://"):  # a Connect client starts no JVM
+            _kill_jvm()
+            _kill_started(before)  # stopped while Spark was still starting
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_term(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _kill_jvm() -> None:
+    """Kill the JVM this process launched for Spark, if it still runs, and forget it (a later
+    session launches another)."""
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    proc = getattr(gateway, "proc", None)
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait(timeout=30)
+    if gateway is not None:
+        with contextlib.suppress(Exception):
+            gateway.shutdown()
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+    SparkContext._active_spark_context = None
+
+
+def _descendants(pid: int) -> set[int]:
+    """The processes descending from `pid` (none where there is no /proc)."""
+    children: dict[int, list[int]] = {}
+    with contextlib.suppress(OSError):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    with open(f"/proc/{entry}/stat") as f:
+                        parent = int(f.read().rsplit(")", 1)[1].split()[1])
+                    children.setdefault(parent, []).append(int(entry))
+    found: set[int] = set()
+    stack = [pid]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+def _kill_started(before: set[int]) -> None:
+    """Kill the processes this one started since `before` (Spark's launcher scripts and JVM),
+    until none is left: a JVM still starting is not yet known to PySpark."""
+    for _ in range(10):
+        started = _descendants(os.getpid()) - before
+        if not started:
+            return
+        for pid in started:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in started:
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(pid, 0)
 
 
 def _input_frame(spark: Any, source: EventSource | None, table: pa.Table | None) -> Any:
     if table is not None:
-        try:
-            return spark.createDataFrame(table)
-        except (TypeError, ValueError):  # pyspark before 4 takes pandas, not Arrow
-            return spark.createDataFrame(table.to_pandas())
+        return spark.createDataFrame(table)
     assert source is not None
     return spark.read.parquet(*(str(f) for f in source.files))
+
+
+# Stages kept (checkpointed) beside those `rules.sql` marks MATERIALIZED: the events when their
+# layout is computed (window functions over every row), the facts of each order (the joins of
+# every rule), and the keys of its triggers (their CASE expressions are not inlined further).
+CHECKPOINTED = frozenset({"facts", "keyed"})
+_VIEW_PREFIX = "stockout_"
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One CTE of the rules as a Spark SQL statement, registered as the view `view`."""
+
+    view: str
+    sql: str
+    keep: bool
+
+
+def stages(duckdb_sql: str, keep: frozenset[str] = CHECKPOINTED) -> tuple[list[Stage], str]:
+    """The rules' CTEs, in order, as Spark statements reading each other's views (prefixed
+    `stockout_`), and the final SELECT. A stage is kept if `rules.sql` materialises it or its
+    name is in `keep`. The text stays the one of `rules.sql`, only run in pieces."""
+    tree = sqlglot.parse_one(duckdb_sql, read="duckdb")
+    key = "with_" if "with_" in tree.args else "with"  # the name changed in SQLGlot 28
+    ctes = tree.args[key].expressions
+    names = {cte.alias for cte in ctes}
+    for table in tree.find_all(exp.Table):
+        if table.name in names and not table.args.get("db"):
+            if not table.alias:  # columns qualified by the CTE's name still resolve
+                table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
+            table.set("this", exp.to_identifier(_VIEW_PREFIX + table.name))
+    out = [Stage(_VIEW_PREFIX + cte.alias, cte.this.sql(dialect="spark"),
+                 bool(cte.args.get("materialized")) or cte.alias in keep) for cte in ctes]
+    tree.set(key, None)
+    return out, tree.sql(dialect="spark")
 
 
 def judge(spark: Any, book: RuleBook, now: datetime,
@@ -84,10 +233,25 @@ def judge(spark: Any, book: RuleBook, now: datetime,
         warnings.filterwarnings("ignore", "In Python 3", UserWarning)
         spark.udf.register(fn.name, pandas_udf(pandas_finder(fn.matcher), "string",
                                                 PythonEvalType.SQL_SCALAR_PANDAS_UDF))
-    frame = spark.sql(query.spark())
-    if hasattr(frame, "toArrow"):
-        result = frame.toArrow()
-    else:  # pyspark before 4
-        result = pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
+    # A file in the layout is read where each stage needs it (columns and row groups pruned);
+    # otherwise the layout is computed once, over every row, and kept.
+    steps, final = stages(query.duckdb, CHECKPOINTED if layout else CHECKPOINTED | {"ev"})
+    with _views(spark, [s.view for s in steps]):
+        for step in steps:
+            frame = spark.sql(step.sql)
+            if step.keep:
+                frame = frame.localCheckpoint()
+            frame.createOrReplaceTempView(step.view)
+        result = spark.sql(final).toArrow()
     assert isinstance(result, pa.Table)
     return result
+
+
+@contextlib.contextmanager
+def _views(spark: Any, views: Sequence[str]) -> Iterator[None]:
+    """The stages' views, dropped afterwards (their checkpoints are then released)."""
+    try:
+        yield
+    finally:
+        for view in views:
+            spark.catalog.dropTempView(view)

@@ -1,0 +1,91 @@
+"""`stockout judge --engine spark` as a user runs it: a small JSON Lines file is judged as the
+pure judge does, and stopping the command stops the JVM it started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import _environment
+from tests.sparkruns import AT, json_lines, pure_lines, small_month, spark_cli
+
+pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'stockout[spark]')")
+pytestmark = pytest.mark.slow
+
+
+def test_spark_engine_judges_a_small_json_lines_file_like_the_pure_judge(tmp_path: Path
+                                                                        ) -> None:
+    events = small_month(tmp_path, orders=120)
+    done = spark_cli(events)
+    assert done.returncode == 0, done.stderr[-3000:]
+    expected = pure_lines(events)
+    assert len(expected) > 10
+    assert json_lines(done.stdout) == expected
+
+
+def _children(pid: int) -> dict[int, str]:
+    """Every process descending from `pid`, with its command name."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        parents[int(entry.name)] = int(stat[stat.rindex(")") + 2:].split()[1])
+        names[int(entry.name)] = name
+    found: dict[int, str] = {}
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, p in parents.items():
+            if p == parent and child not in found:
+                found[child] = names[child]
+                frontier.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_the_command_stops_the_jvm_it_started(tmp_path: Path, signum: int) -> None:
+    events = small_month(tmp_path, orders=3_000)
+    cli = subprocess.Popen([sys.executable, "-m", "stockout", "judge", str(events), "--engine",
+                            "spark", "--json", "--at", AT.isoformat()],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           env=_environment())
+    try:
+        deadline = time.monotonic() + 300
+        jvms: list[int] = []
+        while not jvms and time.monotonic() < deadline and cli.poll() is None:
+            time.sleep(0.5)
+            jvms = [p for p, name in _children(cli.pid).items() if name == "java"]
+        assert jvms, "the command started no JVM"
+        time.sleep(2)  # inside the judge by now, or still starting Spark: both must stop
+        started = _children(cli.pid)
+        os.kill(cli.pid, signum)
+        cli.wait(timeout=60)
+        assert cli.returncode != 0
+        gone_by = time.monotonic() + 30
+        while any(_alive(p) for p in started) and time.monotonic() < gone_by:
+            time.sleep(0.5)
+        assert not [f"{p} {name}" for p, name in started.items() if _alive(p)]
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
