@@ -15,7 +15,7 @@ from stockout.batch.records import verdict_records
 from stockout.batch.schema import events_table
 from stockout.domain.times import UTC, hours
 from stockout.rulepacks import resolve_rules
-from stockout.services.judging import judge_log
+from stockout.services.judging.files import judge_log
 from tests.helpers import HOUR, Order, event_lines
 
 BOOK = resolve_rules("pdd")
