@@ -99,7 +99,8 @@ def ensure_inputs(data: Path, orders: int) -> dict[str, Path]:
     """DIR/ready-N.parquet (simulated) and DIR/export-N/ (a shuffled plain export of it)."""
     import duckdb
 
-    from stockout.batch.parquet_io import open_events, write_simulated
+    from stockout.batch.parquet_io import open_events
+    from stockout.batch.prepare import write_simulated
     from stockout.batch.schema import EVENT_SCHEMA
     from stockout.simulation import simulate_events
 

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from stockout.adapters.event_file import EventLog
 from stockout.batch import duckdb_engine
-from stockout.batch.parquet_io import event_log_table, open_events, write_simulated
+from stockout.batch.parquet_io import event_log_table, open_events
+from stockout.batch.prepare import write_simulated
 from stockout.batch.records import verdict_records
 from stockout.batch.schema import events_table
 from stockout.domain.announcements import Announcement

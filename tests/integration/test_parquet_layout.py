@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from stockout.batch import prepare
-from stockout.batch.parquet_io import open_events, write_simulated
+from stockout.batch.parquet_io import open_events
+from stockout.batch.prepare import write_simulated
 from stockout.simulation import simulate_events
 
 

@@ -9,11 +9,9 @@ scan of a few types skips the others. Any other input is prepared first (`prepar
 from __future__ import annotations
 
 import io
-import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -138,40 +136,6 @@ def json_lines_table(lines: Sequence[str], first_seq: int) -> pa.Table:
         explicit_schema=_JSON_SCHEMA, unexpected_field_behavior="ignore"))
     seq = pa.array(range(first_seq, first_seq + table.num_rows), type=pa.int64())
     return table.select(_JSON_SCHEMA.names).append_column("seq", seq)
-
-
-def write_simulated(lines: Iterator[str], out: Path, *, memory_limit: str = "2GB",
-                    chunk: int = 1_000_000, buckets: int = 16) -> int:
-    """Write simulator lines as judge-ready Parquet in the integer layout, never holding more
-    than `chunk` lines. Returns the number of lines read.
-
-    The lines come in arrival order. Each chunk is parsed by Arrow and split by a hash of the
-    order id into `buckets` temporary folders; then each bucket in turn (a small fraction of the
-    data) is laid out by `prepare.lay_out`. A repeated event id is a repeated delivery of an
-    order's event (the simulator's duplicates), so it always falls in its order's bucket.
-    `out` is a file, or a folder (holding `events.parquet`) when it has no `.parquet` suffix.
-    """
-    from stockout.batch.prepare import connect, lay_out
-
-    target = out if out.suffix == ".parquet" else out / "events.parquet"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="stockout-sim-", dir=target.parent) as tmp:
-        tmpdir = Path(tmp)
-        con = connect(tmpdir, memory_limit)
-        n = part = 0
-        while batch := list(islice(lines, chunk)):
-            con.register("chunk", json_lines_table(batch, n))
-            con.execute(f"COPY (SELECT *, 0 AS part, seq + 1 AS \"row\", "
-                        f"CAST(NULL AS VARCHAR) AS invalid, hash(order_id) % {buckets} AS bucket "
-                        f"FROM chunk) "
-                        f"TO '{(tmpdir / 'b').as_posix()}' (FORMAT parquet, PARTITION_BY (bucket), "
-                        f"FILENAME_PATTERN 'c{part:05d}_{{i}}', OVERWRITE_OR_IGNORE)")
-            con.unregister("chunk")
-            n += len(batch)
-            part += 1
-        lay_out(con, tmpdir / "b", buckets, target)
-        con.close()
-    return n
 
 
 def record_batches(relation: Any) -> Iterator[pa.RecordBatch]:

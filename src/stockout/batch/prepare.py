@@ -33,6 +33,7 @@ from stockout.adapters.event_file import Rejection, parsed_lines
 from stockout.batch.parquet_io import (
     EventSource,
     is_parquet,
+    json_lines_table,
     open_events,
     parquet_files,
     record_batches,
@@ -312,3 +313,35 @@ def _slices(parts: list[Path]) -> Iterator[list[Path]]:
         size += rows
     if group:
         yield group
+
+
+def write_simulated(lines: Iterator[str], out: Path, *, memory_limit: str = "2GB",
+                    chunk: int = 1_000_000, buckets: int = 16) -> int:
+    """Write simulator lines as judge-ready Parquet in the integer layout, never holding more
+    than `chunk` lines. Returns the number of lines read.
+
+    The lines come in arrival order. Each chunk is parsed by Arrow and split by a hash of the
+    order id into `buckets` temporary folders; then each bucket in turn (a small fraction of the
+    data) is laid out by `prepare.lay_out`. A repeated event id is a repeated delivery of an
+    order's event (the simulator's duplicates), so it always falls in its order's bucket.
+    `out` is a file, or a folder (holding `events.parquet`) when it has no `.parquet` suffix.
+    """
+    target = out if out.suffix == ".parquet" else out / "events.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="stockout-sim-", dir=target.parent) as tmp:
+        tmpdir = Path(tmp)
+        con = connect(tmpdir, memory_limit)
+        n = part = 0
+        while batch := list(islice(lines, chunk)):
+            con.register("chunk", json_lines_table(batch, n))
+            con.execute(f"COPY (SELECT *, 0 AS part, seq + 1 AS \"row\", "
+                        f"CAST(NULL AS VARCHAR) AS invalid, hash(order_id) % {buckets} AS bucket "
+                        f"FROM chunk) "
+                        f"TO '{(tmpdir / 'b').as_posix()}' (FORMAT parquet, PARTITION_BY (bucket), "
+                        f"FILENAME_PATTERN 'c{part:05d}_{{i}}', OVERWRITE_OR_IGNORE)")
+            con.unregister("chunk")
+            n += len(batch)
+            part += 1
+        lay_out(con, tmpdir / "b", buckets, target)
+        con.close()
+    return n

@@ -190,7 +190,7 @@ def _label(spec: str, book: RuleBook) -> str:
 def simulate_parquet(orders: int, seed: int, days: int, out_path: Path) -> tuple[int, Path]:
     """`stockout simulate --format parquet`: judge-ready Parquet, streamed in chunks; a path
     without the `.parquet` suffix is a folder of parts."""
-    from stockout.batch.parquet_io import write_simulated
+    from stockout.batch.prepare import write_simulated
     from stockout.simulation import simulate_events
 
     if out_path.suffix == ".jsonl":
