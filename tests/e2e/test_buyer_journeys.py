@@ -58,7 +58,7 @@ def test_buyer_journeys_end_as_each_side_expects(store: Store) -> None:
     }
     assert coupons == {"o1/stockout/1": 500, "o2/late_shipment/1": 300,
                        "o4/fraudulent_shipment/1": 2600}
-    assert (remedy["state"], remedy["chosen_by"]) == ("refund", "default")
+    assert remedy is not None and (remedy.state, remedy.chosen_by) == ("refund", "default")
 
     # 2: refused by the merchant, escalated, granted by the platform: each step an event.
     steps = [(e["type"], e.get("by"), e.get("upheld")) for e in _events(store, "o2")

@@ -22,8 +22,8 @@ from stockout.domain.aftersales import (
 )
 from stockout.domain.answers import OrderState, Phase, Question, RemedyStatus, answer_all
 from stockout.domain.events import ClaimKind, Event, EventType, Party, ScanStatus
-from stockout.domain.explain import Lang
 from stockout.domain.judge import judge_order, judge_timelines
+from stockout.domain.language import Lang
 from stockout.domain.rulebook import PackError, pack_from_mapping
 from stockout.domain.timeline import Timeline, fold
 from stockout.rulepacks import builtin_packs, resolve_rules

@@ -15,7 +15,8 @@ from enum import StrEnum
 from stockout.domain.aftersales import Case, CaseKind, CaseState, delivery_of
 from stockout.domain.deadline import Deadline, DeadlineBasis
 from stockout.domain.events import EventType, Party
-from stockout.domain.explain import Lang, name
+from stockout.domain.explain import name
+from stockout.domain.language import Lang
 from stockout.domain.money import format_yuan
 from stockout.domain.rulebook import RulePack, in_hours
 from stockout.domain.timeline import OrderFacts

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from stockout.domain.events import ClaimKind, Remedy
-from stockout.domain.explain import Lang
+from stockout.domain.language import Lang
 from stockout.rulepacks import resolve_rules
 from stockout.services.access.principals import Principal, Role
 from stockout.services.aftersales import cases

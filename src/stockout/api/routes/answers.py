@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from stockout.api.auth import PrincipalDep, RuntimeDep
-from stockout.domain.explain import Lang
+from stockout.domain.language import Lang
 from stockout.services.answers.view import order_answers
 
 router = APIRouter(prefix="/v1/orders", tags=["buyer"])

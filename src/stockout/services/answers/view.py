@@ -17,7 +17,7 @@ from stockout.domain.answers import (
     answers_records,
 )
 from stockout.domain.deadline import ship_deadline
-from stockout.domain.explain import Lang
+from stockout.domain.language import Lang
 from stockout.domain.timeline import Timeline, fold
 from stockout.domain.times import format_time
 from stockout.services.access.principals import NotFound, Principal
@@ -55,9 +55,9 @@ def order_state(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, ord
     verdicts = tuple(verdict_from_row(v) for v in uow.verdicts.of_order(order_id)
                      if v["status"] == "active")
     rem = uow.remedies.get(order_id)
-    remedy = None if rem is None else RemedyStatus(rem["state"], rem["choose_by"],
-                                                   rem["default_remedy"], rem["proposed_until"],
-                                                   rem["until"])
+    remedy = None if rem is None else RemedyStatus(rem.state, rem.choose_by,
+                                                   rem.default_remedy, rem.proposed_until,
+                                                   rem.until)
     coupons = tuple(Owed(c["amount_cents"], c["state"], _cause(c["idempotency_key"]))
                     for c in uow.coupons.of_order(order_id))
     tickets = tuple(OpenTicket(str(t["id"]), t["respond_by"]) for t in open_for_order(uow, order_id))

@@ -76,7 +76,7 @@ def load_shortage(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, s
     for order_id, r in sorted(rows.items()):
         pack = packs.setdefault(r["pack_id"], pack_by_id(rules, r["pack_id"]))
         remedy = remedies.get(order_id)
-        state = remedy["state"] if remedy is not None else None
+        state = remedy.state if remedy is not None else None
         sku, q = held[order_id]
         common: dict[str, Any] = {
             "order_id": order_id, "sku_id": sku, "quantity": q,
@@ -86,11 +86,11 @@ def load_shortage(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, s
             "late_owed": "late_shipment" in verdicts.get(order_id, {})}
         if remedy is not None and state == "offered":
             orders.append(ShortOrder(**common, standing=Standing.OFFERED,
-                                     offer_opened_at=remedy["opened_at"],
-                                     choose_by=remedy["choose_by"]))
-        elif remedy is not None and state in PROMISED and remedy["until"] is not None:
+                                     offer_opened_at=remedy.opened_at,
+                                     choose_by=remedy.choose_by))
+        elif remedy is not None and state in PROMISED and remedy.until is not None:
             orders.append(ShortOrder(**common, standing=Standing.PROMISED,
-                                     promised=remedy["until"]))
+                                     promised=remedy.until))
         elif state is None or state == "withdrawn":
             orders.append(ShortOrder(**common))
     now_pack = rules.book.pack_at(now)
