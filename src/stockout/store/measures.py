@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from stockout.store.engine import StoreDialect
+from stockout.store.events import chunks
 from stockout.store.tables import measures
 
 
@@ -25,6 +26,15 @@ class MeasureRepo:
             q = q.where(measures.c.state == state)
         q = q.order_by(measures.c.starts.desc(), measures.c.id.desc())
         return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def shops_holding(self, shop_ids: Sequence[str], state: str) -> set[str]:
+        """The shops among these with a measure in `state` (one query)."""
+        out: set[str] = set()
+        for part in chunks(sorted(set(shop_ids))):
+            q = (select(measures.c.shop_id).where(self.dialect.one_of(measures.c.shop_id, part),
+                                                  measures.c.state == state).distinct())
+            out.update(self.conn.execute(q).scalars())
+        return out
 
     def by_keys(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not keys:

@@ -81,6 +81,13 @@ class OrderRepo:
              .order_by(orders.c.placed_at.desc(), orders.c.order_id).limit(limit))
         return [dict(r._mapping) for r in self.conn.execute(q)]
 
+    def due_count_of_shop(self, shop_id: str, since: datetime, until: datetime) -> int:
+        """The shop's orders whose deadline falls in [since, until] (an index range)."""
+        q = (select(func.count()).select_from(orders)
+             .where(orders.c.shop_id == shop_id, orders.c.deadline_at >= since,
+                    orders.c.deadline_at <= until))
+        return int(self.conn.execute(q).scalar_one())
+
     def scorecard_counts(self, shop_id: str, since: datetime, until: datetime) -> dict[str, int]:
         """Orders due in [since, until] and how many drew each verdict; uploads and how many
         a carrier scanned (a valid tracking number)."""

@@ -103,6 +103,20 @@ class VerdictRepo:
         row = self.conn.execute(select(verdicts).where(verdicts.c.id == verdict_id)).first()
         return dict(row._mapping) if row is not None else None
 
+    def active_counts(self, shop_ids: Iterable[str], since: datetime, until: datetime
+                      ) -> dict[tuple[str, str], int]:
+        """(shop, violation) -> how many active verdicts the shops had detected in
+        (since, until]: one query for a post's shops, to tell which could cross a measure."""
+        out: dict[tuple[str, str], int] = {}
+        for part in chunks(sorted(set(shop_ids))):
+            q = (select(verdicts.c.shop_id, verdicts.c.violation, func.count())
+                 .where(self.dialect.one_of(verdicts.c.shop_id, part),
+                        verdicts.c.status == "active", verdicts.c.detected_at > since,
+                        verdicts.c.detected_at <= until)
+                 .group_by(verdicts.c.shop_id, verdicts.c.violation))
+            out.update(((s, v), int(n)) for s, v, n in self.conn.execute(q))
+        return out
+
     def active_of_shop(self, shop_id: str, since: datetime, until: datetime
                        ) -> list[dict[str, Any]]:
         """The shop's active verdicts detected in (since, until]."""
