@@ -260,9 +260,15 @@ def run(store: str, args: argparse.Namespace, events: list[dict[str, Any]],
               f"{cpu:.1f} s = {len(events) / cpu:,.0f} events per CPU-second)", flush=True)
         if steps is not None:
             print_steps(store, steps_before, step_times(proc, steps), len(events), own)
+        own_before = cpu_seconds(stockout_pids(proc))
+        steps_before = step_times(proc, steps) if steps is not None else {}
         p50, p99, rps = singles(base, token, single, args.clients)
+        own = cpu_seconds(stockout_pids(proc)) - own_before
         print(f"{store:>10}: single-event posts, {args.clients} clients: p50 {p50:.1f} ms, "
-              f"p99 {p99:.1f} ms ({rps:,.0f} posts/s, {len(single):,} posts)", flush=True)
+              f"p99 {p99:.1f} ms ({rps:,.0f} posts/s, {len(single):,} posts; server process "
+              f"CPU {1000 * own / len(single):.2f} ms a post)", flush=True)
+        if steps is not None:
+            print_steps(store, steps_before, step_times(proc, steps), len(single), own)
         if pg is not None and args.workers > 1:
             stop(proc)
             proc = None

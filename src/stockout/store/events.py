@@ -61,10 +61,15 @@ class EventRepo:
             out.update((r.event_id, (r.digest, r.order_id)) for r in self.conn.execute(q))
         return out
 
-    def insert(self, rows: list[dict[str, Any]]) -> set[str]:
-        """Append; an id stored meanwhile is skipped. The ids actually written."""
+    def insert(self, rows: list[dict[str, Any]], checked: bool = False) -> set[str]:
+        """Append; an id stored meanwhile is skipped. The ids actually written. `checked`: the
+        caller read these ids as absent in this transaction and no other writer can have
+        added one since (SQLite's one writer): a plain insert, nothing to skip or return."""
         if not rows:
             return set()
+        if checked:
+            self.dialect.insert_rows(self.conn, events, rows)
+            return {r["event_id"] for r in rows}
         written = self.dialect.insert_rows(self.conn, events, rows, ignore=("event_id",),
                                            returning=("event_id",))
         return {r[0] for r in written}

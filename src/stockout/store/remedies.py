@@ -39,6 +39,28 @@ class RemedyRepo:
         return out
 
 
+    def states(self, order_ids: Iterable[str]) -> dict[str, str]:
+        """order -> the state of its remedy row, for the orders among these that have one."""
+        out: dict[str, str] = {}
+        for part in chunks(sorted(set(order_ids))):
+            q = select(remedies.c.order_id, remedies.c.state).where(
+                self.dialect.one_of(remedies.c.order_id, part))
+            out.update((o, st) for o, st in self.conn.execute(q))
+        return out
+
+    def withdraw(self, order_ids: Iterable[str], state: str, only_state: str, at: datetime
+                 ) -> None:
+        """Move the orders' rows that are in `only_state` to `state` (resolved at `at`, no
+        longer due), in one statement a chunk."""
+        for part in chunks(sorted(set(order_ids))):
+            self.conn.execute(update(remedies).where(
+                self.dialect.one_of(remedies.c.order_id, part), remedies.c.state == only_state
+            ).values(state=state, due_at=None, resolved_at=at))
+
+    def reopen(self, rows: list[dict[str, Any]]) -> None:
+        """Rewrite whole offers found by order (a withdrawn offer opened again)."""
+        self.dialect.update_rows(self.conn, remedies, "order_id", rows)
+
     def get(self, order_id: str, lock: bool = False) -> RemedyRecord | None:
         q = select(remedies).where(remedies.c.order_id == order_id)
         row = self.conn.execute(q.with_for_update() if lock else q).first()

@@ -174,7 +174,8 @@ def _write_new(uow: UnitOfWork, now: datetime, principal: Principal, items: list
             out.rejected.append(_conflict(item))
     rows = [event_row(i.event, i.raw, now, principal.actor, i.fields, i.digest)
             for i in fresh]
-    written = uow.events.insert(rows)
+    # Where writers run one at a time, the read above is the last word: nothing to skip.
+    written = uow.events.insert(rows, checked=not uow.shares_writes)
     raced = [i for i in fresh if i.event.event_id not in written]
     # Stored meanwhile by another post: the same rule as above.
     again = uow.events.digests([i.event.event_id for i in raced]) if raced else {}
