@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from stockout.store.engine import StoreDialect
@@ -30,10 +30,11 @@ class MeasureRepo:
     def shops_holding(self, shop_ids: Sequence[str], state: str) -> set[str]:
         """The shops among these with a measure in `state` (one query)."""
         out: set[str] = set()
+        q = self.dialect.prepared("measures.shops_holding", lambda: select(
+            measures.c.shop_id).where(self.dialect.any_of(measures.c.shop_id, "ids"),
+                                      measures.c.state == bindparam("state")).distinct())
         for part in chunks(sorted(set(shop_ids))):
-            q = (select(measures.c.shop_id).where(self.dialect.one_of(measures.c.shop_id, part),
-                                                  measures.c.state == state).distinct())
-            out.update(self.conn.execute(q).scalars())
+            out.update(self.conn.execute(q, {"ids": part, "state": state}).scalars())
         return out
 
     def by_keys(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:

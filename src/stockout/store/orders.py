@@ -22,9 +22,10 @@ class OrderRepo:
 
     def get_many(self, order_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
+        q = self.dialect.prepared("orders.get_many", lambda: select(orders).where(
+            self.dialect.any_of(orders.c.order_id, "ids")))
         for part in chunks(order_ids):
-            q = select(orders).where(self.dialect.one_of(orders.c.order_id, part))
-            out.update((r.order_id, dict(r._mapping)) for r in self.conn.execute(q))
+            out.update((r.order_id, dict(r._mapping)) for r in self.conn.execute(q, {"ids": part}))
         return out
 
     def get(self, order_id: str) -> dict[str, Any] | None:
@@ -130,9 +131,10 @@ class ReportRepo:
 
     def for_orders(self, order_ids: Iterable[str]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
+        q = self.dialect.prepared("reports.for_orders", lambda: select(reports).where(
+            self.dialect.any_of(reports.c.order_id, "ids")))
         for part in chunks(order_ids):
-            q = select(reports).where(self.dialect.one_of(reports.c.order_id, part))
-            out += [dict(r._mapping) for r in self.conn.execute(q)]
+            out += [dict(r._mapping) for r in self.conn.execute(q, {"ids": part})]
         return out
 
     def for_shop_days(self, shop_days: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
