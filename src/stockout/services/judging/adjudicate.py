@@ -78,13 +78,18 @@ def lock_orders(uow: UnitOfWork, order_ids: Sequence[str], incoming: Iterable[Ev
     """Lock the orders and what their judging shares with others (no-op on SQLite)."""
     if not uow.shares_writes:
         return
-    hints = uow.events.lock_hints(order_ids)
-    shops = {o: r["shop_id"] for o, r in uow.orders.get_many(order_ids).items() if r["shop_id"]}
-    rows = list(hints)
+    rows = list(uow.events.lock_hints(order_ids))
+    placed: dict[str, str] = {}
     for e in incoming:
         if e.type is _PLACED and e.shop_id:
-            shops.setdefault(e.order_id, e.shop_id)
+            placed.setdefault(e.order_id, e.shop_id)
         rows.append((e.order_id, e.type.value, e.at, e.carrier, e.tracking_no))
+    # A report's shop-day needs its order's shop: read only when there is a report.
+    reporting = {r[0] for r in rows if r[1] == _REPORT}
+    shops = {o: r["shop_id"] for o, r in uow.orders.get_many(sorted(reporting)).items()
+             if r["shop_id"]} if reporting else {}
+    for order_id, shop in placed.items():
+        shops.setdefault(order_id, shop)
     tracking: set[tuple[str, str]] = set()
     shop_days: set[tuple[str, str]] = set()
     for order_id, kind, at, carrier, tracking_no in rows:
