@@ -1,6 +1,7 @@
 """Ingestion throughput of a real `stockout serve`, on SQLite and on PostgreSQL.
 
     python benchmarks/ingest.py [--orders 4000] [--stores sqlite,postgresql] [--clients 32]
+                                [--workers 4] [--streams 8] [--steps/--no-steps]
 
 For each store: starts `stockout serve` (uvicorn) on a free port of 127.0.0.1 with a fresh
 database -- PostgreSQL is a throw-away cluster from the machine's binaries, durable settings
@@ -8,12 +9,22 @@ as shipped (fsync on) -- then:
 
 1. posts a simulated month of events in batches of 500, one batch after the other, and prints
    events/s (every post re-judges the orders it touches, records verdicts, coupons and notices);
-2. posts single events from 32 concurrent clients and prints the p50/p99 latency.
+2. posts single events from 32 concurrent clients and prints the p50/p99 latency;
+3. on PostgreSQL, serves again with `--workers N` on a fresh database and posts the batches from
+   several clients at once (the orders split into streams, each stream in time order): the
+   events/s a multi-process server reaches.
+
+With `--steps` (the default) the server also counts the CPU time of each step of the online
+path (`STOCKOUT_STEP_TIMES`) and the table of the batched run is printed: each step's share of
+the server process's CPU and the events per CPU-second it alone would allow. What is not in a
+step is the HTTP framework (the body's JSON, routing, the answer) and the database driver
+outside the steps; PostgreSQL's own processes are in the total, not in any step.
 
 The server's clock is the system clock, so every simulated event is history: each order is
 judged as of today when its first events arrive, and judged again (verdicts voided and
 replaced) as its later events come in. That is the heavy case of re-judging.
-Goal (issue "Online adjudication"): at least 2,000 events/s batched, on either store, 2 cores.
+Goals (issue 19, 2 cores): at least 5,000 events per server CPU-second batched on either store,
+5,000 events/s with several workers on PostgreSQL; single posts p50 < 25 ms, p99 < 150 ms.
 """
 
 from __future__ import annotations
@@ -21,12 +32,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +75,15 @@ def platform_token(url: str) -> str:
     return token
 
 
-def serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def serve(url: str, port: int, log: Path, workers: int = 1, steps: Path | None = None
+          ) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    if steps is not None:
+        steps.mkdir(parents=True, exist_ok=True)
+        env["STOCKOUT_STEP_TIMES"] = str(steps)
     proc = subprocess.Popen([sys.executable, "-m", "stockout", "serve", "--port", str(port),
-                             "--db", url, "--sweep-every", "0"], stdout=log.open("wb"),
-                            stderr=subprocess.STDOUT)
+                             "--db", url, "--sweep-every", "0", "--workers", str(workers)],
+                            stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
     for _ in range(600):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
@@ -98,36 +116,91 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            if ppid == parent:
+                found.append(int(entry.name))
+    return found
+
+
+def stockout_pids(proc: subprocess.Popen[bytes]) -> list[int]:
+    """The stockout server and its worker processes (`--workers`)."""
+    return [proc.pid, *children(proc.pid)]
+
+
 def server_pids(proc: subprocess.Popen[bytes], pg: Any) -> list[int]:
     """The stockout server, and every process of the PostgreSQL cluster when there is one."""
-    pids = [proc.pid]
+    pids = stockout_pids(proc)
     if pg is not None and pg.data_dir is not None:
         postmaster = int((pg.data_dir / "postmaster.pid").read_text().split()[0])
-        pids.append(postmaster)
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                except OSError:
-                    continue
-                if ppid == postmaster:
-                    pids.append(int(entry.name))
+        pids += [postmaster, *children(postmaster)]
     return pids
 
 
-def batched(base: str, token: str, events: list[dict[str, Any]], size: int) -> tuple[float, int]:
-    bodies = [json.dumps(events[i:i + size], ensure_ascii=False).encode("utf-8")
-              for i in range(0, len(events), size)]
+def step_times(proc: subprocess.Popen[bytes], folder: Path) -> dict[str, float]:
+    """CPU seconds per step so far, summed over the server's processes (each writes its own
+    table when sent SIGUSR1)."""
+    pids = stockout_pids(proc)
+    started = time.time()
+    for pid in pids:
+        os.kill(pid, signal.SIGUSR1)
+    files = [folder / f"steps-{pid}.json" for pid in pids]
+    total: dict[str, float] = {}
+    deadline = time.monotonic() + 10
+    for f in files:
+        while time.monotonic() < deadline and not (f.exists() and f.stat().st_mtime >= started):
+            time.sleep(0.05)
+        if f.exists() and f.stat().st_mtime >= started:
+            for name, figures in json.loads(f.read_text())["steps"].items():
+                total[name] = total.get(name, 0.0) + figures["cpu_seconds"]
+    return total
+
+
+def print_steps(store: str, before: dict[str, float], after: dict[str, float], events: int,
+                process_cpu: float) -> None:
+    spent = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
+    spent["other: HTTP, framework, driver"] = max(0.0, process_cpu - sum(spent.values()))
+    print(f"{store:>10}: where the server process's CPU went ({process_cpu:.1f} s):")
+    for name, cpu in sorted(spent.items(), key=lambda kv: -kv[1]):
+        rate = f"{events / cpu:>12,.0f}" if cpu > 0 else f"{'-':>12}"
+        print(f"{'':>12}{name:<32}{100 * cpu / process_cpu:5.1f} %  {rate} events per "
+              "CPU-second", flush=True)
+
+
+def batched(base: str, token: str, events: list[dict[str, Any]], size: int, streams: int = 1
+            ) -> tuple[float, int]:
+    """Post the events in batches of `size`; with several `streams`, the orders are split
+    between that many clients posting at once (each its orders' events in time order)."""
+    parts: list[list[dict[str, Any]]] = [[] for _ in range(streams)]
+    for e in events:
+        parts[zlib.crc32(e["order_id"].encode()) % streams].append(e)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    issued = 0
-    with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
-        started = time.perf_counter()
-        for body in bodies:
-            answer = client.post("/v1/events", content=body)
-            answer.raise_for_status()
-            issued += answer.json()["verdicts_issued"]
-        elapsed = time.perf_counter() - started
-    return len(events) / elapsed, issued
+    issued = [0] * streams
+
+    def post(n: int) -> None:
+        part = parts[n]
+        bodies = [json.dumps(part[i:i + size], ensure_ascii=False).encode("utf-8")
+                  for i in range(0, len(part), size)]
+        with httpx.Client(base_url=base, headers=headers, timeout=300) as client:
+            for body in bodies:
+                answer = client.post("/v1/events", content=body)
+                answer.raise_for_status()
+                issued[n] += answer.json()["verdicts_issued"]
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(streams)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    return len(events) / elapsed, sum(issued)
 
 
 def singles(base: str, token: str, events: list[dict[str, Any]], clients: int
@@ -171,25 +244,62 @@ def run(store: str, args: argparse.Namespace, events: list[dict[str, Any]],
         url = pg.create_database("bench")
     port = free_port()
     proc = None
+    steps = work / "steps" if args.steps else None
     try:
         token = platform_token(url)
-        proc = serve(url, port, work / f"serve-{store}.log")
+        proc = serve(url, port, work / f"serve-{store}.log", steps=steps)
         base = f"http://127.0.0.1:{port}"
         cpu_before = cpu_seconds(server_pids(proc, pg))
+        own_before = cpu_seconds(stockout_pids(proc))
+        steps_before = step_times(proc, steps) if steps is not None else {}
         rate, issued = batched(base, token, events, args.batch)
         cpu = cpu_seconds(server_pids(proc, pg)) - cpu_before
+        own = cpu_seconds(stockout_pids(proc)) - own_before
         print(f"{store:>10}: batches of {args.batch}: {rate:,.0f} events/s "
               f"({len(events):,} events, {issued:,} verdicts issued; server CPU "
               f"{cpu:.1f} s = {len(events) / cpu:,.0f} events per CPU-second)", flush=True)
+        if steps is not None:
+            print_steps(store, steps_before, step_times(proc, steps), len(events), own)
+        own_before = cpu_seconds(stockout_pids(proc))
+        steps_before = step_times(proc, steps) if steps is not None else {}
         p50, p99, rps = singles(base, token, single, args.clients)
+        own = cpu_seconds(stockout_pids(proc)) - own_before
         print(f"{store:>10}: single-event posts, {args.clients} clients: p50 {p50:.1f} ms, "
-              f"p99 {p99:.1f} ms ({rps:,.0f} posts/s, {len(single):,} posts)", flush=True)
+              f"p99 {p99:.1f} ms ({rps:,.0f} posts/s, {len(single):,} posts; server process "
+              f"CPU {1000 * own / len(single):.2f} ms a post)", flush=True)
+        if steps is not None:
+            print_steps(store, steps_before, step_times(proc, steps), len(single), own)
+        if pg is not None and args.workers > 1:
+            stop(proc)
+            proc = None
+            url = pg.create_database("bench_workers")
+            token = platform_token(url)
+            proc = serve(url, port, work / f"serve-{store}-workers.log", workers=args.workers)
+            cpu_before = cpu_seconds(server_pids(proc, pg))
+            rate, issued = batched(base, token, events, args.batch, args.streams)
+            cpu = cpu_seconds(server_pids(proc, pg)) - cpu_before
+            print(f"{store:>10}: {args.workers} workers, {args.streams} clients posting batches "
+                  f"of {args.batch}: {rate:,.0f} events/s ({issued:,} verdicts issued; server "
+                  f"CPU {cpu:.1f} s = {len(events) / cpu:,.0f} events per CPU-second)",
+                  flush=True)
+            p50, p99, rps = singles(base, token, single, args.clients)
+            print(f"{store:>10}: {args.workers} workers, single-event posts, {args.clients} "
+                  f"clients: p50 {p50:.1f} ms, p99 {p99:.1f} ms ({rps:,.0f} posts/s)",
+                  flush=True)
     finally:
         if proc is not None:
-            proc.terminate()
-            proc.wait(30)
+            stop(proc)
         if pg is not None:
             pg.stop()
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(30)
 
 
 def main() -> None:
@@ -200,6 +310,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--stores", default="sqlite,postgresql")
+    parser.add_argument("--workers", type=int, default=4,
+                        help="server processes of the multi-worker run (PostgreSQL; 1: none)")
+    parser.add_argument("--streams", type=int, default=8,
+                        help="clients posting batches at once in the multi-worker run")
+    parser.add_argument("--steps", action=argparse.BooleanOptionalAction, default=True,
+                        help="count and print the CPU time of each step of the online path")
     args = parser.parse_args()
     events = simulated(args.orders, args.seed)
     single = simulated(args.single_orders, args.seed + 1, prefix="s-")

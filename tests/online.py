@@ -3,8 +3,10 @@ and `stockout serve` as a real process."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -135,9 +137,26 @@ class Server:
         raise RuntimeError(f"stockout serve did not answer: {self.log.read_text()}")
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown, no flush, no rollback beyond what the database does itself."""
+        """SIGKILL, to the server and its worker processes (`--workers`) at once: no shutdown,
+        no flush, no rollback beyond what the database does itself."""
+        for pid in self.workers():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.proc.kill()
         self.proc.wait(timeout=30)
+
+    def workers(self) -> list[int]:
+        """The server's child processes (uvicorn's workers, when it has several)."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(stat[1]) == self.proc.pid:
+                    found.append(int(entry.name))
+        return found
 
     def stop(self) -> None:
         if self.proc.poll() is None:

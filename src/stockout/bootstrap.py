@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -143,6 +144,33 @@ def build_runtime(settings: Settings, server: ServerSettings, migrate: bool = Tr
         raise
     clock: Clock = FixedClock(server.now) if server.now is not None else SystemClock()
     return Runtime(settings, server, store, rules, clock, JsonlNotifier(server.notifications))
+
+
+def step_times_dir() -> Path | None:
+    """STOCKOUT_STEP_TIMES: a folder where each server process writes the CPU time of each
+    step of the online path when sent SIGUSR1 (benchmarks; off when unset)."""
+    folder = os.environ.get("STOCKOUT_STEP_TIMES")
+    return Path(folder) if folder else None
+
+
+# `stockout serve --workers N`: the parent passes its settings to the worker processes (which
+# uvicorn starts afresh) in this variable, as JSON.
+WORKER_CONFIG = "STOCKOUT_SERVE_WORKER"
+
+
+def worker_config(settings: Settings, server: ServerSettings) -> str:
+    return json.dumps({"lang": settings.lang.value, "data_dir": str(settings.data_dir),
+                       "db": server.db_url, "rules": server.rules,
+                       "at": server.now.isoformat() if server.now is not None else None})
+
+
+def worker_runtime(config: str) -> Runtime:
+    """A worker process's runtime, from its parent's `worker_config` (the parent already
+    upgraded the schema)."""
+    data = json.loads(config)
+    settings = Settings(Lang(data["lang"]), Path(data["data_dir"]))
+    return build_runtime(settings, server_settings(settings, data["db"], data["rules"],
+                                                   data["at"]), migrate=False)
 
 
 # --- The open platform's credentials, for `stockout sync pdd` --------------------------------

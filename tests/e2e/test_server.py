@@ -164,3 +164,71 @@ def test_a_killed_server_loses_no_event_and_pays_no_coupon_twice(
         assert one("SELECT count(*) FROM coupons WHERE state = 'issued'") == sum(
             1 for v in served if v["compensation_cents"] > 0)
     store.dispose()
+
+
+def test_several_workers_on_postgresql_take_concurrent_streams_and_survive_a_kill(
+        postgres_server: Any, tmp_path: Path) -> None:
+    """`serve --workers 2`: clients post their orders' batches at once, to whichever process
+    takes them; the server and its workers are killed mid-stream, restarted, and what was not
+    acknowledged is sent again. The verdicts are `stockout judge`'s, each event and each coupon
+    is there once."""
+    url = str(postgres_server.create_database())
+    data = tmp_path / "data"
+    env = environment(data)
+    events = tmp_path / "events.jsonl"
+    assert stockout("simulate", "--orders", "300", "--seed", "11", "--days", "20", "--out",
+                    str(events), env=env).returncode == 0
+    lines = read_jsonl(events)
+    store = open_store(url)
+    upgrade(store)
+    token = create_token(UnitOfWork(store), SystemClock(), Role.PLATFORM).secret
+    # Each stream holds whole orders, in time order; the streams run side by side.
+    parts: list[list[dict[str, Any]]] = [[], [], [], []]
+    for e in lines:
+        parts[sum(map(ord, e["order_id"])) % len(parts)].append(e)
+    streams = [Stream([p[i:i + 20] for i in range(0, len(p), 20)]) for p in parts]
+
+    def run_all(server: Server, until: int | None = None) -> None:
+        threads = [threading.Thread(target=s.run, args=(server, token)) for s in streams]
+        for t in threads:
+            t.start()
+        while until is not None and any(t.is_alive() for t in threads) and sum(
+                len(s.acked) for s in streams) < until:
+            time.sleep(0.002)
+        if until is not None:
+            server.kill()
+        for t in threads:
+            t.join(120)
+
+    server = Server(url, data, "--workers", "2")
+    assert len(server.workers()) >= 2  # the workers (and multiprocessing's tracker)
+    run_all(server, until=sum(len(s.batches) for s in streams) // 2)
+    server = Server(url, data, "--workers", "2")
+    try:
+        run_all(server)
+        assert all(s.acked == set(range(len(s.batches))) for s in streams)
+        with server.client(token) as client:
+            served = get_all(client, "/v1/verdicts", limit=500)
+    finally:
+        server.stop()
+    judged = stockout("judge", str(events), "--json", env=env)
+    assert served == read_jsonl_text(judged.stdout)
+    from sqlalchemy import text
+
+    with store.engine.connect() as conn:
+        def one(sql: str) -> int:
+            return int(conn.execute(text(sql)).scalar_one())
+
+        assert one("SELECT count(*) FROM events") == len({e["event_id"] for e in lines})
+        assert one("SELECT count(*) FROM verdicts v WHERE v.compensation_cents > 0 AND "
+                   "(SELECT count(*) FROM coupons c WHERE c.verdict_id = v.id) <> 1") == 0
+        assert one("SELECT count(*) FROM coupons WHERE state = 'issued'") == sum(
+            1 for v in served if v["compensation_cents"] > 0)
+    store.dispose()
+
+
+def test_several_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    served = stockout("serve", "--workers", "2", "--port", "0", env=environment(data))
+    assert served.returncode == 2
+    assert "PostgreSQL" in served.stderr

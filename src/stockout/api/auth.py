@@ -16,7 +16,9 @@ _bearer = HTTPBearer(auto_error=False, description="`stockout tokens create --ro
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:
+    """The app's runtime. `async`: it does no I/O, so FastAPI runs it on the event loop
+    instead of handing it to the thread pool and back (a round trip per request)."""
     rt = request.app.state.runtime
     assert isinstance(rt, Runtime)
     return rt

@@ -4,6 +4,7 @@ a service, print."""
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -27,6 +28,8 @@ from stockout.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from stockout.bootstrap import Runtime
     from stockout.services.worker.sweep import SweepReport
 
@@ -37,27 +40,62 @@ def serve(ctx: typer.Context,
           db: DbOpt = None, rules: StoreRulesOpt = "pdd", at: ClockOpt = None,
           sweep_every: Annotated[float, typer.Option(
               "--sweep-every", help="每隔多少秒检查到期订单并发送通知（0：不检查，交给 worker）")] = 30,
+          workers: Annotated[int, typer.Option(
+              "--workers", min=1, help="处理请求的进程数（大于 1 需要 PostgreSQL）")] = 1,
           access_log: Annotated[bool, typer.Option(help="逐条记录请求")] = False) -> None:
     """启动 HTTP 接口 (serve the HTTP API; OpenAPI at /docs)."""
     import uvicorn
 
-    from stockout.api.app import create_app
+    from stockout.bootstrap import WORKER_CONFIG, step_times_dir, worker_config
 
     chosen = server(ctx, db, rules, at)
     rt = runtime(ctx, chosen)
+    if workers > 1 and not rt.uow().shares_writes:
+        rt.close()
+        raise fail("--workers: several processes need PostgreSQL (SQLite has one writer at "
+                   "a time); use --db postgresql://...")
     t = settings(ctx).texts
     stop = threading.Event()
     if sweep_every > 0:
+        # Only this process sweeps, whatever the number of workers serving requests.
         threading.Thread(target=_sweep_loop, args=(rt, sweep_every, stop), daemon=True,
                          name="stockout-sweeper").start()
     out.print(t("serving", host=host, port=port, url=safe_url(chosen.db_url)), highlight=False,
               soft_wrap=True)
     try:
-        uvicorn.run(create_app(rt), host=host, port=port, log_level="warning",
-                    access_log=access_log)
+        if workers > 1:
+            if step_times_dir() is not None:  # the workers count steps; this one serves none
+                signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+            os.environ[WORKER_CONFIG] = worker_config(settings(ctx), chosen)
+            uvicorn.run("stockout.cli.server:worker_app", factory=True, workers=workers,
+                        host=host, port=port, log_level="warning", access_log=access_log)
+        else:
+            uvicorn.run(_app(rt), host=host, port=port, log_level="warning",
+                        access_log=access_log)
     finally:
         stop.set()
         rt.close()
+
+
+def worker_app() -> FastAPI:
+    """The application of one of `serve --workers N`'s processes (uvicorn calls this in each)."""
+    from stockout.bootstrap import WORKER_CONFIG, worker_runtime
+
+    return _app(worker_runtime(os.environ[WORKER_CONFIG]))
+
+
+def _app(rt: Runtime) -> FastAPI:
+    from stockout.api.app import create_app
+    from stockout.bootstrap import step_times_dir
+
+    folder = step_times_dir()
+    if folder is not None:
+        from stockout.services.common import steps
+
+        steps.enable()
+        target = folder / f"steps-{os.getpid()}.json"
+        signal.signal(signal.SIGUSR1, lambda *_: steps.dump(target))
+    return create_app(rt)
 
 
 def _sweep_once(rt: Runtime) -> tuple[SweepReport, int]:

@@ -61,11 +61,12 @@ class AppealRepo:
     def approved_for(self, order_ids: Iterable[str]) -> set[tuple[str, str]]:
         """(order, violation) pairs an approved appeal lifted: never to be issued again."""
         out: set[tuple[str, str]] = set()
+        q = self.dialect.prepared("appeals.approved_for", lambda: select(
+            appeals.c.order_id, appeals.c.violation).where(
+                self.dialect.any_of(appeals.c.order_id, "ids"),
+                appeals.c.state == AppealState.APPROVED.value))
         for part in chunks(order_ids):
-            q = select(appeals.c.order_id, appeals.c.violation).where(
-                self.dialect.one_of(appeals.c.order_id, part),
-                appeals.c.state == AppealState.APPROVED.value)
-            out.update((o, v) for o, v in self.conn.execute(q))
+            out.update((o, v) for o, v in self.conn.execute(q, {"ids": part}))
         return out
 
     def page(self, *, state: str | None, shop_ids: list[str] | None,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.sql.elements import ColumnElement
+
+T = TypeVar("T")
 
 
 class BadDatabaseUrl(ValueError):
@@ -36,6 +38,14 @@ class StoreDialect(Protocol):
         ...
     def one_of(self, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
         """`column IN (values)`, spelled the way the database handles best."""
+        ...
+    def any_of(self, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+        """`column IN` the list bound as parameter `name`: for statements built once
+        (`prepared`) and executed with `{name: [...]}`."""
+        ...
+    def prepared(self, key: str, build: Callable[[], T]) -> T:
+        """The statement `build` makes, built once per store and kept under `key`: building
+        and hashing a statement costs more than running a small one."""
         ...
     def lock(self, conn: Connection, keys: list[int]) -> None: ...
     def is_retryable(self, exc: BaseException) -> bool: ...

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from stockout.domain.events import Event
@@ -55,16 +55,23 @@ class EventRepo:
     def digests(self, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """event id -> (digest, order id) of the ids already stored."""
         out: dict[str, tuple[str, str]] = {}
+        q = self.dialect.prepared("events.digests", lambda: select(
+            events.c.event_id, events.c.digest, events.c.order_id).where(
+                self.dialect.any_of(events.c.event_id, "ids")))
         for part in chunks(dict.fromkeys(event_ids)):
-            q = select(events.c.event_id, events.c.digest, events.c.order_id).where(
-                self.dialect.one_of(events.c.event_id, part))
-            out.update((r.event_id, (r.digest, r.order_id)) for r in self.conn.execute(q))
+            out.update((r.event_id, (r.digest, r.order_id))
+                       for r in self.conn.execute(q, {"ids": part}))
         return out
 
-    def insert(self, rows: list[dict[str, Any]]) -> set[str]:
-        """Append; an id stored meanwhile is skipped. The ids actually written."""
+    def insert(self, rows: list[dict[str, Any]], checked: bool = False) -> set[str]:
+        """Append; an id stored meanwhile is skipped. The ids actually written. `checked`: the
+        caller read these ids as absent in this transaction and no other writer can have
+        added one since (SQLite's one writer): a plain insert, nothing to skip or return."""
         if not rows:
             return set()
+        if checked:
+            self.dialect.insert_rows(self.conn, events, rows)
+            return {r["event_id"] for r in rows}
         written = self.dialect.insert_rows(self.conn, events, rows, ignore=("event_id",),
                                            returning=("event_id",))
         return {r[0] for r in written}
@@ -72,10 +79,11 @@ class EventRepo:
     def for_orders(self, order_ids: Iterable[str]) -> dict[str, list[tuple[int, Event]]]:
         """Each order's stored events with their arrival number (seq)."""
         out: dict[str, list[tuple[int, Event]]] = defaultdict(list)
+        q = self.dialect.prepared("events.for_orders", lambda: select(
+            events.c.order_id, events.c.seq, events.c.fields).where(
+                self.dialect.any_of(events.c.order_id, "ids")))
         for part in chunks(order_ids):
-            q = select(events.c.order_id, events.c.seq, events.c.fields).where(
-                self.dialect.one_of(events.c.order_id, part))
-            for order_id, seq, fields in self.conn.execute(q):
+            for order_id, seq, fields in self.conn.execute(q, {"ids": part}):
                 out[order_id].append((seq, event_from_fields(fields)))
         return out
 
@@ -84,24 +92,27 @@ class EventRepo:
         """(order, type, at, carrier, tracking) of the orders' uploads and reports: what their
         re-judging shares with other orders, read before the locks are taken."""
         out = []
+        q = self.dialect.prepared("events.lock_hints", lambda: select(
+            events.c.order_id, events.c.type, events.c.at, events.c.carrier,
+            events.c.tracking_no).where(self.dialect.any_of(events.c.order_id, "ids"),
+                                        events.c.type.in_((UPLOAD, REPORT))))
         for part in chunks(order_ids):
-            q = select(events.c.order_id, events.c.type, events.c.at, events.c.carrier,
-                       events.c.tracking_no).where(self.dialect.one_of(events.c.order_id, part),
-                                                   events.c.type.in_((UPLOAD, REPORT)))
-            out += [tuple(r) for r in self.conn.execute(q)]
+            out += [tuple(r) for r in self.conn.execute(q, {"ids": part})]
         return out
 
     def uploads(self, tracking_nos: Iterable[str], since: datetime, until: datetime
                 ) -> list[StoredUpload]:
         """Uploads of these tracking numbers made in [since, until], any carrier."""
         out: list[StoredUpload] = []
+        q = self.dialect.prepared("events.uploads", lambda: (
+            select(events.c.carrier, events.c.tracking_no, events.c.at, events.c.event_id,
+                   events.c.order_id, orders.c.buyer_id, orders.c.placed_at)
+            .select_from(events.outerjoin(orders, orders.c.order_id == events.c.order_id))
+            .where(events.c.type == UPLOAD, self.dialect.any_of(events.c.tracking_no, "ids"),
+                   events.c.at >= bindparam("since"), events.c.at <= bindparam("until"))))
         for part in chunks(sorted(set(tracking_nos))):
-            q = (select(events.c.carrier, events.c.tracking_no, events.c.at, events.c.event_id,
-                        events.c.order_id, orders.c.buyer_id, orders.c.placed_at)
-                 .select_from(events.outerjoin(orders, orders.c.order_id == events.c.order_id))
-                 .where(events.c.type == UPLOAD, self.dialect.one_of(events.c.tracking_no, part),
-                        events.c.at >= since, events.c.at <= until))
-            out += [StoredUpload(*r) for r in self.conn.execute(q)]
+            out += [StoredUpload(*r) for r in self.conn.execute(
+                q, {"ids": part, "since": since, "until": until})]
         return out
 
     def of_order(self, order_id: str) -> list[dict[str, Any]]:

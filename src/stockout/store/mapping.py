@@ -8,6 +8,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from stockout.domain.announcements import Announcement
@@ -73,7 +74,10 @@ def event_row(event: Event, raw: str, received_at: datetime, received_by: str | 
     }
 
 
+@lru_cache(maxsize=1 << 17)
 def event_from_fields(text: str) -> Event:
+    """The event its stored fields describe. Memoised: a pure function of the text (an event,
+    a NamedTuple, never changes), and re-judging reads an order's events again at each post."""
     data: dict[str, Any] = json.loads(text)
     for name in _TIME_FIELDS:
         value = data.get(name)

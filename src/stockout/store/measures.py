@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from stockout.store.engine import StoreDialect
+from stockout.store.events import chunks
 from stockout.store.tables import measures
 
 
@@ -25,6 +26,16 @@ class MeasureRepo:
             q = q.where(measures.c.state == state)
         q = q.order_by(measures.c.starts.desc(), measures.c.id.desc())
         return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def shops_holding(self, shop_ids: Sequence[str], state: str) -> set[str]:
+        """The shops among these with a measure in `state` (one query)."""
+        out: set[str] = set()
+        q = self.dialect.prepared("measures.shops_holding", lambda: select(
+            measures.c.shop_id).where(self.dialect.any_of(measures.c.shop_id, "ids"),
+                                      measures.c.state == bindparam("state")).distinct())
+        for part in chunks(sorted(set(shop_ids))):
+            out.update(self.conn.execute(q, {"ids": part, "state": state}).scalars())
+        return out
 
     def by_keys(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not keys:

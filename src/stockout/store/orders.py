@@ -22,9 +22,10 @@ class OrderRepo:
 
     def get_many(self, order_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
+        q = self.dialect.prepared("orders.get_many", lambda: select(orders).where(
+            self.dialect.any_of(orders.c.order_id, "ids")))
         for part in chunks(order_ids):
-            q = select(orders).where(self.dialect.one_of(orders.c.order_id, part))
-            out.update((r.order_id, dict(r._mapping)) for r in self.conn.execute(q))
+            out.update((r.order_id, dict(r._mapping)) for r in self.conn.execute(q, {"ids": part}))
         return out
 
     def get(self, order_id: str) -> dict[str, Any] | None:
@@ -81,6 +82,13 @@ class OrderRepo:
              .order_by(orders.c.placed_at.desc(), orders.c.order_id).limit(limit))
         return [dict(r._mapping) for r in self.conn.execute(q)]
 
+    def due_count_of_shop(self, shop_id: str, since: datetime, until: datetime) -> int:
+        """The shop's orders whose deadline falls in [since, until] (an index range)."""
+        q = (select(func.count()).select_from(orders)
+             .where(orders.c.shop_id == shop_id, orders.c.deadline_at >= since,
+                    orders.c.deadline_at <= until))
+        return int(self.conn.execute(q).scalar_one())
+
     def scorecard_counts(self, shop_id: str, since: datetime, until: datetime) -> dict[str, int]:
         """Orders due in [since, until] and how many drew each verdict; uploads and how many
         a carrier scanned (a valid tracking number)."""
@@ -123,9 +131,10 @@ class ReportRepo:
 
     def for_orders(self, order_ids: Iterable[str]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
+        q = self.dialect.prepared("reports.for_orders", lambda: select(reports).where(
+            self.dialect.any_of(reports.c.order_id, "ids")))
         for part in chunks(order_ids):
-            q = select(reports).where(self.dialect.one_of(reports.c.order_id, part))
-            out += [dict(r._mapping) for r in self.conn.execute(q)]
+            out += [dict(r._mapping) for r in self.conn.execute(q, {"ids": part})]
         return out
 
     def for_shop_days(self, shop_days: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:

@@ -33,18 +33,20 @@ class OutboxRepo:
 
     def states(self, keys: Iterable[str]) -> dict[str, str]:
         out: dict[str, str] = {}
+        q = self.dialect.prepared("outbox.states", lambda: select(
+            outbox.c.dedupe_key, outbox.c.state).where(
+                self.dialect.any_of(outbox.c.dedupe_key, "ids")))
         for part in chunks(keys):
-            q = select(outbox.c.dedupe_key, outbox.c.state).where(
-                self.dialect.one_of(outbox.c.dedupe_key, part))
-            out.update((k, s) for k, s in self.conn.execute(q))
+            out.update((k, s) for k, s in self.conn.execute(q, {"ids": part}))
         return out
 
     def cancel(self, keys: Sequence[str]) -> None:
         """Withdraw messages not yet delivered (their news was overtaken before it went out)."""
+        q = self.dialect.prepared("outbox.cancel", lambda: update(outbox).where(
+            self.dialect.any_of(outbox.c.dedupe_key, "ids"), outbox.c.state == "pending"
+        ).values(state="cancelled"))
         for part in chunks(keys):
-            self.conn.execute(update(outbox).where(self.dialect.one_of(outbox.c.dedupe_key, part),
-                                                   outbox.c.state == "pending")
-                              .values(state="cancelled"))
+            self.conn.execute(q, {"ids": part})
 
     def claim(self, now: datetime, limit: int) -> list[dict[str, Any]]:
         """Pending messages due by `now`, oldest first; on PostgreSQL the rows are locked and

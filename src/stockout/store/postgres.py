@@ -4,10 +4,10 @@ order `locks.lock_plan` gives, and retries on deadlock or serialization failure.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -29,6 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from stockout.store.types import UTCDateTime
 
+T = TypeVar("T")
 _RETRY_STATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 _LOCK = text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k")
 
@@ -38,6 +39,7 @@ class PostgresDialect:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self._statements: dict[str, Any] = {}
 
     def make_engine(self) -> Engine:
         return create_engine(self.url, pool_size=8, max_overflow=40, pool_pre_ping=True,
@@ -64,8 +66,10 @@ class PostgresDialect:
         params = {"rows": _json_rows(rows)}
         if returning:
             sql += f" RETURNING {', '.join(_q(c) for c in returning)}"
-            return [tuple(r) for r in conn.execute(text(sql), params)]
-        conn.execute(text(sql), params)
+        stmt = self.prepared(sql, lambda: text(sql))
+        if returning:
+            return [tuple(r) for r in conn.execute(stmt, params)]
+        conn.execute(stmt, params)
         return []
 
     def update_rows(self, conn: Connection, table: Table, key: str,
@@ -77,13 +81,23 @@ class PostgresDialect:
         sets = ", ".join(f"{_q(c)} = u.{_q(c)}" for c in columns if c != key)
         sql = (f"UPDATE {table.name} AS t SET {sets} FROM {_recordset(table, columns, 'u')} "
                f"WHERE t.{_q(key)} = u.{_q(key)}")
-        conn.execute(text(sql), {"rows": _json_rows(rows)})
+        conn.execute(self.prepared(sql, lambda: text(sql)), {"rows": _json_rows(rows)})
 
     def one_of(self, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
         """`column = ANY(:array)`: one parameter, so the statement text is the same (and its
         parse cached) whatever the number of values."""
         kind = BigInteger() if isinstance(column.type, Integer) else Text()
         return column == any_(bindparam(None, list(values), type_=ARRAY(kind)))
+
+    def any_of(self, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+        kind = BigInteger() if isinstance(column.type, Integer) else Text()
+        return column == any_(bindparam(name, type_=ARRAY(kind)))
+
+    def prepared(self, key: str, build: Callable[[], T]) -> T:
+        found = self._statements.get(key)
+        if found is None:
+            found = self._statements[key] = build()
+        return found
 
     def lock(self, conn: Connection, keys: list[int]) -> None:
         """Advisory locks held until the transaction ends, taken in the order given."""

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from stockout.domain.remedies import PROMISES
@@ -38,6 +38,32 @@ class RemedyRepo:
             out.update(self.conn.execute(q).scalars())
         return out
 
+
+    def states(self, order_ids: Iterable[str]) -> dict[str, str]:
+        """order -> the state of its remedy row, for the orders among these that have one."""
+        out: dict[str, str] = {}
+        q = self.dialect.prepared("remedies.states", lambda: select(
+            remedies.c.order_id, remedies.c.state).where(
+                self.dialect.any_of(remedies.c.order_id, "ids")))
+        for part in chunks(sorted(set(order_ids))):
+            out.update((o, st) for o, st in self.conn.execute(q, {"ids": part}))
+        return out
+
+    def withdraw(self, order_ids: Iterable[str], state: str, only_state: str, at: datetime
+                 ) -> None:
+        """Move the orders' rows that are in `only_state` to `state` (resolved at `at`, no
+        longer due), in one statement a chunk."""
+        q = self.dialect.prepared("remedies.withdraw", lambda: update(remedies).where(
+            self.dialect.any_of(remedies.c.order_id, "ids"),
+            remedies.c.state == bindparam("only_state")
+        ).values(state=bindparam("state"), due_at=None, resolved_at=bindparam("at")))
+        for part in chunks(sorted(set(order_ids))):
+            self.conn.execute(q, {"ids": part, "only_state": only_state, "state": state,
+                                  "at": at})
+
+    def reopen(self, rows: list[dict[str, Any]]) -> None:
+        """Rewrite whole offers found by order (a withdrawn offer opened again)."""
+        self.dialect.update_rows(self.conn, remedies, "order_id", rows)
 
     def get(self, order_id: str, lock: bool = False) -> RemedyRecord | None:
         q = select(remedies).where(remedies.c.order_id == order_id)

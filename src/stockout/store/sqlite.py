@@ -4,10 +4,10 @@ process so that threads queue instead of polling), durable against a killed proc
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, create_engine, event, insert, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 
+T = TypeVar("T")
 _WRITERS: dict[str, threading.Lock] = {}
 _WRITERS_GUARD = threading.Lock()
 
@@ -24,6 +25,7 @@ class SqliteDialect:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self._statements: dict[str, Any] = {}
         database = make_url(url).database or ""
         with _WRITERS_GUARD:
             self._writer = _WRITERS.setdefault(database, threading.Lock())
@@ -61,10 +63,15 @@ class SqliteDialect:
                     ) -> list[tuple[Any, ...]]:
         if not rows:
             return []
-        stmt = (sqlite_insert(table).on_conflict_do_nothing(index_elements=list(ignore))
-                if ignore else insert(table))
+
+        def build() -> Any:
+            stmt = (sqlite_insert(table).on_conflict_do_nothing(index_elements=list(ignore))
+                    if ignore else insert(table))
+            return stmt.returning(*[table.c[c] for c in returning]) if returning else stmt
+
+        stmt = self.prepared(f"insert:{table.name}:{','.join(ignore)}:{','.join(returning)}",
+                             build)
         if returning:
-            stmt = stmt.returning(*[table.c[c] for c in returning])
             return [tuple(r) for r in conn.execute(stmt, list(rows))]
         conn.execute(stmt, list(rows))
         return []
@@ -74,12 +81,23 @@ class SqliteDialect:
         if not rows:
             return
         columns = [c for c in rows[0] if c != key]
-        stmt = (update(table).where(table.c[key] == bindparam(f"b_{key}"))
-                .values({c: bindparam(f"b_{c}") for c in columns}))
+        stmt = self.prepared(
+            f"update:{table.name}:{key}:{','.join(columns)}",
+            lambda: (update(table).where(table.c[key] == bindparam(f"b_{key}"))
+                     .values({c: bindparam(f"b_{c}") for c in columns})))
         conn.execute(stmt, [{f"b_{k}": v for k, v in r.items()} for r in rows])
 
     def one_of(self, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
         return column.in_(list(values))
+
+    def any_of(self, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+        return column.in_(bindparam(name, expanding=True))
+
+    def prepared(self, key: str, build: Callable[[], T]) -> T:
+        found = self._statements.get(key)
+        if found is None:
+            found = self._statements[key] = build()
+        return found
 
     def lock(self, conn: Connection, keys: list[int]) -> None:
         """Nothing to do: BEGIN IMMEDIATE already holds the database's write lock."""

@@ -47,10 +47,10 @@ class StockRepo:
     def shops_of(self, sku_ids: Iterable[str]) -> dict[str, str]:
         """The shop of each SKU that is registered."""
         out: dict[str, str] = {}
+        q = self.dialect.prepared("skus.shops_of", lambda: select(
+            skus.c.sku_id, skus.c.shop_id).where(self.dialect.any_of(skus.c.sku_id, "ids")))
         for part in chunks(sorted(set(sku_ids))):
-            q = select(skus.c.sku_id, skus.c.shop_id).where(self.dialect.one_of(skus.c.sku_id,
-                                                                                 part))
-            out.update((s, shop) for s, shop in self.conn.execute(q))
+            out.update((s, shop) for s, shop in self.conn.execute(q, {"ids": part}))
         return out
 
     def all(self, shop_id: str | None = None) -> list[dict[str, Any]]:
@@ -88,10 +88,10 @@ class StockRepo:
         """The idempotency keys already in the ledger for these orders."""
         out: set[str] = set()
         col = stock_movements.c
+        q = self.dialect.prepared("stock.keys_of", lambda: select(col.idempotency_key).where(
+            self.dialect.any_of(col.order_id, "ids"), col.idempotency_key.is_not(None)))
         for part in chunks(sorted(set(order_ids))):
-            q = select(col.idempotency_key).where(self.dialect.one_of(col.order_id, part),
-                                                  col.idempotency_key.is_not(None))
-            out.update(self.conn.execute(q).scalars())
+            out.update(self.conn.execute(q, {"ids": part}).scalars())
         return out
 
     def record_shortfall(self, row: dict[str, Any]) -> bool:

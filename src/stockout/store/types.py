@@ -27,7 +27,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if not isinstance(value, datetime) or value.tzinfo is None:
             raise ValueError(f"an aware datetime is required, got {value!r}")
-        aware: datetime = value.astimezone(UTC)
+        aware: datetime = value if value.tzinfo is UTC else value.astimezone(UTC)
         return aware.replace(tzinfo=None) if dialect.name == "sqlite" else aware
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:

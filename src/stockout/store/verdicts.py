@@ -34,10 +34,10 @@ class VerdictRepo:
     def active_for(self, order_ids: Iterable[str]) -> dict[str, dict[str, dict[str, Any]]]:
         """order id -> violation -> the active verdict row."""
         out: dict[str, dict[str, dict[str, Any]]] = {}
+        q = self.dialect.prepared("verdicts.active_for", lambda: select(verdicts).where(
+            self.dialect.any_of(verdicts.c.order_id, "ids"), verdicts.c.status == "active"))
         for part in chunks(order_ids):
-            q = select(verdicts).where(self.dialect.one_of(verdicts.c.order_id, part),
-                                       verdicts.c.status == "active")
-            for r in self.conn.execute(q):
+            for r in self.conn.execute(q, {"ids": part}):
                 out.setdefault(r.order_id, {})[r.violation] = dict(r._mapping)
         return out
 
@@ -103,6 +103,22 @@ class VerdictRepo:
         row = self.conn.execute(select(verdicts).where(verdicts.c.id == verdict_id)).first()
         return dict(row._mapping) if row is not None else None
 
+    def active_counts(self, shop_ids: Iterable[str], since: datetime, until: datetime
+                      ) -> dict[tuple[str, str], int]:
+        """(shop, violation) -> how many active verdicts the shops had detected in
+        (since, until]: one query for a post's shops, to tell which could cross a measure."""
+        out: dict[tuple[str, str], int] = {}
+        q = self.dialect.prepared("verdicts.active_counts", lambda: (
+            select(verdicts.c.shop_id, verdicts.c.violation, func.count())
+            .where(self.dialect.any_of(verdicts.c.shop_id, "ids"),
+                   verdicts.c.status == "active", verdicts.c.detected_at > bindparam("since"),
+                   verdicts.c.detected_at <= bindparam("until"))
+            .group_by(verdicts.c.shop_id, verdicts.c.violation)))
+        for part in chunks(sorted(set(shop_ids))):
+            out.update(((s, v), int(n)) for s, v, n in self.conn.execute(
+                q, {"ids": part, "since": since, "until": until}))
+        return out
+
     def active_of_shop(self, shop_id: str, since: datetime, until: datetime
                        ) -> list[dict[str, Any]]:
         """The shop's active verdicts detected in (since, until]."""
@@ -127,9 +143,11 @@ class CouponRepo:
 
     def by_verdicts(self, verdict_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         out: dict[int, dict[str, Any]] = {}
+        q = self.dialect.prepared("coupons.by_verdicts", lambda: select(coupons).where(
+            self.dialect.any_of(coupons.c.verdict_id, "ids")))
         for part in chunks(verdict_ids):
-            q = select(coupons).where(self.dialect.one_of(coupons.c.verdict_id, part))
-            out.update((r.verdict_id, dict(r._mapping)) for r in self.conn.execute(q))
+            out.update((r.verdict_id, dict(r._mapping))
+                       for r in self.conn.execute(q, {"ids": part}))
         return out
 
     def set_state(self, changes: Sequence[tuple[int, str, str]], at: datetime) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel
 
 from stockout.adapters.event_schema import EVENT_ADAPTER
@@ -39,7 +39,7 @@ _SCHEMA = {"type": "array", "maxItems": MAX_EVENTS,
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": _SCHEMA}}}})
 def post_events(rt: RuntimeDep, who: PrincipalDep,
-                payload: Annotated[Any, Body()] = None) -> IngestAnswer:
+                payload: Annotated[Any, Body()] = None) -> Response:
     """Append events (the event contract of DESIGN.md) and re-judge the orders they touch.
 
     An event id already received with the same body is a duplicate (a no-op); with another body
@@ -50,9 +50,12 @@ def post_events(rt: RuntimeDep, who: PrincipalDep,
     if not isinstance(payload, list):
         raise Problem(422, "the body must be a JSON array of events", "not-an-array")
     result = ingest_events(rt.uow(), rt.rules, rt.clock, payload, who)
-    return IngestAnswer(
+    answer = IngestAnswer(
         accepted=result.accepted, duplicates=result.duplicates,
         rejected=[RejectedEvent(index=r.index, event_id=r.event_id, reason=r.reason,
                                 status=r.status) for r in result.rejected],
         orders_judged=result.outcome.judged, verdicts_issued=result.outcome.issued,
         verdicts_voided=result.outcome.voided)
+    # Serialised here, in the request's worker thread: a model returned as such would be
+    # validated again and serialised in another trip to the thread pool.
+    return Response(answer.model_dump_json(), media_type="application/json")

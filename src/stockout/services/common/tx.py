@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from stockout.services.common.steps import step
 from stockout.store.uow import UnitOfWork
 
 T = TypeVar("T")
@@ -20,7 +21,8 @@ def in_transaction(uow: UnitOfWork, work: Callable[[UnitOfWork], T]) -> T:
         try:
             with uow:
                 result = work(uow)
-                uow.commit()
+                with step("commit"):
+                    uow.commit()
                 return result
         except Exception as exc:
             if attempt + 1 < ATTEMPTS and uow.is_retryable(exc):

@@ -25,6 +25,7 @@ from stockout.domain.rulebook import RulePack
 from stockout.domain.timeline import OrderFacts, Timeline, fold
 from stockout.domain.times import shanghai_day
 from stockout.domain.verdicts import Verdict
+from stockout.services.common.steps import step
 from stockout.services.judging import ledger
 from stockout.services.judging.rules import Rules
 from stockout.services.notifications import notices
@@ -77,13 +78,18 @@ def lock_orders(uow: UnitOfWork, order_ids: Sequence[str], incoming: Iterable[Ev
     """Lock the orders and what their judging shares with others (no-op on SQLite)."""
     if not uow.shares_writes:
         return
-    hints = uow.events.lock_hints(order_ids)
-    shops = {o: r["shop_id"] for o, r in uow.orders.get_many(order_ids).items() if r["shop_id"]}
-    rows = list(hints)
+    rows = list(uow.events.lock_hints(order_ids))
+    placed: dict[str, str] = {}
     for e in incoming:
         if e.type is _PLACED and e.shop_id:
-            shops.setdefault(e.order_id, e.shop_id)
+            placed.setdefault(e.order_id, e.shop_id)
         rows.append((e.order_id, e.type.value, e.at, e.carrier, e.tracking_no))
+    # A report's shop-day needs its order's shop: read only when there is a report.
+    reporting = {r[0] for r in rows if r[1] == _REPORT}
+    shops = {o: r["shop_id"] for o, r in uow.orders.get_many(sorted(reporting)).items()
+             if r["shop_id"]} if reporting else {}
+    for order_id, shop in placed.items():
+        shops.setdefault(order_id, shop)
     tracking: set[tuple[str, str]] = set()
     shop_days: set[tuple[str, str]] = set()
     for order_id, kind, at, carrier, tracking_no in rows:
@@ -108,13 +114,15 @@ def rejudge(uow: UnitOfWork, rules: Rules, order_ids: Iterable[str], now: dateti
             outcome.deferred += len(pending)
             break
         if not (locked and outcome.rounds == 0):
-            lock_orders(uow, pending)
+            with step("locks"):
+                lock_orders(uow, pending)
         pending = sorted(_round(uow, rules, pending, now, announcements, actor, round_cause,
                                 outcome))
         outcome.rounds += 1
         round_cause = cause if cause.startswith("related:") else f"related:{cause}"
     if outcome.shops:
-        measures.review_shops(uow, rules.book, outcome.shops, now, actor)
+        with step("measures"):
+            measures.review_shops(uow, rules.book, outcome.shops, now, actor)
     return outcome
 
 
@@ -128,36 +136,44 @@ def without_lifted(j: Judgement, lifted: set[tuple[str, str]]) -> Judgement:
 def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
            announcements: Sequence[Announcement], actor: str, cause: str,
            outcome: Outcome) -> set[str]:
-    stored = uow.events.for_orders(ids)
-    rows = uow.orders.get_many(ids)
-    orders = [_prepare(oid, evs, rows.get(oid), rules, now) for oid in ids
-              if (evs := stored.get(oid))]
+    with step("timelines"):
+        stored = uow.events.for_orders(ids)
+        rows = uow.orders.get_many(ids)
+        orders = [_prepare(oid, evs, rows.get(oid), rules, now) for oid in ids
+                  if (evs := stored.get(oid))]
     batch = {o.order_id for o in orders}
-    order_stock.follow_orders(uow, [(o.order_id, o.facts) for o in orders], now)
-    ranks, neighbours = _reports(uow, orders, batch)
-    uploads, more = _uploads(uow, rules, orders, batch, now)
-    neighbours |= more
+    with step("stock"):
+        order_stock.follow_orders(uow, [(o.order_id, o.facts) for o in orders], now)
+    with step("context"):
+        ranks, neighbours = _reports(uow, orders, batch)
+        uploads, more = _uploads(uow, rules, orders, batch, now)
+        neighbours |= more
+        lifted = uow.appeals.approved_for(batch) if batch else set()
     context = JudgeContext(MappingProxyType(uploads), MappingProxyType(ranks))
     judged: list[ledger.Judged] = []
     # The buyer's remedy follows the stockout itself, even where an appeal lifted the penalty.
     stockouts: list[tuple[OrderFacts, RulePack, tuple[Verdict, ...]]] = []
     order_rows: list[tuple[dict[str, Any], bool]] = []
     warnings: list[dict[str, Any]] = []
-    lifted = uow.appeals.approved_for(batch) if batch else set()
-    for o in orders:
-        j = judge_facts(o.order_id, o.facts, o.pack, now, announcements, context)
-        if j.judged:
-            judged.append(ledger.Judged(without_lifted(j, lifted), o.pack, o.buyer,
-                                        o.judged_seq))
-            stockouts.append((j.facts, o.pack, j.verdicts))
-        row, warning = _order_row(o, j, rules, now)
-        order_rows.append((row, o.old is None))
-        if warning is not None:
-            warnings.append(warning)
-    changes = ledger.record(uow, judged, now, actor, cause)
-    remedy_offers.open_offers(uow, stockouts, now)
-    uow.orders.save([r for r, new in order_rows if new], [r for r, new in order_rows if not new])
-    uow.outbox.enqueue(warnings)
+    with step("judge"):
+        for o in orders:
+            j = judge_facts(o.order_id, o.facts, o.pack, now, announcements, context)
+            if j.judged:
+                judged.append(ledger.Judged(without_lifted(j, lifted), o.pack, o.buyer,
+                                            o.judged_seq))
+                stockouts.append((j.facts, o.pack, j.verdicts))
+            row, warning = _order_row(o, j, rules, now)
+            order_rows.append((row, o.old is None))
+            if warning is not None:
+                warnings.append(warning)
+    with step("ledger"):
+        changes = ledger.record(uow, judged, now, actor, cause)
+    with step("remedy offers"):
+        remedy_offers.open_offers(uow, stockouts, now)
+    with step("order rows"):
+        uow.orders.save([r for r, new in order_rows if new],
+                        [r for r, new in order_rows if not new])
+        uow.outbox.enqueue(warnings)
     outcome.judged += len(orders)
     outcome.issued += len(changes.issued)
     outcome.voided += len(changes.voided)

@@ -17,6 +17,7 @@ from stockout.adapters.event_schema import InvalidEvent, parse_event_object
 from stockout.domain.events import Event, EventType
 from stockout.services.access.principals import Forbidden, Principal
 from stockout.services.common.clock import Clock
+from stockout.services.common.steps import step
 from stockout.services.common.tx import in_transaction
 from stockout.services.judging.adjudicate import Outcome, lock_orders, rejudge
 from stockout.services.judging.rules import Rules
@@ -96,8 +97,9 @@ def ingest_events(uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[o
         raise Forbidden("buyers do not post events")
     if len(items) > MAX_EVENTS:
         raise TooManyEvents(len(items))
-    parsed, rejected = _parse(items)
-    candidates, result = _first_of_each(parsed, rejected)
+    with step("parse"):
+        parsed, rejected = _parse(items)
+        candidates, result = _first_of_each(parsed, rejected)
     if not candidates:
         return IngestResult(duplicates=result.duplicates, rejected=rejected)
     result = in_transaction(uow, lambda u: _append(u, rules, clock.now(), principal,
@@ -140,13 +142,29 @@ def _first_of_each(parsed: list[_Item], rejected: list[Rejection]
 
 def _append(uow: UnitOfWork, rules: Rules, now: datetime, principal: Principal,
             candidates: list[_Item], result: IngestResult) -> IngestResult:
+    """Inside the transaction: lock, keep what the caller may post, write what is new, and
+    re-judge the orders whose timelines grew."""
     out = IngestResult(duplicates=list(result.duplicates), rejected=list(result.rejected))
     order_ids = sorted({i.event.order_id for i in candidates})
-    lock_orders(uow, order_ids, (i.event for i in candidates))
+    with step("locks"):
+        lock_orders(uow, order_ids, (i.event for i in candidates))
     allowed = _allowed(uow, principal, candidates, out)
-    stored = uow.events.digests([i.event.event_id for i in allowed])
+    with step("event writes"):
+        touched = _write_new(uow, now, principal, allowed, out)
+    if touched:
+        ids = out.accepted[:3]
+        cause = "events:" + ",".join(ids) + (",..." if len(out.accepted) > 3 else "")
+        out.outcome = rejudge(uow, rules, touched, now, principal.actor, cause, locked=True)
+    return out
+
+
+def _write_new(uow: UnitOfWork, now: datetime, principal: Principal, items: list[_Item],
+               out: IngestResult) -> set[str]:
+    """Append the items not stored yet (one read, one insert); sort each into accepted,
+    duplicate or conflict. The orders whose timelines grew."""
+    stored = uow.events.digests([i.event.event_id for i in items])
     fresh: list[_Item] = []
-    for item in allowed:
+    for item in items:
         known = stored.get(item.event.event_id)
         if known is None:
             fresh.append(item)
@@ -156,21 +174,19 @@ def _append(uow: UnitOfWork, rules: Rules, now: datetime, principal: Principal,
             out.rejected.append(_conflict(item))
     rows = [event_row(i.event, i.raw, now, principal.actor, i.fields, i.digest)
             for i in fresh]
-    written = uow.events.insert(rows)
-    for item in fresh:  # stored meanwhile by another post: same rule as above
+    # Where writers run one at a time, the read above is the last word: nothing to skip.
+    written = uow.events.insert(rows, checked=not uow.shares_writes)
+    raced = [i for i in fresh if i.event.event_id not in written]
+    # Stored meanwhile by another post: the same rule as above.
+    again = uow.events.digests([i.event.event_id for i in raced]) if raced else {}
+    for item in fresh:
         if item.event.event_id in written:
             out.accepted.append(item.event.event_id)
-        elif uow.events.digests([item.event.event_id]).get(
-                item.event.event_id, ("", ""))[0] == item.digest:
+        elif again.get(item.event.event_id, ("", ""))[0] == item.digest:
             out.duplicates.append(item.event.event_id)
         else:
             out.rejected.append(_conflict(item))
-    touched = {i.event.order_id for i in fresh if i.event.event_id in written}
-    if touched:
-        ids = out.accepted[:3]
-        cause = "events:" + ",".join(ids) + (",..." if len(out.accepted) > 3 else "")
-        out.outcome = rejudge(uow, rules, touched, now, principal.actor, cause, locked=True)
-    return out
+    return {i.event.order_id for i in fresh if i.event.event_id in written}
 
 
 def _conflict(item: _Item) -> Rejection:

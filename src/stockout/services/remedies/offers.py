@@ -33,18 +33,17 @@ def open_offers(uow: UnitOfWork, judged: Sequence[tuple[OrderFacts, RulePack,
         if facts.placed is None or facts.closed is not None or facts.pickup is not None:
             continue
         fresh.append((facts, pack, offer))
-    for order_id in uow.remedies.known(gone, RemedyState.OFFERED) if gone else ():
-        uow.remedies.change(order_id, state=RemedyState.WITHDRAWN.value, due_at=None,
-                            resolved_at=now)
+    if gone:
+        uow.remedies.withdraw(gone, RemedyState.WITHDRAWN.value, RemedyState.OFFERED.value, now)
     if not fresh:
         return
-    ids = [o.order_id for _, _, o in fresh]
-    # An offer opens where there is none, or only a withdrawn one.
-    known = uow.remedies.known(ids) - uow.remedies.known(ids, RemedyState.WITHDRAWN)
+    # An offer opens where there is none, or only a withdrawn one (opened again, rewritten).
+    states = uow.remedies.states(o.order_id for _, _, o in fresh)
     rows: list[dict[str, Any]] = []
     for facts, pack, offer in fresh:
         p = facts.placed
-        if offer.order_id in known or p is None:
+        if p is None or states.get(offer.order_id, RemedyState.WITHDRAWN.value) \
+                != RemedyState.WITHDRAWN.value:
             continue
         rows.append({"order_id": offer.order_id, "shop_id": p.shop_id or "",
                      "buyer_id": p.buyer_id, "sku_id": p.sku_id, "quantity": p.quantity or 1,
@@ -52,12 +51,11 @@ def open_offers(uow: UnitOfWork, judged: Sequence[tuple[OrderFacts, RulePack,
                      "opened_at": offer.opened_at, "choose_by": offer.choose_by,
                      "default_remedy": offer.default.value, "state": RemedyState.OFFERED.value,
                      "refund_cents": 0, "due_at": offer.choose_by})
-    written = set(uow.remedies.open_offers(rows))
-    for r in rows:  # not inserted: a withdrawn offer, opened again by a stockout found anew
-        if r["order_id"] not in written:
-            uow.remedies.change(r["order_id"], **{k: v for k, v in r.items() if k != "order_id"},
-                                resolved_at=None)
-            written.add(r["order_id"])
+    written = set(uow.remedies.open_offers([r for r in rows if r["order_id"] not in states]))
+    again = [r | {"resolved_at": None} for r in rows
+             if r["order_id"] in states and r["order_id"] not in written]
+    uow.remedies.reopen(again)
+    written.update(r["order_id"] for r in again)
     uow.outbox.enqueue([remedy_notices.offered(r["order_id"], r["buyer_id"], r["choose_by"],
                                                r["default_remedy"], now)
                         for r in rows if r["order_id"] in written and r["buyer_id"]])
