@@ -391,6 +391,47 @@ _MESSAGES.update({
                        "Reported {reported}, restock dates proposed {proposed}, refused {refused}; {left} left to their own steps (shipping, substitutes the buyer chooses, refunds)."),
 })
 
+# Real data in: `stockout sync` (issue #14).
+_MESSAGES.update({
+    "sync_title": ("店铺 {shop} 已同步：{start} → {end}", "Shop {shop} synced: {start} → {end}"),
+    "sync_item": ("项目", "item"),
+    "sync_windows": ("时间窗口", "windows"),
+    "sync_orders": ("读取订单", "orders read"),
+    "sync_refunds": ("读取售后单", "after-sales read"),
+    "sync_details": ("补读订单详情", "order details read"),
+    "sync_accepted": ("新事件", "events accepted"),
+    "sync_duplicates": ("重复事件（已有）", "duplicate events"),
+    "sync_scans": ("补入的物流轨迹事件", "scans from traces received earlier"),
+    "sync_rejected": ("被拒事件", "events refused"),
+    "sync_errors": ("无法映射的字段", "fields not mapped"),
+    "sync_mismatches": ("承诺发货时间不一致", "last_ship_time mismatches"),
+    "sync_field_error": ("订单 {order}：字段 {field}：{reason}", "order {order}: field {field}: {reason}"),
+    "sync_refused": ("事件 {event} 被拒：{reason}", "event {event} refused: {reason}"),
+    "sync_mismatch": ("发货时限不一致：订单 {order}：平台 last_ship_time {platform}，stockout {ours}",
+                      "last_ship_time mismatch: order {order}: platform {platform}, stockout {ours}"),
+    "sync_mismatch_none": ("无", "none"),
+    "sync_retry_later": ("同步失败，稍后重试：{reason}", "sync failed, trying again later: {reason}"),
+    "sync_progress": ("同步拼多多", "sync pdd"),
+    "sync_progress_windows": ("{n} 个窗口", "{n} windows"),
+    "gateway_ready": ("录制的开放平台网关已启动：{url}（{orders} 个订单，时钟 {clock}；Ctrl-C 停止）",
+                      "Recorded open-platform gateway at {url} ({orders} orders, clock {clock}; Ctrl-C stops it)"),
+    "gateway_sync_hint": ("同步到店铺数据库（另开一个终端）：", "Sync it into a store (in another terminal):"),
+    "gateway_serve_hint": ("启动服务时设置快递推送的签名密钥：", "Start the server with the carriers' signing keys:"),
+    "gateway_push_hint": ("再把快递推送（快递100 {k100} 条、快递鸟 {kdniao} 条）发给服务：",
+                          "Then deliver the carriers' pushes ({k100} kuaidi100, {kdniao} 快递鸟) to it:"),
+    "gateway_expected_hint": ("等价的事件文件已写入 {path}（与服务的判定比较：stockout judge {path} --json）",
+                              "The equivalent event file is written to {path} (compare the server's verdicts with stockout judge {path} --json)"),
+    "gateway_wrote_pushes": ("快递推送已写入 {path}", "Carrier pushes written to {path}"),
+    "pushes_progress": ("发送快递推送", "Delivering carrier pushes"),
+    "pushes_done": ("已送达 {total} 条推送（快递100 {k100} 条，快递鸟 {kdniao} 条），被拒 {refused} 条。",
+                    "Delivered {total} pushes ({k100} kuaidi100, {kdniao} 快递鸟); {refused} refused."),
+    "pushes_refused": ("第 {n} 条推送（{vendor}）被拒：{answer}", "push {n} ({vendor}) refused: {answer}"),
+    "pushes_refused_hint": ("被拒的推送多半是签名不符：启动服务时请设置 STOCKOUT_KUAIDI100_SALT 和 STOCKOUT_KDNIAO_APP_KEY（与推送签名所用的一致）。",
+                            "Refused pushes are most likely a signature mismatch: start the server with STOCKOUT_KUAIDI100_SALT and STOCKOUT_KDNIAO_APP_KEY set to the keys the pushes were signed with."),
+    "pushes_bad_file": ("{path} 不是推送文件：{reason}", "{path} is not a push file: {reason}"),
+    "pushes_unreachable": ("无法连接 {url}：{reason}", "cannot reach {url}: {reason}"),
+})
+
 MESSAGES: dict[str, Text] = {key: Text(*pair) for key, pair in _MESSAGES.items()}
 
 
