@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.cells import cell_len
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -124,9 +125,9 @@ def _moved(bar: Progress, task: TaskID, report: SyncReport, limit: datetime) -> 
 def _print(report: SyncReport, t: Texts) -> None:
     assert report.start is not None and report.position is not None
     shop = report.source.split(":", 1)[-1]
-    table = Table(title=t("sync_title", shop=shop, start=short_time(report.start),
-                          end=short_time(report.position)), caption=t("times_local"),
-                  min_width=52)
+    title = t("sync_title", shop=shop, start=short_time(report.start),
+              end=short_time(report.position))
+    table = Table(title=title, caption=t("times_local"), min_width=cell_len(title) + 2)
     table.add_column(t("sync_item"))
     table.add_column(t("count"), justify="right")
     for name in ("windows", "orders", "refunds", "details", "accepted", "duplicates", "scans"):
