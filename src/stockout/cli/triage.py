@@ -12,6 +12,7 @@ from rich.table import Table
 
 from stockout.cli.common import ClockOpt, DbOpt, err, fail, open_runtime, out, settings
 from stockout.domain.money import format_yuan
+from stockout.i18n import Texts
 
 SHOWN = 50  # decisions printed; the totals cover all
 
@@ -89,11 +90,11 @@ def _md(day: str | None) -> str:
     return day[5:] if day else "—"
 
 
-def _option(t: Any, x: dict[str, Any]) -> str:
+def _option(t: Texts, x: dict[str, Any]) -> str:
     return t(f"triage_opt_{x['action']}", day=_md(x["day"]), sku=x["sku_id"])
 
 
-def why(t: Any, d: dict[str, Any]) -> str:
+def why(t: Texts, d: dict[str, Any]) -> str:
     """The decision's why in words: what the order does and what it costs, then what makes it
     the choice (the only one left, cheaper than the next best, a tie broken for the buyer's own
     item or the sale, or a cheaper one kept out by orders due earlier or today's report limit)."""
