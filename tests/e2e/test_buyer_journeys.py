@@ -4,6 +4,7 @@ customer service would expect, on both stores; the example prints them in either
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from rich.console import Console
@@ -93,7 +94,7 @@ def test_buyer_journeys_end_as_each_side_expects(store: Store) -> None:
     assert (second["state"], second["reopened"]) == ("open", 1)
     assert [h["step"] for h in json.loads(second["history"])] == ["open", "answer", "reopen"]
     overdue = next(s for s in result.journey("tickets").steps if "overdue" in s.what[1])
-    assert overdue.outcome == "2 overdue=True"
+    assert overdue.outcome == ("工单 2 已超时", "ticket 2 overdue")
     assert "(overdue)" in _said(result, "tickets", "en", "contact")[0]
 
     # 6: feedback answered; each side told, in both languages.
@@ -120,3 +121,16 @@ def test_buyer_journeys_end_as_each_side_expects(store: Store) -> None:
             console.print(shown)
         printed = console.export_text()
         assert all(t in printed for t in texts), lang
+        if lang == "zh":  # who and what happened in Chinese, times as people read them
+            assert not re.search(r"│ (merchant|buyer|worker|platform) ", printed)
+            assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", printed)  # no raw RFC 3339
+            assert not re.search(r"verdicts \+|judged \d|ticket \d|o1\.stockout", printed)
+            assert "│ 系统 │ 选择期限已过：自动全额退款" in printed
+            assert "“请问什么时候能补货？”" in printed  # a chat row shows what was said
+            assert "退款申请：待商家处理，商家须在 2025-06-16 12:00 前处理（逾期视为同意）" in printed
+            assert "工单 2：待答复，须在 2025-07-14 14:00 前答复" in printed
+            assert "· 截至 2025-06-02 10:00" in printed  # an answer table's title
+            assert "等待发货（截至 2025-06-04 09:00）" in printed
+        else:
+            assert "refund request: waiting for the merchant, the merchant answers by " \
+                   "2025-06-16 12:00 (silence grants it)" in printed

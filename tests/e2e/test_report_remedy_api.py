@@ -150,5 +150,5 @@ def test_presale_without_until_is_a_problem_that_says_what_is_needed(api: Any) -
     orders(api, "A")
     api.post("/v1/orders/A/stockout-report", headers=auth(api, "s1"), json={})
     refused = api.post("/v1/orders/A/remedy", headers=auth(api, "b1"), json={"remedy": "presale"})
-    assert refused.status_code == 422 and refused.json()["code"] == "date_required"
+    assert refused.status_code == 422 and refused.json()["code"] == "presale_date_required"
     assert "presale needs `until`" in refused.json()["detail"]

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from stockout.cli.main import app
 from stockout.store.engine import open_store
 from stockout.store.migrate import head_revision
 from tests.online import environment, stockout
@@ -56,3 +59,15 @@ def test_a_database_url_that_cannot_be_used_is_a_clear_error(tmp_path: Path) -> 
     down = stockout("--lang", "en", "db", "upgrade", "--db",
                     f"postgresql://nobody@/x?host={tmp_path}", env=env)
     assert down.returncode == 2 and "cannot open the database" in down.stderr
+
+
+def test_a_new_token_names_its_role_in_the_users_language(tmp_path: Path) -> None:
+    env = {"STOCKOUT_DATA": str(tmp_path), "STOCKOUT_LANG": ""}
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    zh = CliRunner().invoke(app, ["tokens", "create", "--role", "buyer", "--buyer", "b1",
+                                  "--db", db], env=env)
+    en = CliRunner().invoke(app, ["--lang", "en", "tokens", "create", "--role", "buyer",
+                                  "--buyer", "b2", "--db", db], env=env)
+    assert zh.exit_code == en.exit_code == 0
+    assert "已创建买家令牌 " in zh.output and "buyer" not in zh.output.split("：")[0]
+    assert "Created buyer token " in en.output

@@ -93,3 +93,21 @@ def test_apply_keeps_the_daily_report_limit_and_rejects_bad_input(api: Any) -> N
     assert bad.status_code == 422 and "action" in bad.text
     wide = api.get("/v1/shops/s1/triage?horizon_days=99", headers=auth(api, "s1"))
     assert wide.status_code == 422 and "horizon_days" in wide.text
+
+
+def test_an_order_whose_waybill_is_uploaded_is_not_planned_and_keeps_its_unit(api: Any
+                                                                              ) -> None:
+    api.bench.at(T)
+    register(api, "K1", on_hand=1)
+    orders(api, "A", "B")  # A, confirmed first, holds the one unit
+    before = api.get("/v1/shops/s1/triage", headers=auth(api, "s1")).json()
+    assert {d["order_id"]: d["action"] for d in before["decisions"]}["A"] == "ship"
+    waybill = Order("A", T - 2 * H, shop_id="s1", buyer_id="b1")
+    waybill.upload(T - H / 4)
+    answer = api.post("/v1/events", headers=auth(api, "s1"), json=waybill.events[-1:])
+    assert answer.status_code == 200 and answer.json()["accepted"], answer.text
+    after = api.get("/v1/shops/s1/triage", headers=auth(api, "s1")).json()
+    chosen = {d["order_id"]: d for d in after["decisions"]}
+    assert set(chosen) == {"B"}  # A is on its way, not an unshipped order
+    assert chosen["B"]["action"] != "ship"  # A's unit is packed: none is on hand for B
+    assert chosen["B"]["why"] in ("cheapest", "tie", "only_option")

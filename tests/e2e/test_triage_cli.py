@@ -34,6 +34,11 @@ def test_triage_command_prints_the_plan_and_applies_its_reports(bench: Bench, tm
     assert zh.returncode == 0, zh.stderr
     assert "店铺 s1 的缺货分流方案" in zh.stdout and "最早截止优先" in zh.stdout
     assert "已报备 1 单" in zh.stdout  # A (C is a campaign order: it ships the unit)
+    # Each why says what the order does and what makes it the choice.
+    assert "本单最省" not in zh.stdout
+    assert "用现有库存发货，不用赔付" in zh.stdout  # C
+    # A could ship the unit alone, but the campaign order C (not reportable) gets it.
+    assert "但那批库存或发货能力已安排给订单 C" in zh.stdout
     en = stockout("--lang", "en", "triage", "s1", "--db", url, "--at", now, env=env)
     assert en.returncode == 0, en.stderr
     assert "Shortage triage of shop s1 (7 days)" in en.stdout and "optimal" in en.stdout

@@ -12,6 +12,7 @@ import pytest
 
 from stockout.domain.events import Remedy
 from stockout.domain.remedies import RefusalReason, RemedyRefused
+from stockout.domain.times import format_time
 from stockout.services.access.principals import Forbidden, NotFound
 from stockout.services.remedies.choices import choose, propose_restock, remedy_view
 from stockout.services.stock import movements as stock
@@ -258,13 +259,20 @@ def test_a_settled_remedy_refuses_a_new_choice_as_already_chosen_before_its_date
         assert "refund" in str(refused.value)
 
 
-def test_presale_without_a_date_says_what_is_needed(bench: Bench) -> None:
+@pytest.mark.parametrize("proposed", [False, True])
+def test_presale_without_the_buyers_date_is_refused_whether_or_not_a_restock_was_proposed(
+        bench: Bench, proposed: bool) -> None:
     reported(bench)
+    if proposed:  # the merchant's restock date is the wait's, never a presale's
+        propose_restock(bench.uow(), bench.rules, bench.clock, S1, "A", REPORTED + 5 * 24 * H)
     with pytest.raises(RemedyRefused) as refused:
         choose(bench.at(REPORTED + H).uow(), bench.rules, bench.clock, B1, "A", Remedy.PRESALE)
-    assert refused.value.reason is RefusalReason.DATE_REQUIRED
+    assert refused.value.reason is RefusalReason.PRESALE_DATE_REQUIRED
     assert "presale needs `until`, the date the merchant must ship by" in str(refused.value)
     assert remedy_view(bench.uow(), bench.rules, B1, "A")["state"] == "offered"
+    own = REPORTED + 3 * 24 * H
+    done = choose(bench.uow(), bench.rules, bench.clock, B1, "A", Remedy.PRESALE, until=own)
+    assert (done["state"], done["until"]) == ("presale", format_time(own))
 
 
 def test_remedy_notices_show_times_as_people_read_them_and_data_in_rfc3339(

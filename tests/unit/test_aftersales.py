@@ -214,3 +214,18 @@ def test_the_pack_loader_names_a_missing_or_contradictory_after_sales_figure() -
         pack_from_mapping(data)
     assert zero.value.key == "contact.ticket_response_hours"
     assert all(p.contact.ticket_response > timedelta(0) for p in builtin_packs())
+
+
+def test_answers_cite_pack_keys_for_figures_and_the_law_where_they_rest_on_it() -> None:
+    report = ev(4, EventType.STOCKOUT_REPORTED, T0 + 2 * H, reason="缺货")
+    offer = RemedyStatus("offered", T0 + 50 * H, "refund")
+    for lang, law in ((Lang.EN, "E-Commerce Law art. 49"), (Lang.ZH, "《电子商务法》第四十九条")):
+        _, got = answer_all(state([*placed(), report], T0 + 3 * H, remedy=offer), lang)
+        by = {a.question: a for a in got}
+        paid = by[Question.COMPENSATION]
+        assert paid.rule == "pdd-2025/stockout.compensation"  # the figure, not the verdict id
+        assert ("verdict", "pdd-2025/stockout/self_report") in paid.facts
+        legal = by[Question.LEGAL_CLAIM]
+        assert legal.rule == law and law in legal.answer
+        assert all(a.rule.startswith("pdd-2025/") and "/" not in a.rule.split("/", 1)[1]
+                   for a in got if a is not legal)

@@ -30,3 +30,4 @@ def test_lang_after_a_command_of_a_group_and_chinese_without_it() -> None:
     assert "Rule pack pdd-2025" in english.output and "Rule pack" not in chinese.output
     bad = CliRunner().invoke(app, ["rules", "list", "--lang", "fr"], env={"STOCKOUT_LANG": ""})
     assert bad.exit_code == 2 and "unknown language 'fr'" in bad.output
+

@@ -57,6 +57,7 @@ def test_no_stockout_no_remedy() -> None:
 @pytest.mark.parametrize("remedy, kwargs, now_h, reason", [
     (Remedy.REFUND, {}, 49, RefusalReason.WINDOW_CLOSED),
     (Remedy.WAIT, {}, 1, RefusalReason.DATE_REQUIRED),
+    (Remedy.PRESALE, {}, 1, RefusalReason.PRESALE_DATE_REQUIRED),
     (Remedy.WAIT, {"until": T + timedelta(days=16)}, 1, RefusalReason.DATE_OUT_OF_RANGE),
     (Remedy.PRESALE, {"until": T}, 1, RefusalReason.DATE_OUT_OF_RANGE),
     (Remedy.SUBSTITUTE, {}, 1, RefusalReason.SUBSTITUTE_REQUIRED),

@@ -13,16 +13,20 @@ from stockout.domain.inventory import Receipt
 from stockout.domain.times import shanghai_day
 from stockout.domain.triage import (
     Action,
+    CostBasis,
     Ledger,
     Option,
     Shortage,
     ShortOrder,
     SkuSupply,
     Standing,
+    Why,
     all_options,
     edf,
     fcfs,
+    options,
     plan_problems,
+    prefer_kinds,
 )
 from stockout.rulepacks import builtin_packs
 from stockout.services.triage.solver import solve
@@ -182,6 +186,8 @@ def test_optimiser_gives_the_unit_to_the_campaign_order_that_cannot_be_reported(
     assert plan.cost_cents == stockout
     why = {d.order_id: d for d in plan.decisions}
     assert why["a"].why == "stock" and why["a"].alternative is not None
+    assert why["a"].gave_up == Option(Action.SHIP, 0, "K1", TODAY)
+    assert why["a"].taken_by == ("b",)  # the campaign order ships the unit
     assert why["a"].alternative.action is Action.SHIP  # alone, it would have shipped today
 
 
@@ -211,3 +217,54 @@ def test_orders_of_one_profile_share_options_and_each_keeps_its_own_id() -> None
     assert sorted(d.order_id for d in plan.decisions) == sorted(opts)
     assert plan_problems(s, plan.chosen()) == []
     assert plan.cost_cents <= edf(s).cost_cents
+
+
+def test_a_promised_order_without_goods_has_refund_as_its_only_option_and_says_what_it_pays(
+) -> None:
+    """The trial's o-1003: the buyer accepted a date, nothing is on hand or coming: a refund
+    is all that is left, and it costs a second coupon because the promise is missed."""
+    skus = {"K1": SkuSupply("K1", 0, None)}
+    o = _order("a", -20, standing=Standing.PROMISED, promised=NOW + 30 * H)
+    d = solve(Shortage("s1", NOW, 7, (o,), skus, {PACK.id: PACK}, 5)).decisions[0]
+    assert d.option.action is Action.REFUND and d.alternative is None
+    assert (d.why, d.basis) == (Why.ONLY_OPTION, CostBasis.PROMISE_MISSED)
+    assert d.option.cost_cents == PACK.stockout.compensation.for_paid(5000)
+
+
+def test_shipping_from_an_expected_receipt_names_the_receipt_and_what_it_saves() -> None:
+    """Nothing on hand, 1 unit expected in two days, the deadline that day: ship it then, in
+    time, rather than report or refund."""
+    skus = {"K1": SkuSupply("K1", 0, None, (Receipt(TODAY + timedelta(days=2), 1),))}
+    o = _order("a", 48 + 6)
+    d = solve(Shortage("s1", NOW, 7, (o,), skus, {PACK.id: PACK}, 5)).decisions[0]
+    assert d.option == Option(Action.SHIP, 0, "K1", TODAY + timedelta(days=2))
+    assert (d.why, d.basis, d.receipt_day) == (Why.CHEAPEST, CostBasis.NOTHING,
+                                               TODAY + timedelta(days=2))
+    assert d.alternative is not None
+    assert d.alternative.cost_cents - d.option.cost_cents == PACK.stockout.compensation.for_paid(
+        5000)
+
+
+def test_at_equal_cost_the_buyers_own_item_beats_a_substitute() -> None:
+    """The trial's o-0902: reported, its own SKU in stock and a substitute in the band, both
+    free to the merchant: the plan ships the buyer's own SKU and says it was a tie."""
+    skus = {"K1": SkuSupply("K1", 18, None, category="茶", price_cents=8500),
+            "K2": SkuSupply("K2", 9, None, category="茶", price_cents=8800)}
+    o = ShortOrder("a", "K1", 1, 8500, PACK.id, NOW - 10 * H, NOW + 5 * H,
+                   standing=Standing.OFFERED, offer_opened_at=NOW - H,
+                   choose_by=NOW - H + PACK.remedies.choice_window)
+    s = Shortage("s1", NOW, 7, (o,), skus, {PACK.id: PACK}, 5)
+    assert any(x.action is Action.SUBSTITUTE and x.cost_cents == 0 for x in options(o, s))
+    d = solve(s).decisions[0]
+    assert (d.option.action, d.option.sku_id, d.option.day) == (Action.RESTOCK, "K1", TODAY)
+    assert d.why is Why.TIE and d.receipt_day is None
+    assert d.alternative is not None and d.alternative.cost_cents == 0
+
+
+def test_prefer_kinds_keeps_the_cost_and_every_rule() -> None:
+    s = shortage_day(5, 300, NOW, PACK)
+    opts = all_options(s)
+    plan = solve(s)
+    again = prefer_kinds(s, plan.chosen(), opts)
+    assert sum(x.cost_cents for x in again.values()) == plan.cost_cents
+    assert plan_problems(s, again) == []

@@ -38,44 +38,65 @@ def _w(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
+def _until(value: str | None, lang: str) -> str:
+    from datetime import datetime
+
+    from stockout.domain.times import short_time
+
+    if not value:
+        return ""
+    at = short_time(datetime.fromisoformat(value))
+    return f"（截至 {at}）" if lang == "zh" else f" (until {at})"
+
+
 def answers_table(record: dict[str, Any], lang: str) -> Table:
-    """The answers of `services.answers.view.order_answers` as a table."""
-    until = "截至" if lang == "zh" else "until"
-    table = Table(title=f"{record['order_id']} · {_w(PHASES[record['phase']], lang)} "
-                        f"({record['as_of']})", show_lines=True)
+    """The answers of `services.answers.view.order_answers` as a table; times in Beijing time
+    to the minute, as the answers' own texts give them."""
+    from datetime import datetime
+
+    from stockout.domain.times import short_time
+
+    as_of = short_time(datetime.fromisoformat(record["as_of"]))
+    table = Table(title=f"{record['order_id']} · {_w(PHASES[record['phase']], lang)} · "
+                        f"{_w(('截至', 'as of'), lang)} {as_of}", show_lines=True,
+                  caption=_w(("时间均为北京时间（Asia/Shanghai）",
+                              "Times are Beijing time (Asia/Shanghai)"), lang))
     for key in ("question", "answer", "actions", "rule"):
         table.add_column(_w(_HEAD[key], lang), overflow="fold")
     for a in record["answers"]:
-        acts = "\n".join(f"• {x['text']}" + (f"（{until} {x['until']}）" if lang == "zh" and
-                                              x["until"] else f" ({until} {x['until']})"
-                                              if x["until"] else "")
-                         for x in a["actions"])
+        acts = "\n".join(f"• {x['text']}{_until(x['until'], lang)}" for x in a["actions"])
         table.add_row(_w(QUESTIONS[a["question"]], lang), escape(a["answer"]), escape(acts),
                       a["rule"])
     return table
 
 
+WHO = {"merchant": ("商家", "merchant"), "buyer": ("买家", "buyer"),
+       "worker": ("系统", "system"), "platform": ("平台", "platform")}
+
+
 def journey_tables(result: Any, lang: str) -> list[Any]:
     """The scripted journeys (`simulation.journeys.run_journeys`) as Rich renderables: each
     journey's steps with the answer the buyer got, then the answers in every state met."""
-    from stockout.domain.times import human_time
+    from stockout.domain.times import short_time
     from stockout.simulation.journeys import answers_by_phase
 
     i = 0 if lang == "zh" else 1
     head = [("时间", "time"), ("谁", "who"), ("做了什么", "what"), ("结果", "outcome")]
+    caption = _w(("时间均为北京时间（Asia/Shanghai）", "Times are Beijing time (Asia/Shanghai)"),
+                 lang)
     shown: list[Any] = []
     for n, journey in enumerate(result.journeys, start=1):
-        table = Table(title=f"{n}. {journey.title[i]}")
+        table = Table(title=f"{n}. {journey.title[i]}", caption=caption)
         for pair in head:
-            table.add_column(pair[i], overflow="fold")
+            table.add_column(pair[i], overflow="fold", no_wrap=pair[1] in ("time", "who"))
         for s in journey.steps:
-            outcome = s.outcome
+            outcome = s.outcome[i]
             if s.asked is not None:
                 snap, question = s.asked
                 said = next(a for a in snap.answers[lang]["answers"]
                             if a["question"] == question)
                 outcome = f"{PHASES[snap.phase][i]} · {QUESTIONS[question][i]} {said['answer']}"
-            table.add_row(human_time(s.at, lang), s.who, s.what[i], escape(outcome))
+            table.add_row(short_time(s.at), WHO[s.who][i], s.what[i], escape(outcome))
         shown.append(table)
     shown.append(f"[bold]{_w(('各状态下买家得到的回答', 'What a buyer is told in each state'), lang)}[/]")
     for snap in answers_by_phase(result).values():

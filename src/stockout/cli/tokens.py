@@ -35,7 +35,7 @@ def tokens_create(ctx: typer.Context,
         raise fail(t(exc.key)) from None
     finally:
         rt.close()
-    err.print(t("token_created", role=chosen.value, id=new.token_id), highlight=False)
+    err.print(t("token_created", role=t(f"role_{chosen.value}"), id=new.token_id), highlight=False)
     print(new.secret)
 
 

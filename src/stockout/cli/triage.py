@@ -12,6 +12,7 @@ from rich.table import Table
 
 from stockout.cli.common import ClockOpt, DbOpt, err, fail, open_runtime, out, settings
 from stockout.domain.money import format_yuan
+from stockout.i18n import Texts
 
 SHOWN = 50  # decisions printed; the totals cover all
 
@@ -70,7 +71,7 @@ def _print(t: Any, plan: dict[str, Any], show_all: bool) -> None:
                       f"{t('triage_' + alt['action'])} {format_yuan(alt['cost_cents'])}"
                       if alt else "—",
                       format_yuan(d["saves_cents"]) if d["saves_cents"] is not None else "—",
-                      t(f"triage_why_{d['why']}"))
+                      why(t, d))
     out.print(table)
     if len(decisions) < len(plan["decisions"]):
         out.print(t("triage_shown", shown=len(decisions), total=len(plan["decisions"])),
@@ -82,6 +83,43 @@ def _print(t: Any, plan: dict[str, Any], show_all: bool) -> None:
                 method=t(f"triage_method_{plan['method']}")), highlight=False)
     if plan["note"]:
         out.print(plan["note"], highlight=False, markup=False)
+
+
+def _md(day: str | None) -> str:
+    """A plan day as a merchant reads it in a table: month-day (the plan spans days)."""
+    return day[5:] if day else "—"
+
+
+def _option(t: Texts, x: dict[str, Any]) -> str:
+    return t(f"triage_opt_{x['action']}", day=_md(x["day"]), sku=x["sku_id"])
+
+
+def why(t: Texts, d: dict[str, Any]) -> str:
+    """The decision's why in words: what the order does and what it costs, then what makes it
+    the choice (the only one left, cheaper than the next best, a tie broken for the buyer's own
+    item or the sale, or a cheaper one kept out by orders due earlier or today's report limit)."""
+    action, receipt = d["action"], d.get("receipt_day")
+    key = f"triage_do_{action}" + ("_receipt" if receipt and action in ("ship", "restock")
+                                   else "")
+    do = t(key, day=_md(d["day"]), receipt=_md(receipt), sku=d["sku_id"])
+    pays = t(f"triage_pays_{d['cost_basis']}", cost=format_yuan(d["cost_cents"]))
+    alt, code = d["alternative"], d["why"]
+    if code in ("stock", "report_limit") and d.get("gave_up"):
+        taken = d.get("taken_by") or []
+        orders = ", ".join(taken[:3])
+        if len(taken) > 3:
+            orders = t("triage_more_orders", orders=orders, n=len(taken))
+        return t(f"triage_why_{code}", do=do, pays=pays, gave_up=_option(t, d["gave_up"]),
+                 gave_up_cost=format_yuan(d["gave_up"]["cost_cents"]), orders=orders)
+    if code == "tie" and alt is not None:
+        keeps = ("triage_keeps_own" if action in ("ship", "restock")
+                 and alt["action"] == "substitute" else "triage_keeps_remedy"
+                 if action == "report" else "triage_keeps_sale")
+        return t("triage_why_tie", do=do, pays=pays, next=_option(t, alt), keeps=t(keeps))
+    if code == "cheapest" and alt is not None:
+        return t("triage_why_cheapest", do=do, pays=pays, next=_option(t, alt),
+                 saves=format_yuan(d["saves_cents"]))
+    return t("triage_why_only_option", do=do, pays=pays)
 
 
 def register(app: typer.Typer) -> None:

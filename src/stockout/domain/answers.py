@@ -104,7 +104,7 @@ class Action:
 class Answer:
     question: Question
     answer: str
-    rule: str  # PACK/section.key
+    rule: str  # PACK/section.key of the figure it rests on, or the article where it is the law
     actions: tuple[Action, ...] = ()
     facts: tuple[tuple[str, str], ...] = field(default=())
 
@@ -498,7 +498,10 @@ def _compensation(s: OrderState, phase: Phase, w: _Words) -> Answer:
             lines.append(f"{name(v.violation, w.lang)} {format_yuan(v.compensation_cents)}")
             facts.append((f"verdict:{v.violation.value}", str(v.compensation_cents)))
         owed = sum(v.compensation_cents for v in s.verdicts)
-    rule = s.verdicts[0].rule if s.verdicts else w.rule("late_shipment.compensation")
+    facts += [("verdict", v.rule) for v in s.verdicts]
+    # The figure the answer rests on (the verdicts' own rule ids are among the facts).
+    rule = w.rule(f"{s.verdicts[0].violation.value}.compensation" if s.verdicts
+                  else "late_shipment.compensation")
     if lines:
         sep = w("；", "; ")
         return Answer(q, w(f"共 {format_yuan(owed)}（无门槛优惠券，自动发放）：{sep.join(lines)}。",
@@ -577,7 +580,7 @@ def _legal(s: OrderState, phase: Phase, w: _Words) -> Answer:
         return Answer(q, w("订单提交即成立合同（《电子商务法》第四十九条），缺货不发是商家违约。" + liability,
                            "The contract stood once you ordered (E-Commerce Law art. 49): not "
                            "shipping for lack of stock is the seller's breach." + liability),
-                      w.rule("stockout.compensation"),
+                      w("《电子商务法》第四十九条", "E-Commerce Law art. 49"),  # the law, not a figure
                       (Action("legal_claim", None, w("与商家协商索赔", "claim from the seller")),),
                       (("verdict", so.rule),))
     return Answer(q, w("目前订单事实不涉及法律索赔。", "Nothing in the order's facts gives a claim at "

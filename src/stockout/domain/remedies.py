@@ -56,9 +56,14 @@ class RefusalReason(StrEnum):
     WINDOW_CLOSED = "window_closed"
     ALREADY_CHOSEN = "already_chosen"
     DATE_REQUIRED = "date_required"
+    PRESALE_DATE_REQUIRED = "presale_date_required"  # the buyer's own date, never the merchant's
     DATE_OUT_OF_RANGE = "date_out_of_range"
     SUBSTITUTE_REQUIRED = "substitute_required"
     SUBSTITUTE_NOT_OFFERED = "substitute_not_offered"
+
+
+PRESALE_NEEDS_A_DATE = ("presale needs `until`, the date the merchant must ship by, chosen by "
+                        "the buyer (to take the merchant's proposed restock date, choose wait)")
 
 
 class RemedyRefused(ValueError):
@@ -104,6 +109,8 @@ def check_choice(offer: RemedyOffer | None, remedy: Remedy, now: datetime, rules
         raise RemedyRefused(RefusalReason.WINDOW_CLOSED,
                             f"closed {format_time(offer.choose_by)}; {offer.default.value} applies")
     if remedy in (Remedy.WAIT, Remedy.PRESALE):
+        if until is None and remedy is Remedy.PRESALE:
+            raise RemedyRefused(RefusalReason.PRESALE_DATE_REQUIRED, PRESALE_NEEDS_A_DATE)
         if until is None:
             raise RemedyRefused(RefusalReason.DATE_REQUIRED)
         if not now < until <= offer.opened_at + rules.max_wait:

@@ -6,7 +6,7 @@ import math
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["SHANGHAI", "UTC", "format_time", "hours", "human_time", "shanghai_day"]
+__all__ = ["SHANGHAI", "UTC", "format_time", "hours", "human_time", "shanghai_day", "short_time"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -46,3 +46,9 @@ def human_time(at: datetime, lang: str = "zh") -> str:
     if str(lang) == "en":
         return f"{local.day} {_MONTHS[local.month - 1]} {local.year} {clock} (Beijing time)"
     return f"{local.year}年{local.month}月{local.day}日 {clock}（北京时间）"
+
+
+def short_time(at: datetime) -> str:
+    """An instant for a table cell or a title, in Beijing time to the minute: «2025-06-04 08:00»
+    (the table's caption says the zone). For texts only, like `human_time`."""
+    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")

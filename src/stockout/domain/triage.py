@@ -115,12 +115,42 @@ class Option:
         return (self.cost_cents, _RANK[self.action], self.day or date.max, self.sku_id or "")
 
 
+class Why(StrEnum):
+    """What makes a decision the choice, as a merchant would ask it."""
+
+    __hash__ = str.__hash__
+
+    ONLY_OPTION = "only_option"  # nothing of another kind is possible for this order
+    CHEAPEST = "cheapest"  # cheaper than the next best (`alternative`)
+    TIE = "tie"  # as cheap as the next best: preferred as it keeps the sale or the buyer's item
+    STOCK = "stock"  # a cheaper option (`gave_up`) needs units or capacity other orders take
+    REPORT_LIMIT = "report_limit"  # a cheaper option (`gave_up`) needs a report; none left today
+
+
+class CostBasis(StrEnum):
+    """What a decision's cost pays for."""
+
+    __hash__ = str.__hash__
+
+    NOTHING = "nothing"  # in time, or a remedy the buyer already has
+    LATE = "late"  # the late-shipment compensation
+    STOCKOUT = "stockout"  # the stockout compensation
+    STOCKOUT_AND_DIFFERENCE = "stockout_and_difference"  # with the substitute's price difference
+    DIFFERENCE = "difference"  # the substitute's price difference refunded
+    PROMISE_MISSED = "promise_missed"  # the date the buyer accepted is missed: compensated again
+    MARGIN = "margin"  # the margin of a refunded sale
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     order_id: str
     option: Option
     alternative: Option | None  # the cheapest option of another kind (None: there is none)
-    why: str  # cheapest | stock | report_limit
+    why: Why
+    gave_up: Option | None = None  # STOCK, REPORT_LIMIT: the cheaper option it could not take
+    receipt_day: date | None = None  # the expected receipt its units come from (None: on hand)
+    basis: CostBasis = CostBasis.NOTHING
+    taken_by: tuple[str, ...] = ()  # STOCK: the orders planned on `gave_up`'s SKU by its day
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +336,21 @@ class Ledger:
         for j in range(i, len(slack)):
             slack[j] -= quantity
 
+    def give(self, option: Option, quantity: int) -> None:
+        """Undo `take`."""
+        if option.report:
+            self.reports_left += 1
+        if option.sku_id is None or option.day is None:
+            return
+        i = self.index[option.day]
+        room = self.room[option.sku_id]
+        r = room[i]
+        if r is not None:
+            room[i] = r + quantity
+        slack = self.slack[option.sku_id]
+        for j in range(i, len(slack)):
+            slack[j] += quantity
+
     def problems(self) -> list[str]:
         out = [] if self.reports_left >= 0 else \
             [f"reports: {-self.reports_left} more than today's limit allows"]
@@ -341,15 +386,23 @@ def plan_problems(shortage: Shortage, chosen: Mapping[str, Option]) -> list[str]
 def explain(shortage: Shortage, chosen: Mapping[str, Option],
             opts: Mapping[str, tuple[Option, ...]] | None = None, method: str = "",
             note: str = "") -> Plan:
-    """A plan from each order's chosen option, with why: its cost against the cheapest option
-    of another kind the order could take alone, and, when one cheaper than its own was possible
-    alone, what kept it (the stock or capacity other orders use, or today's report limit)."""
+    """A plan from each order's chosen option, with why (`Why`): its cost against the cheapest
+    option of another kind the order could take alone (or that it has no other), and, when one
+    cheaper than its own was possible alone, what kept it (the stock or capacity orders due
+    earlier use, or today's report limit); what its cost pays for; and whether its units come
+    from an expected receipt rather than the stock on hand."""
     opts = opts if opts is not None else all_options(shortage)
     reports_used = sum(1 for o in chosen.values() if o.report)
     alone = Ledger(shortage)  # what each option could do with the stock and a report to itself
     alone.reports_left = 1
     possible: dict[tuple[int, int], list[Option]] = {}  # (units, id of the options): alone
-    reasons: dict[tuple[tuple[int, int], Option], tuple[Option | None, str]] = {}
+    reasons: dict[tuple[tuple[int, int], Option], tuple[Option | None, Why, Option | None]] = {}
+    receipts = receipt_days(shortage, chosen)
+    users: dict[str, list[tuple[date, datetime, str]]] = defaultdict(list)  # SKU -> shipments
+    deadlines = {o.order_id: o.deadline for o in shortage.orders}
+    for order_id, x in chosen.items():
+        if x.sku_id is not None and x.day is not None and order_id in deadlines:
+            users[x.sku_id].append((x.day, deadlines[order_id], order_id))
     decisions = []
     for o in sorted(shortage.orders, key=lambda x: (x.deadline, x.order_id)):
         mine = chosen[o.order_id]
@@ -358,15 +411,103 @@ def explain(shortage: Shortage, chosen: Mapping[str, Option],
             possible[key] = [x for x in opts[o.order_id] if alone.fits(x, o.quantity)]
         if (key, mine) not in reasons:
             others = [x for x in possible[key] if x.action is not mine.action]
-            cheaper = [x for x in possible[key] if x.cost_cents < mine.cost_cents]
-            why = "cheapest"
+            cheaper = sorted((x for x in possible[key] if x.cost_cents < mine.cost_cents),
+                             key=Option.sort_key)
+            alternative = min(others, key=Option.sort_key) if others else None
+            gave_up = cheaper[0] if cheaper else None
             if cheaper:
-                why = "stock"
+                why = Why.STOCK
                 if all(x.report for x in cheaper) and reports_used >= shortage.reports_left:
-                    why = "report_limit"
-            reasons[(key, mine)] = (min(others, key=Option.sort_key) if others else None, why)
-        decisions.append(Decision(o.order_id, mine, *reasons[(key, mine)]))
+                    why = Why.REPORT_LIMIT
+            elif alternative is None:
+                why = Why.ONLY_OPTION
+            elif alternative.cost_cents == mine.cost_cents:
+                why = Why.TIE
+            else:
+                why = Why.CHEAPEST
+            reasons[(key, mine)] = (alternative, why, gave_up)
+        alternative, why, gave_up = reasons[(key, mine)]
+        taken: tuple[str, ...] = ()
+        if why is Why.STOCK and gave_up is not None and gave_up.sku_id is not None:
+            day = gave_up.day or date.max
+            taken = tuple(x for _, _, x in sorted(u for u in users[gave_up.sku_id]
+                                                 if u[0] <= day and u[2] != o.order_id))
+        decisions.append(Decision(o.order_id, mine, alternative, why, gave_up,
+                                  receipts.get(o.order_id), cost_basis(o, mine, shortage),
+                                  taken))
     return Plan(method, tuple(decisions), note)
+
+
+def cost_basis(order: ShortOrder, option: Option, shortage: Shortage) -> CostBasis:
+    """What the option's cost pays for, by where the order stands (as `options` prices it)."""
+    if option.cost_cents == 0:
+        return CostBasis.NOTHING
+    if order.standing is Standing.PROMISED:  # only a refund costs: the promise is missed
+        return CostBasis.PROMISE_MISSED
+    if option.action is Action.SHIP:
+        return CostBasis.LATE
+    if option.action is Action.SUBSTITUTE:
+        if order.standing is Standing.OPEN:  # reported now: the stockout compensation is owed
+            pack = shortage.packs[order.pack_id]
+            stockout = pack.stockout.compensation.for_paid(order.paid_cents)
+            return (CostBasis.STOCKOUT_AND_DIFFERENCE if option.cost_cents > stockout
+                    else CostBasis.STOCKOUT)
+        return CostBasis.DIFFERENCE
+    if order.standing is Standing.OFFERED:  # the stockout is already owed: a refund's margin
+        return CostBasis.MARGIN
+    return CostBasis.STOCKOUT
+
+
+def receipt_days(shortage: Shortage, chosen: Mapping[str, Option]) -> dict[str, date]:
+    """For each order whose chosen units cannot all come from the stock on hand, the day of the
+    expected receipt they wait for: per SKU, the plan's shipments by day (earliest deadline
+    first within a day) use the stock on hand first, then the receipts in order of arrival."""
+    by_sku: dict[str, list[tuple[date, datetime, str, int]]] = defaultdict(list)
+    for o in shortage.orders:
+        x = chosen.get(o.order_id)
+        if x is not None and x.sku_id is not None and x.day is not None:
+            by_sku[x.sku_id].append((x.day, o.deadline, o.order_id, o.quantity))
+    out: dict[str, date] = {}
+    for sku, shipments in by_sku.items():
+        supply = shortage.skus.get(sku)
+        if supply is None:
+            continue
+        arrivals = sorted((r.day, r.quantity) for r in supply.receipts)
+        used = 0
+        for _day, _, order_id, quantity in sorted(shipments):
+            used += quantity
+            if used <= supply.on_hand:
+                continue
+            total = supply.on_hand
+            for arrives, units in arrivals:
+                total += units
+                if total >= used:
+                    out[order_id] = max(arrives, shortage.days[0])
+                    break
+    return out
+
+
+def prefer_kinds(shortage: Shortage, chosen: dict[str, Option],
+                 opts: Mapping[str, tuple[Option, ...]]) -> dict[str, Option]:
+    """At equal cost, the preferred kind (`PREFERENCE`: the buyer's own SKU before a
+    substitute, shipping before a restock date), then the earlier day, whenever the stock,
+    the capacity and the reports allow it: the optimum is the same, the choice the one a
+    merchant would make."""
+    ledger = Ledger(shortage)
+    by_id = {o.order_id: o for o in shortage.orders}
+    for order_id, x in chosen.items():
+        ledger.take(x, by_id[order_id].quantity)
+    for o in sorted(shortage.orders, key=lambda x: (x.deadline, x.order_id)):
+        mine = chosen[o.order_id]
+        better = [x for x in opts[o.order_id] if x.cost_cents == mine.cost_cents
+                  and x.sort_key() < mine.sort_key() and (mine.report or not x.report)]
+        if not better:
+            continue
+        ledger.give(mine, o.quantity)
+        pick = next((x for x in better if ledger.fits(x, o.quantity)), mine)
+        ledger.take(pick, o.quantity)
+        chosen[o.order_id] = pick
+    return chosen
 
 
 def prefer_reports(shortage: Shortage, chosen: dict[str, Option],

@@ -15,6 +15,8 @@ from typing import Any
 
 from stockout.domain.events import ClaimKind, Remedy
 from stockout.domain.language import Lang
+from stockout.domain.times import short_time
+from stockout.i18n import Texts
 from stockout.rulepacks import resolve_rules
 from stockout.services.access.principals import Principal, Role
 from stockout.services.aftersales import cases
@@ -60,12 +62,25 @@ class Snapshot:
     answers: dict[str, dict[str, Any]]  # lang -> the `order_answers` record
 
 
+Outcome = tuple[str, str]  # (zh, en)
+
+
+def both(render: Callable[[Texts], str]) -> Outcome:
+    """A step's outcome in both languages, written once with the messages of `stockout.i18n`."""
+    return render(Texts(Lang.ZH)), render(Texts(Lang.EN))
+
+
+def _when(value: str | datetime) -> str:
+    """A time as the tables show it: Beijing time to the minute."""
+    return short_time(datetime.fromisoformat(value) if isinstance(value, str) else value)
+
+
 @dataclass
 class Step:
     at: datetime
-    who: str
+    who: str  # merchant, buyer, worker, platform
     what: tuple[str, str]  # (zh, en)
-    outcome: str
+    outcome: Outcome
     asked: tuple[Snapshot, str] | None = None  # the buyer's answers, and the question shown
 
 
@@ -135,7 +150,7 @@ class _Driver:
         return at(self.first_day + day, hour, minute)
 
     def step(self, when: datetime, who: str, zh: str, en: str,
-             action: Callable[[], str]) -> None:
+             action: Callable[[], Outcome]) -> None:
         assert self.journey is not None
         self.clock.set(when)
         self.journey.steps.append(Step(when, who, (zh, en), action()))
@@ -151,24 +166,44 @@ class _Driver:
         phase = str(records["zh"]["phase"])
         snap = Snapshot(self.clock.now(), order_id, phase, records)
         self.journey.snapshots.append(snap)
-        self.journey.steps.append(Step(when, "buyer", (zh, en), f"phase {phase}",
+        self.journey.steps.append(Step(when, "buyer", (zh, en), (phase, phase),
                                        (snap, question)))
 
-    def post(self, events: list[dict[str, Any]]) -> str:
+    def post(self, events: list[dict[str, Any]]) -> Outcome:
         r = ingest_events(self.uow(), self.rules, self.clock, events, MERCHANT)
         assert not r.rejected, r.rejected
-        return f"{len(r.accepted)} events; verdicts +{r.outcome.issued}"
+        return both(lambda t: t("journey_posted", n=len(r.accepted), issued=r.outcome.issued))
 
-    def sweep(self) -> str:
+    def sweep(self) -> Outcome:
         r = sweep_due(self.uow(), self.rules, self.clock)
         self.result.delivered += deliver_outbox(self.uow(), self.clock, self.notifier)
-        return (f"judged {r.due}, verdicts +{r.issued}, remedies settled {r.remedies}, "
-                f"after-sales steps {r.aftersales}")
+        return both(lambda t: t("journey_swept", due=r.due, issued=r.issued, remedies=r.remedies,
+                                steps=r.aftersales))
 
-    def state(self, view: dict[str, Any]) -> str:
+    def state(self, view: dict[str, Any]) -> Outcome:
         c = view["cases"][-1]
-        due = f", due {c['due_at']}" if c["due_at"] else ""
-        return f"{c['kind']} {c['state']}{due}"
+        return both(lambda t: _case(t, c))
+
+    def report(self, order_id: str, reason: str) -> Outcome:
+        done = report_order(self.uow(), self.rules, self.clock, MERCHANT, order_id, reason)
+        return both(lambda t: t("journey_reported", sku=done.sku_id or "-"))
+
+    def say(self, who: Principal, order_id: str, text: str) -> Outcome:
+        sent = messages.send_message(self.uow(), self.rules, self.clock, who, order_id, text)
+        return both(lambda t: t("journey_said", text=sent["text"]))
+
+
+def _case(t: Texts, c: dict[str, Any]) -> str:
+    kind, state = t(f"case_{c['kind']}"), t(f"case_state_{c['state']}")
+    if not c["due_at"]:
+        return t("journey_case", kind=kind, state=state)
+    key = f"case_due_{c['state']}"
+    due = t(key if key in _DUE_KEYS else "case_due", at=_when(c["due_at"]))
+    return t("journey_case_due", kind=kind, state=state, due=due)
+
+
+_DUE_KEYS = frozenset({"case_due_requested", "case_due_refused", "case_due_escalated",
+                       "case_due_agreed", "case_due_shipped_back"})
 
 
 def run_journeys(store: Store) -> JourneyResult:
@@ -185,13 +220,11 @@ def run_journeys(store: Store) -> JourneyResult:
            lambda: d.post(_order("o1", d.at(0, 9))))
     d.ask(d.at(0, 10), "o1", "must_merchant_ship", "买家查看：商家还要发货吗？", "the buyer asks")
     d.step(d.at(0, 15), "merchant", "商家报备缺货", "the merchant reports it out of stock",
-           lambda: report_order(u(), d.rules, d.clock, MERCHANT, "o1", "供应商断货").event_id)
+           lambda: d.report("o1", "供应商断货"))
     d.step(d.at(0, 16), "buyer", "买家给商家发消息", "the buyer writes to the merchant",
-           lambda: messages.send_message(u(), d.rules, d.clock, buyer("o1"), "o1",
-                                         "请问什么时候能补货？")["event_id"])
+           lambda: d.say(buyer("o1"), "o1", "请问什么时候能补货？"))
     d.step(d.at(0, 17), "merchant", "商家回复", "the merchant answers",
-           lambda: messages.send_message(u(), d.rules, d.clock, MERCHANT, "o1",
-                                         "正在联系厂家，请您耐心等待")["event_id"])
+           lambda: d.say(MERCHANT, "o1", "正在联系厂家，请您耐心等待"))
     d.ask(d.at(0, 18), "o1", "must_merchant_ship",
           "买家查看（待选择处理方式）", "the buyer asks (remedy pending)")
     d.step(d.at(2, 16), "worker", "选择期限已过：自动全额退款", "the choice window closed: the default",
@@ -274,8 +307,7 @@ def run_journeys(store: Store) -> JourneyResult:
     d.step(d.at(0, 16), "buyer", "b5 关闭工单", "b5 closes the ticket",
            lambda: _ticket(tickets.close_ticket(u(), d.clock, buyer("o5"), t5["t"]["id"])))
     d.step(d.at(1, 11), "platform", "客服队列：b6 已超时", "the queue: b6's ticket is overdue",
-           lambda: "; ".join(f"{x['id']} overdue={x['overdue']}"
-                             for x in tickets.list_tickets(u(), d.clock, PLATFORM)))
+           lambda: _queue(tickets.list_tickets(u(), d.clock, PLATFORM)))
     d.ask(d.at(1, 12), "o6", "contact", "b6 查看（工单超时）", "b6 asks (ticket overdue)")
     t6 = tickets.list_tickets(u(), d.clock, buyer("o6"))[0]["id"]
     d.step(d.at(1, 13), "platform", "客服答复 b6（已超时）", "customer service answers b6, late",
@@ -288,13 +320,14 @@ def run_journeys(store: Store) -> JourneyResult:
     # 6. Feedback on the product page, answered by the merchant.
     d.start("feedback", "商品页面留言反馈，商家回复", "Product feedback the merchant answers")
     d.step(d.at(0, 11), "buyer", "买家 b7 在商品页面留言", "buyer b7 leaves feedback",
-           lambda: "feedback {id}, reply by {reply_by}".format(**feedback.leave_feedback(
-               u(), d.rules, d.clock, buyer("o7"), "K1", "L 码偏小吗？")))
+           lambda: _left(feedback.leave_feedback(u(), d.rules, d.clock, buyer("o7"), "K1",
+                                                 "L 码偏小吗？")))
     d.step(d.at(0, 14), "merchant", "商家查看未回复的留言", "the merchant lists unanswered feedback",
-           lambda: ", ".join(f"{x['id']}: {x['text']}" for x in feedback.list_feedback(
-               u(), d.clock, MERCHANT, unanswered=True)))
+           lambda: both(lambda t: _sep(t).join(
+               t("journey_feedback_item", id=x["id"], text=x["text"])
+               for x in feedback.list_feedback(u(), d.clock, MERCHANT, unanswered=True))))
     d.step(d.at(0, 15), "merchant", "商家回复", "the merchant answers",
-           lambda: "replied {replied_at}".format(**feedback.reply_feedback(
+           lambda: _replied(feedback.reply_feedback(
                u(), d.clock, MERCHANT, feedback.list_feedback(u(), d.clock, MERCHANT)[0]["id"],
                "L 码正常，身高 175 cm 合适")))
 
@@ -304,7 +337,7 @@ def run_journeys(store: Store) -> JourneyResult:
            lambda: d.post(_order("o8", d.at(0, 9)) + _order("o9", d.at(0, 9))[:1]))
     d.ask(d.at(0, 10), "o9", "must_merchant_ship", "b9 查看（未成团）", "b9 asks (not confirmed)")
     d.step(d.at(0, 12), "merchant", "o8 报备缺货", "o8 reported out of stock",
-           lambda: report_order(u(), d.rules, d.clock, MERCHANT, "o8", "断货").event_id)
+           lambda: d.report("o8", "断货"))
     d.step(d.at(0, 13), "buyer", "b8 选择预售", "b8 chooses presale",
            lambda: _remedy(d, "o8"))
     d.ask(d.at(0, 14), "o8", "must_merchant_ship", "b8 查看（已选择预售）", "b8 asks (presale chosen)")
@@ -317,14 +350,35 @@ def run_journeys(store: Store) -> JourneyResult:
     return d.result
 
 
-def _ticket(t: dict[str, Any]) -> str:
-    return f"ticket {t['id']} {t['state']}, due {t['respond_by']}, overdue={t['overdue']}"
+def _sep(t: Texts) -> str:
+    return "；" if t.lang is Lang.ZH else "; "
 
 
-def _remedy(d: _Driver, order_id: str) -> str:
+def _ticket(x: dict[str, Any]) -> Outcome:
+    key = ("journey_ticket_overdue" if x["overdue"] else "journey_ticket"
+           if x["state"] == "open" else "journey_ticket_done")
+    return both(lambda t: t(key, id=x["id"], state=t(f"ticket_state_{x['state']}"),
+                            due=_when(x["respond_by"])))
+
+
+def _queue(items: list[dict[str, Any]]) -> Outcome:
+    return both(lambda t: _sep(t).join(
+        t("journey_queue_overdue" if x["overdue"] else "journey_queue_in_time", id=x["id"])
+        for x in items) or t("journey_queue_empty"))
+
+
+def _left(x: dict[str, Any]) -> Outcome:
+    return both(lambda t: t("journey_feedback", id=x["id"], due=_when(x["reply_by"])))
+
+
+def _replied(x: dict[str, Any]) -> Outcome:
+    return both(lambda t: t("journey_replied", at=_when(x["replied_at"]), text=x["reply"]))
+
+
+def _remedy(d: _Driver, order_id: str) -> Outcome:
     got = remedies.choose(d.uow(), d.rules, d.clock, buyer(order_id), order_id, Remedy.PRESALE,
                           until=d.at(5, 18))
-    return f"{order_id}: {got['state']} until {got['until']}"
+    return both(lambda t: t("journey_presale", until=_when(got["until"])))
 
 
 def answers_by_phase(result: JourneyResult) -> dict[str, Snapshot]:

@@ -60,6 +60,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "remedy_refusal_window_closed": ("选择期限已过", "the time to choose has passed"),
     "remedy_refusal_already_chosen": ("已经选择过了", "a remedy was already chosen"),
     "remedy_refusal_date_required": ("需要填写日期", "a date is required"),
+    "remedy_refusal_presale_date_required": ("预售需要填写你希望的发货日期（商家提出的补货日期请选“等待补货”）",
+                                             "a presale needs the ship-by date you want (to take the merchant's restock date, choose wait)"),
     "remedy_refusal_date_out_of_range": ("日期超出允许范围", "the date is outside the allowed range"),
     "remedy_refusal_substitute_required": ("请选择替代商品", "choose a substitute"),
     "remedy_refusal_substitute_not_offered": ("这个替代商品不在可选范围内", "that substitute is not offered"),

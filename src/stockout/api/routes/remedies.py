@@ -23,7 +23,7 @@ STATUS = {RefusalReason.NO_STOCKOUT: 404, RefusalReason.ALREADY_CHOSEN: 409,
 class ChoiceIn(BaseModel):
     remedy: Remedy
     until: AwareDatetime | None = Field(
-        None, description="presale: the promised ship-by (default: the merchant's proposal); "
+        None, description="presale: the ship-by the buyer chooses (required); "
                           "wait: must be the merchant's proposal if given")
     substitute_sku_id: str | None = Field(None, description="substitute: one of the suggestions")
 

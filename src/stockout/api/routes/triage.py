@@ -28,8 +28,13 @@ def get_triage(shop_id: str, rt: RuntimeDep, who: PrincipalDep, horizon_days: Ho
     `restock` (report if needed and propose `day`), `substitute` (`sku_id` on `day`),
     `report`, `refund`) that together cost the merchant least, within stock, daily capacity,
     receipts, today's report limit and the campaign rule. Each decision gives its cost, the
-    cheapest action of another kind (`alternative`, `saves_cents`) and `why` (`cheapest`, or
-    `stock` / `report_limit`: what kept a cheaper one from it). `method` says how the plan was
+    cheapest action of another kind (`alternative`, `saves_cents`) and `why`: `only_option`
+    (nothing of another kind is possible), `cheapest` (cheaper than `alternative`), `tie` (as
+    cheap: the kind that keeps the sale or the buyer's own item), `stock` / `report_limit`
+    (the cheaper `gave_up` needs units or capacity orders due earlier take, or a report and
+    none is left today); `cost_basis` what the cost pays for (`nothing`, `late`, `stockout`,
+    `stockout_and_difference`, `difference`, `promise_missed`, `margin`) and `receipt_day` the
+    expected receipt its units wait for (null: on hand). `method` says how the plan was
     found (`optimal`; `best_found`, `rounded` or `greedy` when the solver ran out of time, see
     `note`);
     `baselines` what first come first served and earliest deadline first would cost."""

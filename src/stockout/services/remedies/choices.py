@@ -155,12 +155,8 @@ def choose(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, order_id
                                     "a wait accepts the merchant's proposed date "
                                     f"{format_time(row.proposed_until)}")
             promised = row.proposed_until
-        elif remedy is Remedy.PRESALE and until is None:
-            if row.proposed_until is None:
-                raise RemedyRefused(RefusalReason.DATE_REQUIRED,
-                                    "presale needs `until`, the date the merchant must ship by "
-                                    "(the merchant has not proposed one)")
-            promised = row.proposed_until
+        # A presale is the buyer's own date (`until`), never the merchant's proposal: without
+        # one, check_choice refuses it (presale_date_required), proposal or not.
         if substitute_sku_id is not None and remedy is Remedy.SUBSTITUTE:
             uow.stock.lock(substitute_sku_id)  # held until commit: its units stay sellable
         subs = substitutes(uow, rules, row) if remedy is Remedy.SUBSTITUTE else []

@@ -5,6 +5,7 @@ merchant and the platform; anyone else gets a 404."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -37,8 +38,10 @@ PROMISED = ("wait", "presale", "substitute")
 
 def load_shortage(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, shop_id: str,
                   horizon_days: int, margin_percent: int = 0) -> Shortage:
-    """The shop's open, not picked-up orders that hold (or wait for) units of its SKUs, with
-    everything the triage model weighs. `NotFound` for a shop that is not the caller's."""
+    """The shop's open orders not shipped yet (no pickup, no waybill uploaded) that hold (or
+    wait for) units of its SKUs, with everything the triage model weighs. An order whose
+    waybill is uploaded is on its way: it is not planned, and the units it holds are not
+    stock for the others. `NotFound` for a shop that is not the caller's."""
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
         raise ValueError(f"horizon_days: must be 1 to {MAX_HORIZON_DAYS}, got {horizon_days}")
     if not 0 <= margin_percent <= 100:
@@ -49,6 +52,7 @@ def load_shortage(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, s
     today = shanghai_day(now)
     skus: dict[str, SkuSupply] = {}
     held: dict[str, tuple[str, int]] = {}  # order -> (SKU, units)
+    reserved: set[str] = set()  # the orders whose units are on hand, reserved for them
     for row in uow.stock.all(shop_id):
         sku = row["sku_id"]
         skus[sku] = SkuSupply(
@@ -59,13 +63,21 @@ def load_shortage(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, s
         for order_id, q in reservations_by_order(uow.stock.movements(sku)).items():
             if q > 0:
                 held[order_id] = (sku, q)
+                reserved.add(order_id)
     for s in uow.stock.shortfalls(shop_id):
         if s["sku_id"] in skus:
             held.setdefault(s["order_id"], (s["sku_id"], s["quantity"]))
     if not skus and not uow.orders.shop_known(shop_id):
         raise NotFound(f"shop {shop_id!r} not found")
-    rows = {o: r for o, r in uow.orders.get_many(held).items()
+    found = uow.orders.get_many(held)
+    for order_id, r in found.items():
+        sku, q = held[order_id]
+        if (r["state"] == "open" and r["picked_up_at"] is None and r["first_upload_at"]
+                is not None and order_id in reserved and sku in skus):
+            skus[sku] = replace(skus[sku], on_hand=max(skus[sku].on_hand - q, 0))
+    rows = {o: r for o, r in found.items()
             if r["state"] == "open" and r["picked_up_at"] is None
+            and r["first_upload_at"] is None
             and r["deadline_at"] is not None and r["shop_id"] == shop_id}
     verdicts = uow.verdicts.active_for(rows)
     remedies = {o: uow.remedies.get(o) for o in uow.remedies.known(rows)}
@@ -123,7 +135,10 @@ def _decision(d: Decision) -> dict[str, Any]:
     return {"order_id": d.order_id, **option_body(d.option),
             "alternative": option_body(alt) if alt is not None else None,
             "saves_cents": alt.cost_cents - d.option.cost_cents if alt is not None else None,
-            "why": d.why}
+            "why": d.why.value, "cost_basis": d.basis.value,
+            "gave_up": option_body(d.gave_up) if d.gave_up is not None else None,
+            "receipt_day": d.receipt_day.isoformat() if d.receipt_day else None,
+            "taken_by": list(d.taken_by)}
 
 
 def plan_body(shortage: Shortage, plan: Plan, baselines: dict[str, int]) -> dict[str, Any]:

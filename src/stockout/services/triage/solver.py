@@ -34,6 +34,7 @@ from stockout.domain.triage import (
     by_deadline,
     explain,
     greedy,
+    prefer_kinds,
     prefer_reports,
 )
 
@@ -152,6 +153,7 @@ def solve(shortage: Shortage, time_limit: float = TIME_LIMIT_SECONDS) -> Plan:
                 "rounded": "the solver's relaxation rounded and completed greedily",
                 "best_found": "the best plan the solver found so far"}[method]
         note = f"time limit {time_limit:g} s reached: {name}"
+    chosen = prefer_kinds(shortage, dict(chosen), opts)
     return explain(shortage, prefer_reports(shortage, chosen, opts), opts, method, note)
 
 
