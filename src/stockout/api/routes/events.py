@@ -20,6 +20,7 @@ class RejectedEvent(BaseModel):
     event_id: str | None
     reason: str
     status: int
+    rule: str | None = None  # a 403 or 409 names the rule (`provenance/carrier_scan`)
 
 
 class IngestAnswer(BaseModel):
@@ -44,8 +45,12 @@ def post_events(rt: RuntimeDep, who: PrincipalDep,
 
     An event id already received with the same body is a duplicate (a no-op); with another body
     it is rejected with status 409 and the first one stays. Invalid events are rejected (422)
-    with their index and reason; the valid ones are still taken. The platform posts for any
-    order, a merchant only for its own shops' orders; buyers do not post.
+    with their index and reason; the valid ones are still taken. The platform (and its
+    adapters) states anything; a merchant, for its own shops' orders, its shipments,
+    out-of-stock reports, cancellations, refunds and chat messages, dated within the server's
+    tolerance (15 minutes) of their arrival; a carrier token carrier scans; anything else is a
+    403 naming the rule. A second `order_placed` of an order is a 409. Buyers do not post
+    here (their steps have their own endpoints).
     """
     if not isinstance(payload, list):
         raise Problem(422, "the body must be a JSON array of events", "not-an-array")
@@ -53,6 +58,6 @@ def post_events(rt: RuntimeDep, who: PrincipalDep,
     return IngestAnswer(
         accepted=result.accepted, duplicates=result.duplicates,
         rejected=[RejectedEvent(index=r.index, event_id=r.event_id, reason=r.reason,
-                                status=r.status) for r in result.rejected],
+                                status=r.status, rule=r.rule) for r in result.rejected],
         orders_judged=result.outcome.judged, verdicts_issued=result.outcome.issued,
         verdicts_voided=result.outcome.voided)
