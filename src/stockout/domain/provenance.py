@@ -125,7 +125,7 @@ def provenance_refusal(event: Event, source: Source, via: Via) -> Refusal | None
     kind = event.type
     rows = [a for a in STATED_BY[kind] if a.kind is source.kind]
     if not rows:
-        who = ", ".join(sorted({a.kind.value for a in STATED_BY[kind]}))
+        who = "; ".join(_describe(a, event.order_id) for a in STATED_BY[kind])
         return Refusal(f"provenance/{kind.value}",
                        f"a {source.kind.value} may not state {kind.value} (stated by: {who})")
     allowed = rows[0]
@@ -141,6 +141,13 @@ def provenance_refusal(event: Event, source: Source, via: Via) -> Refusal | None
                            f"a {source.kind.value} states only its own {kind.value}: "
                            f"{allowed.own} must be {source.kind.value!r}")
     return None
+
+
+def _describe(allowed: Allowed, order_id: str) -> str:
+    if allowed.via is None:
+        return allowed.kind.value
+    ways = " or ".join(sorted(ENDPOINTS[v].format(order=order_id) for v in allowed.via))
+    return f"{allowed.kind.value} through {ways}"
 
 
 def timing_refusal(event: Event, source: Source, received_at: datetime,
