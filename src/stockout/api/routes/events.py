@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel
 
 from stockout.adapters.event_schema import EVENT_ADAPTER
-from stockout.api.auth import PrincipalDep, RuntimeDep
+from stockout.api.auth import PosterDep, RuntimeDep
 from stockout.api.problems import Problem
 from stockout.services.judging.ingest import MAX_EVENTS, ingest_events
 
@@ -39,7 +39,7 @@ _SCHEMA = {"type": "array", "maxItems": MAX_EVENTS,
 @router.post("/events", response_model=IngestAnswer, summary="Post events",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": _SCHEMA}}}})
-def post_events(rt: RuntimeDep, who: PrincipalDep,
+def post_events(rt: RuntimeDep, who: PosterDep,
                 payload: Annotated[Any, Body()] = None) -> IngestAnswer:
     """Append events (the event contract of DESIGN.md) and re-judge the orders they touch.
 
