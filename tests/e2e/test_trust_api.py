@@ -56,9 +56,13 @@ def test_no_one_changes_an_orders_facts_once_it_is_placed(api: Any) -> None:
     assert coupons(api, "A") == [(2500, "issued")]
     again = {**o.events[0], "event_id": "A.placed-again", "at": (T - 3 * H).isoformat(),
              "paid_cents": 100, "buyer_id": "b2"}
-    assert refused(post(api, [again], "s1")) == [
-        ("A.placed-again", 403, "provenance/order_placed")]
-    assert refused(post(api, [again])) == [("A.placed-again", 409, "order_facts/immutable")]
+    by_merchant = post(api, [again], "s1")
+    assert coupons(api, "A") == [(2500, "issued")]
+    assert view(api, "A", "b1")["buyer_id"] == "b1"
+    assert refused(by_merchant) == [("A.placed-again", 403, "provenance/order_placed")]
+    by_platform = post(api, [again])
+    assert coupons(api, "A") == [(2500, "issued")]
+    assert refused(by_platform) == [("A.placed-again", 409, "order_facts/immutable")]
     assert refused(post(api, [{**again, "event_id": "A.p3"}, {**again, "event_id": "A.p4"}])
                    ) == [("A.p3", 409, "order_facts/immutable"),
                          ("A.p4", 409, "order_facts/immutable")]
@@ -88,6 +92,8 @@ def test_a_merchant_cannot_ship_in_the_past_to_void_a_late_shipment(api: Any) ->
             "at": (two_days_back + H).isoformat(), "carrier": "YTO", "tracking_no": "YT1",
             "status": "pickup"}
     body = post(api, [upload, scan], "s1")
+    assert [v["status"] for v in view(api, "A")["verdicts"]] == ["active"]
+    assert coupons(api, "A") == [(300, "issued")]
     assert body["accepted"] == []
     assert refused(body) == [("A.upload", 403, "provenance/backdated"),
                              ("A.pickup", 403, "provenance/carrier_scan")]
