@@ -81,6 +81,9 @@ class ServerSettings:
     warn_before_hours: float = 12
     kuaidi100_salt: str | None = None   # STOCKOUT_KUAIDI100_SALT: the pushes' signing salt
     kdniao_app_key: str | None = None   # STOCKOUT_KDNIAO_APP_KEY
+    # STOCKOUT_BACKDATE_TOLERANCE_MINUTES: how far before (or after) its arrival a merchant or
+    # buyer may date an event; the platform and its adapters may import history.
+    backdate_tolerance_minutes: float = 15
 
 
 def server_settings(settings: Settings, db: str | None = None, rules: str = "pdd",
@@ -98,9 +101,18 @@ def server_settings(settings: Settings, db: str | None = None, rules: str = "pdd
         if now.tzinfo is None:
             raise ValueError(f"--at/STOCKOUT_NOW: time without offset: {when!r}")
     limit = int(os.environ.get("STOCKOUT_MAX_BODY", 4 * 1024 * 1024))
+    tolerance = os.environ.get("STOCKOUT_BACKDATE_TOLERANCE_MINUTES") or "15"
+    try:
+        minutes = float(tolerance)
+    except ValueError:
+        minutes = -1.0
+    if not 0 <= minutes <= 24 * 60:
+        raise ValueError("STOCKOUT_BACKDATE_TOLERANCE_MINUTES: minutes from 0 to 1440, "
+                         f"not {tolerance!r}")
     return ServerSettings(url, rules, now, settings.data_dir / "notifications.jsonl", limit,
                           kuaidi100_salt=os.environ.get("STOCKOUT_KUAIDI100_SALT") or None,
-                          kdniao_app_key=os.environ.get("STOCKOUT_KDNIAO_APP_KEY") or None)
+                          kdniao_app_key=os.environ.get("STOCKOUT_KDNIAO_APP_KEY") or None,
+                          backdate_tolerance_minutes=minutes)
 
 
 @dataclass(slots=True)
@@ -134,7 +146,8 @@ def build_runtime(settings: Settings, server: ServerSettings, migrate: bool = Tr
     from stockout.store.engine import open_store
     from stockout.store.migrate import upgrade
 
-    rules = Rules(resolve_rules(server.rules), timedelta(hours=server.warn_before_hours))
+    rules = Rules(resolve_rules(server.rules), timedelta(hours=server.warn_before_hours),
+                  timedelta(minutes=server.backdate_tolerance_minutes))
     store = open_store(server.db_url)
     try:
         if migrate:

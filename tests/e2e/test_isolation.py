@@ -82,15 +82,20 @@ def test_a_buyer_may_not_post_events(market: Any) -> None:
 
 
 def test_a_merchant_posts_for_its_own_orders_only(market: Any) -> None:
+    # Placing an order is the platform's word, for the merchant's own shop too (provenance).
     own = Order("S1NEW", T, shop_id="s1", buyer_id="b9")
     foreign_new = Order("S2NEW", T, shop_id="s2", buyer_id="b9")
+    now = (T + 50 * H).isoformat()
+    upload = {"event_id": "S1A.upload", "order_id": "S1A", "type": "shipment_uploaded",
+              "at": now, "carrier": "YTO", "tracking_no": "YT1"}
     chat = {"event_id": "S2B.chat", "order_id": "S2B", "type": "chat_message",
-            "at": (T + H).isoformat(), "sender": "merchant", "text": "没货了"}
-    answer = market.post("/v1/events", json=[*own.events, *foreign_new.events, chat],
+            "at": now, "sender": "merchant", "text": "没货了"}
+    answer = market.post("/v1/events", json=[*own.events, *foreign_new.events, upload, chat],
                          headers=auth(market, "s1")).json()
-    assert answer["accepted"] == ["S1NEW.placed"]
-    assert [(r["event_id"], r["status"]) for r in answer["rejected"]] == [
-        ("S2NEW.placed", 403), ("S2B.chat", 404)]
+    assert answer["accepted"] == ["S1A.upload"]
+    assert [(r["event_id"], r["status"], r["rule"]) for r in answer["rejected"]] == [
+        ("S1NEW.placed", 403, "provenance/order_placed"),
+        ("S2NEW.placed", 403, "provenance/order_placed"), ("S2B.chat", 404, None)]
     view = market.get("/v1/orders/S2B", headers=auth(market, "platform")).json()
     assert "S2B.chat" not in {e["event"]["event_id"] for e in view["timeline"]}
 

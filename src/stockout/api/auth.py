@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from stockout.api.problems import Problem
 from stockout.bootstrap import Runtime
-from stockout.services.access.principals import Principal
+from stockout.services.access.principals import Principal, Role
 from stockout.services.access.tokens import authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="`stockout tokens create --role ...`")
@@ -27,14 +27,23 @@ async def runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 
 
-def principal(rt: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                                     Depends(_bearer)]) -> Principal:
+def poster(rt: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                                  Depends(_bearer)]) -> Principal:
     if credentials is None:
         raise Problem(401, "a bearer token is required", "unauthorized", headers=_CHALLENGE)
-    found = authenticate(rt.uow(), credentials.credentials)
+    found = authenticate(rt.uow(), credentials.credentials, carriers=True)
     if found is None:
         raise Problem(401, "unknown or revoked token", "unauthorized", headers=_CHALLENGE)
     return found
 
 
+def principal(who: Annotated[Principal, Depends(poster)]) -> Principal:
+    if who.role is Role.CARRIER:
+        raise Problem(403, "a carrier token only posts carrier scans (POST /v1/events)",
+                      "forbidden", rule="provenance/carrier")
+    return who
+
+
 PrincipalDep = Annotated[Principal, Depends(principal)]
+# POST /v1/events: the tokens of every role, carriers' included.
+PosterDep = Annotated[Principal, Depends(poster)]

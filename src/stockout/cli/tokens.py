@@ -13,7 +13,8 @@ app = typer.Typer(help="访问令牌 (bearer tokens)", no_args_is_help=True)
 
 @app.command("create")
 def tokens_create(ctx: typer.Context,
-                  role: Annotated[str, typer.Option(help="platform、merchant 或 buyer")],
+                  role: Annotated[str, typer.Option(
+                      help="platform、merchant、buyer 或 carrier（承运商：只提交物流扫描）")],
                   shop: Annotated[list[str] | None, typer.Option(
                       "--shop", help="商家令牌绑定的店铺（可多次）")] = None,
                   buyer: Annotated[str | None, typer.Option(help="买家令牌绑定的买家 id")] = None,
@@ -27,7 +28,7 @@ def tokens_create(ctx: typer.Context,
     try:
         chosen = Role(role)
     except ValueError:
-        raise fail(f"--role: platform, merchant or buyer, not {role!r}") from None
+        raise fail(f"--role: platform, merchant, buyer or carrier, not {role!r}") from None
     rt = open_runtime(ctx, db)
     try:
         new = create_token(rt.uow(), rt.clock, chosen, shop or (), buyer, label)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+MAX_ID = 128
+MIN_EXTEND_HOURS = 1
+MAX_EXTEND_HOURS = 720  # 30 days
+HORIZON = timedelta(days=365)  # a window starts and ends within a year of its posting
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +42,20 @@ class Announcement:
 
 def _matches(allowed: frozenset[str] | None, value: str | None) -> bool:
     return allowed is None or (value is not None and value in allowed)
+
+
+def implausibility(ann: Announcement, now: datetime) -> str | None:
+    """Why the platform cannot mean this announcement (a field and its bound), or None: an id
+    of at most 128 printable characters without `/`, `extend_hours` from 1 to 720, a window
+    that starts and ends within a year of `now`."""
+    if not ann.id or len(ann.id) > MAX_ID or not ann.id.isprintable() or "/" in ann.id \
+            or ann.id.strip() != ann.id:
+        return (f"id: at most {MAX_ID} printable characters, without '/' or surrounding "
+                "spaces")
+    if not MIN_EXTEND_HOURS <= ann.extend_hours <= MAX_EXTEND_HOURS:
+        return (f"extend_hours: from {MIN_EXTEND_HOURS} to {MAX_EXTEND_HOURS}, "
+                f"not {ann.extend_hours:g}")
+    for name, at in (("starts", ann.starts), ("ends", ann.ends)):
+        if not now - HORIZON <= at <= now + HORIZON:
+            return f"{name}: within a year of now ({now.isoformat()}), not {at.isoformat()}"
+    return None

@@ -33,6 +33,9 @@ CST = timezone(timedelta(hours=8))
 DAY = datetime(2025, 6, 2, tzinfo=CST)  # a Monday
 SHOP = "s1"
 MERCHANT = Principal(Role.MERCHANT, "scripted-merchant", frozenset({SHOP}), name="merchant:s1")
+# The marketplace's feed: orders, confirmations, shipments and carrier scans as the platform
+# states them (a merchant may not state placements or scans, nor date events in the past).
+FEED = Principal(Role.PLATFORM, "scripted-feed", name="marketplace")
 PAID = 5000
 
 
@@ -107,7 +110,7 @@ class _Day:
         self.result.steps.append(Step(when, who, (zh, en), action()))
 
     def post(self, events: list[dict[str, Any]]) -> str:
-        r = ingest_events(self.uow(), self.rules, self.clock, events, MERCHANT)
+        r = ingest_events(self.uow(), self.rules, self.clock, events, FEED)
         assert not r.rejected, r.rejected
         return f"{len(r.accepted)} events; verdicts +{r.outcome.issued}"
 

@@ -37,6 +37,9 @@ CST = timezone(timedelta(hours=8))
 DAY = datetime(2025, 6, 2, tzinfo=CST)
 SHOP = "s1"
 MERCHANT = Principal(Role.MERCHANT, "journey-merchant", frozenset({SHOP}), name="merchant:s1")
+# The marketplace's feed: orders, confirmations, shipments and carrier scans as the platform
+# states them (a merchant may not state placements or scans, nor date events in the past).
+FEED = Principal(Role.PLATFORM, "journey-feed", name="marketplace")
 PLATFORM = Principal(Role.PLATFORM, "journey-platform", name="customer-service")
 PAID = 8800
 JOURNEY_DAYS = 10  # each journey starts this many days after the one before
@@ -170,7 +173,7 @@ class _Driver:
                                        (snap, question)))
 
     def post(self, events: list[dict[str, Any]]) -> Outcome:
-        r = ingest_events(self.uow(), self.rules, self.clock, events, MERCHANT)
+        r = ingest_events(self.uow(), self.rules, self.clock, events, FEED)
         assert not r.rejected, r.rejected
         return both(lambda t: t("journey_posted", n=len(r.accepted), issued=r.outcome.issued))
 

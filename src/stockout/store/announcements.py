@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from stockout.domain.announcements import Announcement
@@ -17,7 +18,9 @@ class AnnouncementRepo:
         self.conn = conn
 
     def all(self) -> list[Announcement]:
-        q = select(announcements).order_by(announcements.c.starts, announcements.c.id)
+        """The announcements in force (not withdrawn)."""
+        q = (select(announcements).where(announcements.c.withdrawn_at.is_(None))
+             .order_by(announcements.c.starts, announcements.c.id))
         return [announcement_from_row(dict(r._mapping)) for r in self.conn.execute(q)]
 
     def rows(self, after: str | None, limit: int) -> list[dict[str, Any]]:
@@ -33,3 +36,7 @@ class AnnouncementRepo:
 
     def insert(self, row: dict[str, Any]) -> None:
         self.conn.execute(insert(announcements), [row])
+
+    def withdraw(self, announcement_id: str, at: datetime, by: str) -> None:
+        self.conn.execute(update(announcements).where(announcements.c.id == announcement_id)
+                          .values(withdrawn_at=at, withdrawn_by=by))

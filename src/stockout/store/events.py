@@ -115,9 +115,20 @@ class EventRepo:
                 q, {"ids": part, "since": since, "until": until})]
         return out
 
+    def placements(self, order_ids: Iterable[str]) -> dict[str, str]:
+        """order id -> event id of its stored `order_placed`, for the orders placed already."""
+        out: dict[str, str] = {}
+        for part in chunks(sorted(set(order_ids))):
+            q = (select(events.c.order_id, events.c.event_id)
+                 .where(self.dialect.one_of(events.c.order_id, part),
+                        events.c.type == "order_placed").order_by(events.c.seq))
+            for order_id, event_id in self.conn.execute(q):
+                out.setdefault(order_id, event_id)
+        return out
+
     def of_order(self, order_id: str) -> list[dict[str, Any]]:
         q = (select(events.c.seq, events.c.event_id, events.c.type, events.c.at, events.c.raw,
-                    events.c.received_at)
+                    events.c.received_at, events.c.source)
              .where(events.c.order_id == order_id).order_by(events.c.at, events.c.event_id))
         return [dict(r._mapping) for r in self.conn.execute(q)]
 

@@ -63,14 +63,15 @@ def normalised(event: Event) -> tuple[str, str]:
 
 
 def event_row(event: Event, raw: str, received_at: datetime, received_by: str | None,
-              fields: str | None = None, digest: str | None = None) -> dict[str, Any]:
+              fields: str | None = None, digest: str | None = None, source: str = "platform"
+              ) -> dict[str, Any]:
     if fields is None or digest is None:
         fields, digest = normalised(event)
     return {
         "event_id": event.event_id, "order_id": event.order_id, "type": event.type.value,
         "at": event.at, "carrier": event.carrier, "tracking_no": event.tracking_no,
         "digest": digest, "fields": fields, "raw": raw,
-        "received_at": received_at, "received_by": received_by,
+        "received_at": received_at, "received_by": received_by, "source": source,
     }
 
 

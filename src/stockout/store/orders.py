@@ -62,6 +62,13 @@ class OrderRepo:
              .order_by(orders.c.order_id))
         return list(self.conn.execute(q).scalars())
 
+    def extended_by(self, announcement_id: str) -> list[str]:
+        """Orders whose deadline this announcement extends (as last judged)."""
+        q = (select(orders.c.order_id)
+             .where(orders.c.deadline_announcement_id == announcement_id)
+             .order_by(orders.c.order_id))
+        return list(self.conn.execute(q).scalars())
+
     def at_risk(self, shop_id: str, after: tuple[datetime, str] | None, until: datetime | None,
                 limit: int) -> list[dict[str, Any]]:
         """The shop's confirmed, unclosed orders without a pickup, by deadline."""

@@ -45,6 +45,9 @@ events = Table(
     Column("raw", Text, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
     Column("received_by", Text),
+    # Who stated it (domain.provenance): platform, sync:pdd, carrier:<vendor>,
+    # merchant:<shop>, buyer:<id>.
+    Column("source", Text, nullable=False, server_default=text("'platform'")),
     Index("ix_events_order", "order_id", "seq"),
     # Tracking numbers: the other uploads of one carrier + number (fake shipment by reuse).
     Index("ix_events_tracking", "tracking_no", "carrier", "at",
@@ -193,6 +196,9 @@ announcements = Table(
     Column("raw", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", Text, nullable=False),
+    # A withdrawn announcement extends nothing any more; its row stays, as posted.
+    Column("withdrawn_at", UTCDateTime),
+    Column("withdrawn_by", Text),
 )
 
 # Bearer tokens: only a hash of the secret is kept.

@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse
 from stockout.adapters.event_schema import AnnouncementModel
 from stockout.api.auth import PrincipalDep, RuntimeDep
 from stockout.api.pagination import MAX_LIMIT, decode, page
-from stockout.services.judging.announcements import post_announcement
+from stockout.domain.times import format_time
+from stockout.services.judging.announcements import post_announcement, withdraw_announcement
 
 router = APIRouter(prefix="/v1/announcements", tags=["announcements"])
 
@@ -19,6 +20,8 @@ router = APIRouter(prefix="/v1/announcements", tags=["announcements"])
 def _view(row: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = json.loads(row["raw"])
     out["id"] = row["id"]
+    if row["withdrawn_at"] is not None:
+        out["withdrawn_at"] = format_time(row["withdrawn_at"])
     return out
 
 
@@ -45,3 +48,14 @@ def create_announcement(rt: RuntimeDep, who: PrincipalDep,
             "orders_rejudged": posted.orders, "verdicts_issued": posted.issued,
             "verdicts_voided": posted.voided}
     return JSONResponse(body, status_code=201 if posted.created else 200)
+
+
+@router.post("/{announcement_id}/withdraw", summary="Withdraw an announcement (platform only)")
+def withdraw(rt: RuntimeDep, who: PrincipalDep, announcement_id: str) -> dict[str, Any]:
+    """It extends no deadline from now on; the orders whose deadline it extended are re-judged
+    (only those). Withdrawing it again does nothing (`withdrawn`: false); an unknown id is a
+    404. A withdrawn id cannot be posted again (409)."""
+    done = withdraw_announcement(rt.uow(), rt.rules, rt.clock, announcement_id, who)
+    return {"id": done.announcement_id, "withdrawn": done.withdrawn,
+            "orders_rejudged": done.orders, "verdicts_issued": done.issued,
+            "verdicts_voided": done.voided}

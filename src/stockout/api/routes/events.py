@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel
 
 from stockout.adapters.event_schema import EVENT_ADAPTER
-from stockout.api.auth import PrincipalDep, RuntimeDep
+from stockout.api.auth import PosterDep, RuntimeDep
 from stockout.api.problems import Problem
 from stockout.services.judging.ingest import MAX_EVENTS, ingest_events
 
@@ -20,6 +20,7 @@ class RejectedEvent(BaseModel):
     event_id: str | None
     reason: str
     status: int
+    rule: str | None = None  # a 403 or 409 names the rule (`provenance/carrier_scan`)
 
 
 class IngestAnswer(BaseModel):
@@ -38,14 +39,18 @@ _SCHEMA = {"type": "array", "maxItems": MAX_EVENTS,
 @router.post("/events", response_model=IngestAnswer, summary="Post events",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": _SCHEMA}}}})
-def post_events(rt: RuntimeDep, who: PrincipalDep,
+def post_events(rt: RuntimeDep, who: PosterDep,
                 payload: Annotated[Any, Body()] = None) -> Response:
     """Append events (the event contract of DESIGN.md) and re-judge the orders they touch.
 
     An event id already received with the same body is a duplicate (a no-op); with another body
     it is rejected with status 409 and the first one stays. Invalid events are rejected (422)
-    with their index and reason; the valid ones are still taken. The platform posts for any
-    order, a merchant only for its own shops' orders; buyers do not post.
+    with their index and reason; the valid ones are still taken. The platform (and its
+    adapters) states anything; a merchant, for its own shops' orders, its shipments,
+    out-of-stock reports, cancellations, refunds and chat messages, dated within the server's
+    tolerance (15 minutes) of their arrival; a carrier token carrier scans; anything else is a
+    403 naming the rule. A second `order_placed` of an order is a 409. Buyers do not post
+    here (their steps have their own endpoints).
     """
     if not isinstance(payload, list):
         raise Problem(422, "the body must be a JSON array of events", "not-an-array")
@@ -53,7 +58,7 @@ def post_events(rt: RuntimeDep, who: PrincipalDep,
     answer = IngestAnswer(
         accepted=result.accepted, duplicates=result.duplicates,
         rejected=[RejectedEvent(index=r.index, event_id=r.event_id, reason=r.reason,
-                                status=r.status) for r in result.rejected],
+                                status=r.status, rule=r.rule) for r in result.rejected],
         orders_judged=result.outcome.judged, verdicts_issued=result.outcome.issued,
         verdicts_voided=result.outcome.voided)
     # Serialised here, in the request's worker thread: a model returned as such would be

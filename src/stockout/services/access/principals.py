@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from stockout.domain.provenance import PLATFORM, Source, SourceKind
+
 
 class Role(StrEnum):
     PLATFORM = "platform"
     MERCHANT = "merchant"
     BUYER = "buyer"
+    CARRIER = "carrier"  # a carrier's system: states carrier scans, reads nothing
 
 
 class NotFound(LookupError):
@@ -31,6 +34,7 @@ class Principal:
     shop_ids: frozenset[str] = frozenset()
     buyer_id: str | None = None
     name: str | None = None  # an internal caller (the worker, the command line)
+    adapter: str | None = None  # the platform's adapter (`pdd`) or the carrier it speaks for
 
     @property
     def actor(self) -> str:
@@ -51,6 +55,16 @@ class Principal:
     def sees_shop(self, shop_id: str) -> bool:
         return self.role is Role.PLATFORM or (self.role is Role.MERCHANT
                                               and shop_id in self.shop_ids)
+
+    def source(self, shop_id: str | None = None) -> Source:
+        """Who this caller is as the source of an event of an order of `shop_id`."""
+        if self.role is Role.PLATFORM:
+            return Source(SourceKind.SYNC, self.adapter) if self.adapter else PLATFORM
+        if self.role is Role.CARRIER:
+            return Source(SourceKind.CARRIER, self.adapter or f"token:{self.token_id}")
+        if self.role is Role.MERCHANT:
+            return Source(SourceKind.MERCHANT, shop_id or "")
+        return Source(SourceKind.BUYER, self.buyer_id or "")
 
     def may_post_for(self, shop_id: str | None) -> bool:
         """Only the platform and the order's own shop post events for it."""

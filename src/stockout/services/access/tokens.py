@@ -64,13 +64,16 @@ def create_token(uow: UnitOfWork, clock: Clock, role: Role, shops: Sequence[str]
                                                 bound_buyer))
 
 
-def authenticate(uow: UnitOfWork, secret: str) -> Principal | None:
-    """The principal of a live token, or None (unknown, malformed or revoked)."""
+def authenticate(uow: UnitOfWork, secret: str, carriers: bool = False) -> Principal | None:
+    """The principal of a live token, or None (unknown, malformed or revoked; a carrier's
+    token too unless `carriers`: it only posts carrier scans, it reads and signs in nowhere)."""
     if not secret.startswith(f"{PREFIX}_") or len(secret) > 200:
         return None
     with uow.reader() as view:
         row = view.tokens.by_hash(hash_secret(secret))
     if row is None or row["revoked_at"] is not None:
+        return None
+    if row["role"] == Role.CARRIER.value and not carriers:
         return None
     return Principal(Role(row["role"]), row["id"], frozenset(json.loads(row["shop_ids"])),
                      row["buyer_id"])

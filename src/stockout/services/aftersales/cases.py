@@ -34,6 +34,7 @@ from stockout.domain.aftersales import (
 from stockout.domain.events import ClaimKind, Event, EventType
 from stockout.domain.inventory import Movement, MovementKind
 from stockout.domain.money import format_yuan
+from stockout.domain.provenance import Via
 from stockout.domain.rulebook import RulePack
 from stockout.domain.timeline import OrderFacts, Timeline, fold
 from stockout.domain.times import format_time, human_time
@@ -123,12 +124,16 @@ def mirror(uow: UnitOfWork, rules: Rules, order_id: str, now: datetime) -> tuple
     return cases
 
 
-def _write(uow: UnitOfWork, rules: Rules, o: _Order, now: datetime, actor: str,
+def _write(uow: UnitOfWork, rules: Rules, o: _Order, now: datetime, who: Principal,
            events: list[dict[str, Any]], outbox: list[dict[str, Any]], action: str,
            amount_cents: int | None = None) -> dict[str, Any]:
     """Append the step's events (re-judging the order), mirror its cases, tell the other side
     and log who did it; the order's after-sales view."""
-    append_events(uow, rules, now, Principal(Role.PLATFORM, "", name=actor), events)
+    actor = who.actor
+    # The party states its own step; a refund that follows it is the platform's doing.
+    append_events(uow, rules, now, who, events, via=Via.AFTERSALES,
+                  by_platform=[e["event_id"] for e in events
+                               if e["type"] == EventType.REFUND_COMPLETED.value])
     cases = mirror(uow, rules, o.order_id, now)
     uow.outbox.enqueue(outbox)
     uow.audit.append([{"at": now, "actor": actor, "action": f"aftersale.{action}",
@@ -179,7 +184,7 @@ def request_refund(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, 
                             o.row["shop_id"], o.order_id, {"case_id": eid,
                                                            "answer_by": format_time(due)},
                             now, reason=reason or "-", until=_when(due))
-        return _write(u, rules, o, now, who.actor, [_event(
+        return _write(u, rules, o, now, who, [_event(
             eid, o.order_id, EventType.REFUND_REQUESTED, now, initiator="buyer",
             reason=reason)], tell, "refund_requested")
 
@@ -202,7 +207,7 @@ def answer_refund(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, o
                          reason=reason)]
         if accept:
             events.append(_refund(o, now, events[0]))
-        return _write(u, rules, o, now, who.actor, events,
+        return _write(u, rules, o, now, who, events,
                       _told_refund(o, c, accept, reason, now), "refund_answered",
                       o.paid if accept else None)
 
@@ -243,7 +248,7 @@ def escalate(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, order_
         tell = notices.step(f"aftersale:{eid}", "escalated", "merchant", o.row["shop_id"],
                             o.order_id, {"case_id": c.case_id, "decide_by": format_time(due)},
                             now, reason=reason or "-", until=_when(due))
-        return _write(u, rules, o, now, who.actor, [_event(
+        return _write(u, rules, o, now, who, [_event(
             eid, o.order_id, EventType.AFTERSALE_ESCALATED, now, reason=reason)], tell,
             "escalated")
 
@@ -278,7 +283,7 @@ def decide(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, order_id
             until = now + o.pack.aftersales.return_ship_back
             tell += notices.step(f"aftersale:{c.case_id}:agreed", "return_agreed", "buyer",
                                  o.row["buyer_id"], o.order_id, data, now, until=_when(until))
-        return _write(u, rules, o, now, who.actor, events, tell, "decided",
+        return _write(u, rules, o, now, who, events, tell, "decided",
                       o.paid if grant and c.kind is CaseKind.REFUND else None)
 
     return _in_transaction(uow, rules, clock, who, order_id, work)
@@ -299,7 +304,7 @@ def request_return(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, 
                             o.row["shop_id"], o.order_id,
                             {"case_id": eid, "answer_by": format_time(due)}, now,
                             reason=reason or "-", until=_when(due))
-        return _write(u, rules, o, now, who.actor, [_event(
+        return _write(u, rules, o, now, who, [_event(
             eid, o.order_id, EventType.RETURN_REQUESTED, now, reason=reason)], tell,
             "return_requested")
 
@@ -317,7 +322,7 @@ def answer_return(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, o
         _in_time(c, now, "aftersales.return_answer_hours")
         if not accept and not reason.strip():
             raise AftersaleRefused(Refusal.REASON_REQUIRED, "a refusal needs a reason")
-        return _write(u, rules, o, now, who.actor, [_event(
+        return _write(u, rules, o, now, who, [_event(
             _next_id(o, "return_decision", EventType.RETURN_DECIDED), o.order_id,
             EventType.RETURN_DECIDED, now, by="merchant", upheld=accept, reason=reason)],
             _told_return(o, c, accept, reason, now), "return_answered")
@@ -350,7 +355,7 @@ def ship_back(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, order
                             {"case_id": c.case_id, "carrier": carrier,
                              "tracking_no": tracking_no, "confirm_by": format_time(due)}, now,
                             what=f"{carrier} {tracking_no}", until=_when(due))
-        return _write(u, rules, o, now, who.actor, [_event(
+        return _write(u, rules, o, now, who, [_event(
             _next_id(o, "return_shipment", EventType.RETURN_SHIPPED), o.order_id,
             EventType.RETURN_SHIPPED, now, carrier=carrier, tracking_no=tracking_no)], tell,
             "return_shipped")
@@ -365,24 +370,24 @@ def confirm_receipt(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal,
     _only(who, Role.MERCHANT, Role.PLATFORM, what="the merchant confirms the return arrived")
 
     def work(u: UnitOfWork, o: _Order, now: datetime) -> dict[str, Any]:
-        return _receive(u, rules, o, now, who.actor, "merchant" if who.role is Role.MERCHANT
+        return _receive(u, rules, o, now, who, "merchant" if who.role is Role.MERCHANT
                         else "platform")
 
     return _in_transaction(uow, rules, clock, who, order_id, work)
 
 
-def _receive(uow: UnitOfWork, rules: Rules, o: _Order, now: datetime, actor: str, by: str
+def _receive(uow: UnitOfWork, rules: Rules, o: _Order, now: datetime, who: Principal, by: str
              ) -> dict[str, Any]:
     c = case_in(o.cases, [CaseState.SHIPPED_BACK], "a confirmation of receipt", CaseKind.RETURN)
     received = _event(_next_id(o, "return_receipt", EventType.RETURN_RECEIVED), o.order_id,
                       EventType.RETURN_RECEIVED, now, by=by)
     events = [received, _refund(o, now, received)]
-    _restock(uow, o, now, actor)
+    _restock(uow, o, now, who.actor)
     tell = notices.step(f"aftersale:{c.case_id}:granted", "refund_granted", "buyer",
                         o.row["buyer_id"], o.order_id,
                         {"case_id": c.case_id, "refund_cents": o.paid}, now,
                         amount=format_yuan(o.paid))
-    return _write(uow, rules, o, now, actor, events, tell, "return_received", o.paid)
+    return _write(uow, rules, o, now, who, events, tell, "return_received", o.paid)
 
 
 def _restock(uow: UnitOfWork, o: _Order, now: datetime, actor: str) -> None:
@@ -415,7 +420,7 @@ def file_claim(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, orde
                             {"case_id": eid, "kind": kind.value, "statement": statement,
                              "decide_by": format_time(due)}, now,
                             what=notices.WHAT[kind.value], until=_when(due))
-        return _write(u, rules, o, now, who.actor, [_event(
+        return _write(u, rules, o, now, who, [_event(
             eid, o.order_id, EventType.AFTER_SALE_CLAIM, now, claim_id=eid, kind=kind.value)],
             tell, "claim_filed")
 
@@ -445,7 +450,7 @@ def decide_claim(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, or
                 *notices.step(f"aftersale:{c.case_id}:{step}:merchant", step, "merchant",
                               o.row["shop_id"], o.order_id, data, now, what=what,
                               reason=reason)]
-        return _write(u, rules, o, now, who.actor, events, tell, "claim_decided",
+        return _write(u, rules, o, now, who, events, tell, "claim_decided",
                       o.paid if len(events) > 1 else None)
 
     return _in_transaction(uow, rules, clock, who, order_id, work)
@@ -534,12 +539,12 @@ def _act(uow: UnitOfWork, rules: Rules, o: _Order, c: Case, action: DueAction, n
         granted = _event(_next_id(o, "refund_decision", EventType.REFUND_DECIDED), o.order_id,
                          EventType.REFUND_DECIDED, now, by="platform", upheld=True,
                          reason=reason)
-        _write(uow, rules, o, now, WORKER.actor, [granted, _refund(o, now, granted)],
+        _write(uow, rules, o, now, WORKER, [granted, _refund(o, now, granted)],
                _told_refund(o, c, True, reason, now), "refund_granted_by_default", o.paid)
     elif action is DueAction.AGREE_RETURN:
-        _write(uow, rules, o, now, WORKER.actor, [
+        _write(uow, rules, o, now, WORKER, [
             _event(_next_id(o, "return_decision", EventType.RETURN_DECIDED), o.order_id,
                    EventType.RETURN_DECIDED, now, by="platform", upheld=True, reason=reason)],
             _told_return(o, c, True, reason, now), "return_agreed_by_default")
     else:
-        _receive(uow, rules, o, now, WORKER.actor, "platform")
+        _receive(uow, rules, o, now, WORKER, "platform")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from stockout.domain.events import EventType
+from stockout.domain.provenance import Via
 from stockout.domain.times import format_time
 from stockout.services.access.principals import Forbidden, NotFound, Principal, Role
 from stockout.services.common.clock import Clock
@@ -53,9 +54,9 @@ def send_message(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, or
         sender = who.role.value
         n = sum(1 for e in u.events.of_order(order_id) if e["type"] == "chat_message") + 1
         eid = f"{order_id}.chat.{n}"
-        append_events(u, rules, now, Principal(Role.PLATFORM, "", name=who.actor), [{
+        append_events(u, rules, now, who, [{
             "event_id": eid, "order_id": order_id, "type": EventType.CHAT_MESSAGE.value,
-            "at": format_time(now), "sender": sender, "text": text}])
+            "at": format_time(now), "sender": sender, "text": text}], via=Via.MESSAGES)
         to_role, to_id = (("merchant", row["shop_id"]) if who.role is Role.BUYER
                           else ("buyer", row["buyer_id"]))
         u.outbox.enqueue(notice(f"chat:{eid}", f"message_{sender}", to_role, to_id, order_id,

@@ -3,13 +3,16 @@
 For a set of orders: fold their stored events as of `now`, build the `JudgeContext` from the
 store (uploads of the same tracking numbers with their orders' buyers; the shop's admissible
 out-of-stock reports of each Asia/Shanghai day, ranked by (at, event_id)), call `judge_facts`,
-record the difference in the ledger and set each order's next due time. An order whose uploads
+record the difference in the ledger and set each order's next due time. Ledger times never go
+backwards: a clock earlier than an order's last judging (a worker run with a later `--at`, a
+clock set back) is clamped to that time, logged and audited (`ledger.clock_behind`). An order whose uploads
 or reports changed can change another order's verdict (a later reuse of its tracking number, a
 later report's rank); those orders are re-judged in a further round of the same transaction.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +38,7 @@ from stockout.services.stock import reservations as order_stock
 from stockout.store.locks import lock_plan
 from stockout.store.uow import UnitOfWork
 
+log = logging.getLogger("stockout.judging")
 MAX_ROUNDS = 4
 _PLACED = EventType.ORDER_PLACED
 _UPLOAD = EventType.SHIPMENT_UPLOADED
@@ -51,6 +55,8 @@ class Outcome:
     issued_orders: set[str] = field(default_factory=set)
     voided_orders: set[str] = field(default_factory=set)
     shops: set[str] = field(default_factory=set)  # whose verdicts changed
+    clock_behind: datetime | None = None  # the clock, when it was earlier than the ledger
+    ledger_at: datetime | None = None  # the time the ledger recorded (the clock, or clamped)
 
 
 @dataclass(slots=True)
@@ -118,6 +124,7 @@ def rejudge(uow: UnitOfWork, rules: Rules, order_ids: Iterable[str], now: dateti
                 lock_orders(uow, pending)
         pending = sorted(_round(uow, rules, pending, now, announcements, actor, round_cause,
                                 outcome))
+        now = outcome.ledger_at or now
         outcome.rounds += 1
         round_cause = cause if cause.startswith("related:") else f"related:{cause}"
     if outcome.shops:
@@ -139,6 +146,7 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
     with step("timelines"):
         stored = uow.events.for_orders(ids)
         rows = uow.orders.get_many(ids)
+        now = _not_before_ledger(uow, rows, now, actor, cause, outcome)
         orders = [_prepare(oid, evs, rows.get(oid), rules, now) for oid in ids
                   if (evs := stored.get(oid))]
     batch = {o.order_id for o in orders}
@@ -181,6 +189,27 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
     outcome.voided_orders.update(changes.voided)
     outcome.shops |= changes.shops
     return neighbours - batch
+
+
+def _not_before_ledger(uow: UnitOfWork, rows: dict[str, dict[str, Any]], now: datetime,
+                       actor: str, cause: str, outcome: Outcome) -> datetime:
+    """`now`, or the orders' last judging when the clock is earlier (said in the log and the
+    audit): a verdict is never voided before it was issued, nor a later judging dated earlier."""
+    last = max((r["judged_at"] for r in rows.values() if r["judged_at"] is not None),
+               default=None)
+    if last is not None and last > now:
+        if outcome.clock_behind is None:
+            outcome.clock_behind = now
+        log.warning("the clock (%s) is earlier than the ledger (%s): judging and recording "
+                    "as of %s (%s)", now.isoformat(), last.isoformat(), last.isoformat(), cause)
+        behind = sorted(o for o, r in rows.items()
+                        if r["judged_at"] is not None and r["judged_at"] > now)
+        uow.audit.append([ledger.audit_row(last, actor, "ledger.clock_behind", "clock", {
+            "clock": now.isoformat(), "recorded_as_of": last.isoformat(), "cause": cause,
+            "orders": behind[:20], "count": len(behind)})])
+        now = last
+    outcome.ledger_at = now
+    return now
 
 
 def _prepare(order_id: str, stored: list[tuple[int, Event]], old: dict[str, Any] | None,

@@ -1,7 +1,10 @@
 """Use case: append posted events (each event id once), then re-judge the orders they touch.
 
 The same event id posted again with the same body is a no-op (a duplicate); with another body
-it is a conflict, and the first one stays. Everything of one post -- the events, the verdicts,
+it is a conflict, and the first one stays. Who may state each event is the domain's provenance
+table (403 with the rule named otherwise); a merchant or buyer states only what happens now; the
+first `order_placed` of an order fixes its facts (another one is a 409). Every stored event
+records its source. Everything of one post -- the events, the verdicts,
 coupons and notices they cause -- commits in one transaction or not at all, so a client that
 got no answer sends the same post again and nothing is counted twice.
 """
@@ -9,13 +12,20 @@ got no answer sends the same post again and nothing is counted twice.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from stockout.adapters.event_schema import InvalidEvent, parse_event_object
 from stockout.domain.events import Event, EventType
-from stockout.services.access.principals import Forbidden, Principal
+from stockout.domain.provenance import (
+    PLATFORM,
+    Refusal,
+    Via,
+    provenance_refusal,
+    timing_refusal,
+)
+from stockout.services.access.principals import Forbidden, Principal, Role
 from stockout.services.common.clock import Clock
 from stockout.services.common.steps import step
 from stockout.services.common.tx import in_transaction
@@ -25,10 +35,7 @@ from stockout.store.mapping import event_row, normalised
 from stockout.store.uow import UnitOfWork
 
 MAX_EVENTS = 1000
-# Steps a merchant takes through the after-sales routes (checked there), never by posting them.
-AFTERSALE_STEPS = frozenset({EventType.REFUND_DECIDED, EventType.RETURN_REQUESTED,
-                             EventType.RETURN_DECIDED, EventType.RETURN_SHIPPED,
-                             EventType.RETURN_RECEIVED, EventType.AFTERSALE_ESCALATED})
+IMMUTABLE = "order_facts/immutable"
 
 
 class TooManyEvents(ValueError):
@@ -51,7 +58,9 @@ class Rejection:
     index: int
     event_id: str | None
     reason: str
-    status: int  # 422 invalid, 409 conflict, 404 order not found (or not the caller's)
+    status: int  # 422 invalid, 409 conflict, 404 order not found (or not the caller's),
+    #              403 the caller may not state it (`rule` names why)
+    rule: str | None = None
 
 
 @dataclass(slots=True)
@@ -69,6 +78,7 @@ class _Item:
     raw: str
     fields: str
     digest: str
+    source: str = ""
 
 
 def _parse(items: Sequence[object]) -> tuple[list[_Item], list[Rejection]]:
@@ -93,7 +103,8 @@ def _parse(items: Sequence[object]) -> tuple[list[_Item], list[Rejection]]:
 
 def ingest_events(uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[object],
                   principal: Principal) -> IngestResult:
-    if principal.role.value == "buyer":
+    """POST /v1/events (and the console's forms built on it)."""
+    if principal.role is Role.BUYER:
         raise Forbidden("buyers do not post events")
     if len(items) > MAX_EVENTS:
         raise TooManyEvents(len(items))
@@ -103,21 +114,24 @@ def ingest_events(uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[o
     if not candidates:
         return IngestResult(duplicates=result.duplicates, rejected=rejected)
     result = in_transaction(uow, lambda u: _append(u, rules, clock.now(), principal,
-                                                   candidates, result))
+                                                   candidates, result, Via.EVENTS, ()))
     result.rejected.sort(key=lambda r: r.index)
     return result
 
 
 def append_events(uow: UnitOfWork, rules: Rules, now: datetime, principal: Principal,
-                  items: Sequence[object], strict: bool = True) -> IngestResult:
+                  items: Sequence[object], strict: bool = True, *, via: Via = Via.EVENTS,
+                  by_platform: Collection[str] = ()) -> IngestResult:
     """The same as `ingest_events`, inside the caller's transaction (a service that writes
     something else with the events: an out-of-stock report delists the SKU, a remedy); raises
     `EventsRefused` if any is refused (a resent duplicate is fine), unless not `strict` (a
-    sync keeps the rest of its page and reports the refused)."""
+    sync keeps the rest of its page and reports the refused). `principal` is who states the
+    events, `via` the endpoint that checked them; the event ids in `by_platform` are steps the
+    platform carries out on that party's word (the refund of a refund remedy)."""
     parsed, rejected = _parse(items)
     candidates, result = _first_of_each(parsed, rejected)
-    result = _append(uow, rules, now, principal, candidates, result) if candidates else \
-        IngestResult(duplicates=result.duplicates, rejected=rejected)
+    result = _append(uow, rules, now, principal, candidates, result, via, by_platform) \
+        if candidates else IngestResult(duplicates=result.duplicates, rejected=rejected)
     if result.rejected and strict:
         raise EventsRefused(sorted(result.rejected, key=lambda r: r.index))
     return result
@@ -141,14 +155,15 @@ def _first_of_each(parsed: list[_Item], rejected: list[Rejection]
 
 
 def _append(uow: UnitOfWork, rules: Rules, now: datetime, principal: Principal,
-            candidates: list[_Item], result: IngestResult) -> IngestResult:
+            candidates: list[_Item], result: IngestResult, via: Via,
+            by_platform: Collection[str]) -> IngestResult:
     """Inside the transaction: lock, keep what the caller may post, write what is new, and
     re-judge the orders whose timelines grew."""
     out = IngestResult(duplicates=list(result.duplicates), rejected=list(result.rejected))
     order_ids = sorted({i.event.order_id for i in candidates})
     with step("locks"):
         lock_orders(uow, order_ids, (i.event for i in candidates))
-    allowed = _allowed(uow, principal, candidates, out)
+    allowed = _allowed(uow, rules, now, principal, candidates, out, via, by_platform)
     with step("event writes"):
         touched = _write_new(uow, now, principal, allowed, out)
     if touched:
@@ -172,7 +187,8 @@ def _write_new(uow: UnitOfWork, now: datetime, principal: Principal, items: list
             out.duplicates.append(item.event.event_id)
         else:
             out.rejected.append(_conflict(item))
-    rows = [event_row(i.event, i.raw, now, principal.actor, i.fields, i.digest)
+    fresh = _placed_once(uow, fresh, out)
+    rows = [event_row(i.event, i.raw, now, principal.actor, i.fields, i.digest, i.source)
             for i in fresh]
     # Where writers run one at a time, the read above is the last word: nothing to skip.
     written = uow.events.insert(rows, checked=not uow.shares_writes)
@@ -195,38 +211,65 @@ def _conflict(item: _Item) -> Rejection:
                      "body; the first one is kept", 409)
 
 
-def _allowed(uow: UnitOfWork, principal: Principal, items: list[_Item], out: IngestResult
-             ) -> list[_Item]:
-    """The items the caller may post: the platform any, a merchant its own shops' orders (but
-    not the buyer's remedy: that is chosen through the remedies API, by the buyer; nor an
-    after-sales step: those go through the after-sales routes, which check them)."""
-    if principal.is_platform:
-        return items
-    rows = uow.orders.get_many({i.event.order_id for i in items})
-    shops: dict[str, str | None] = {o: r["shop_id"] for o, r in rows.items()}
-    for i in items:
+def _placed_once(uow: UnitOfWork, fresh: list[_Item], out: IngestResult) -> list[_Item]:
+    """The first `order_placed` of an order fixes its shop, buyer, SKU, quantity and price:
+    another one (another event id, whoever sends it) is a conflict. One query for the batch."""
+    placing = {i.event.order_id for i in fresh if i.event.type is EventType.ORDER_PLACED}
+    if not placing:
+        return fresh
+    held = uow.events.placements(placing)
+    kept: list[_Item] = []
+    for i in fresh:
         e = i.event
-        if e.type is EventType.ORDER_PLACED and shops.get(e.order_id) is None \
-                and principal.may_post_for(e.shop_id):
-            shops[e.order_id] = e.shop_id
+        if e.type is EventType.ORDER_PLACED:
+            first = held.setdefault(e.order_id, e.event_id)
+            if first != e.event_id:
+                out.rejected.append(Rejection(
+                    i.index, e.event_id, f"order {e.order_id!r} was already placed by event "
+                    f"{first!r}; its shop, buyer, SKU, quantity and price do not change", 409,
+                    IMMUTABLE))
+                continue
+        kept.append(i)
+    return kept
+
+
+def _allowed(uow: UnitOfWork, rules: Rules, now: datetime, principal: Principal,
+             items: list[_Item], out: IngestResult, via: Via, by_platform: Collection[str]
+             ) -> list[_Item]:
+    """The items the caller may state (the provenance table, the party's own orders, no
+    backdating by a party); each kept item gets its source."""
+    if principal.is_platform:
+        stated = str(principal.source())
+        for i in items:
+            i.source = stated
+        return items
+    party = principal.role in (Role.MERCHANT, Role.BUYER)
+    rows = uow.orders.get_many({i.event.order_id for i in items})
     kept: list[_Item] = []
     for i in items:
         e = i.event
-        if e.type is EventType.REMEDY_CHOSEN:
-            out.rejected.append(Rejection(i.index, e.event_id,
-                                          "remedy_chosen is the buyer's choice: POST "
-                                          f"/v1/orders/{e.order_id}/remedy", 403))
-        elif e.type in AFTERSALE_STEPS:
-            out.rejected.append(Rejection(i.index, e.event_id,
-                                          f"{e.type.value} is an after-sales step: POST "
-                                          f"/v1/orders/{e.order_id}/... (see /docs)", 403))
-        elif e.type is EventType.ORDER_PLACED and not principal.may_post_for(e.shop_id):
-            out.rejected.append(Rejection(i.index, e.event_id,
-                                          f"shop_id {e.shop_id!r} is not one of this token's "
-                                          "shops", 403))
-        elif not principal.may_post_for(shops.get(e.order_id)):
+        row = rows.get(e.order_id)
+        shop = row["shop_id"] if row is not None else None
+        if e.event_id in by_platform:
+            source = PLATFORM
+        else:
+            source = principal.source(shop)
+            refusal = provenance_refusal(e, source, via)
+            if refusal is not None:
+                out.rejected.append(_refused(i, refusal))
+                continue
+        if row is None or (party and not principal.sees_order(shop, row["buyer_id"])):
             out.rejected.append(Rejection(i.index, e.event_id, f"order {e.order_id!r} not found",
                                           404))
-        else:
-            kept.append(i)
+            continue
+        late = timing_refusal(e, source, now, rules.backdate_tolerance)
+        if late is not None:
+            out.rejected.append(_refused(i, late))
+            continue
+        i.source = str(source)
+        kept.append(i)
     return kept
+
+
+def _refused(item: _Item, refusal: Refusal) -> Rejection:
+    return Rejection(item.index, item.event.event_id, refusal.reason, 403, refusal.rule)

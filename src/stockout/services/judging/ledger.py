@@ -95,6 +95,8 @@ def void_verdicts(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now:
 
 def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetime, actor: str,
           cause: str, changes: LedgerChanges) -> None:
+    # Never voided before it was issued, whatever the caller's clock says.
+    now = max([now, *(r["issued_at"] for r, _ in items if r["issued_at"] is not None)])
     uow.verdicts.void([r["id"] for r, _ in items], now, [why for _, why in items],
                       [cause] * len(items))
     coupons = uow.coupons.by_verdicts([r["id"] for r, _ in items])

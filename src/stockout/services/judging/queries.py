@@ -42,7 +42,9 @@ def order_view(uow: UnitOfWork, principal: Principal, order_id: str) -> dict[str
                 "verdict_id": c["verdict_id"],
                 "issued_at": _t(c["issued_at"]), "changed_at": _t(c["changed_at"]),
                 "change_reason": c["change_reason"]} for c in uow.coupons.of_order(order_id)]
-    timeline = [{"seq": e["seq"], "received_at": _t(e["received_at"]),
+    # Who stated each event and when it arrived: an event dated well before its arrival is
+    # history the platform (or its sync) imported, the only sources allowed to date the past.
+    timeline = [{"seq": e["seq"], "received_at": _t(e["received_at"]), "source": e["source"],
                  "event": json.loads(e["raw"])} for e in uow.events.of_order(order_id)]
     rem = uow.remedies.get(order_id)
     remedy = None if rem is None else {

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 
+from stockout.domain.provenance import DEFAULT_TOLERANCE
 from stockout.domain.rulebook import RuleBook, RulePack
 from stockout.domain.timeline import Timeline
 from stockout.rulepacks import builtin_packs
@@ -14,10 +15,12 @@ from stockout.rulepacks import builtin_packs
 
 @dataclass(frozen=True)
 class Rules:
-    """The rule book orders are judged with, and when a merchant is warned of a deadline."""
+    """The rule book orders are judged with, when a merchant is warned of a deadline, and how
+    far from its arrival a merchant or buyer may date an event (`backdate_tolerance`)."""
 
     book: RuleBook
     warn_before: timedelta = timedelta(hours=12)
+    backdate_tolerance: timedelta = DEFAULT_TOLERANCE
 
     def pack_for(self, timeline: Timeline, now: datetime) -> RulePack:
         """Per order, the version in force when its clock started, as seen at `now`

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from stockout.domain.events import EventType, Remedy
+from stockout.domain.provenance import Via
 from stockout.domain.remedies import (
     PROMISES,
     Listing,
@@ -173,7 +174,7 @@ def choose(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, order_id
             promised = now + pack.deadline.default
         if remedy is Remedy.REFUND:
             refund = row.paid_cents
-        _carry_out(uow, rules, who.actor, row, remedy, now, promised, substitute_sku_id,
+        _carry_out(uow, rules, who, row, remedy, now, promised, substitute_sku_id,
                    refund, by_default=False)
         return _body(uow.remedies.get(order_id) or row)
 
@@ -189,7 +190,7 @@ def _event(order_id: str, label: str, type_: EventType, at: datetime, **fields: 
     return e
 
 
-def _carry_out(uow: UnitOfWork, rules: Rules, actor: str, row: RemedyRecord, remedy: Remedy,
+def _carry_out(uow: UnitOfWork, rules: Rules, who: Principal, row: RemedyRecord, remedy: Remedy,
                now: datetime, until: datetime | None, substitute_sku_id: str | None,
                refund_cents: int, by_default: bool) -> None:
     order_id = row.order_id
@@ -198,8 +199,10 @@ def _carry_out(uow: UnitOfWork, rules: Rules, actor: str, row: RemedyRecord, rem
     if remedy is Remedy.REFUND:
         events.append(_event(order_id, "refund", EventType.REFUND_COMPLETED, now,
                              amount_cents=refund_cents))
-    agent = Principal(Role.PLATFORM, "", name=actor)
-    append_events(uow, rules, now, agent, events)
+    actor = who.actor
+    # The buyer states its choice; the refund that carries it out is the platform's doing.
+    append_events(uow, rules, now, who, events, via=Via.REMEDY,
+                  by_platform=[e["event_id"] for e in events[1:]])
     state = remedy_chosen(row.state, remedy)
     assert isinstance(state, RemedyState), state  # checked by the caller, under the row's lock
     promise = state in PROMISES
@@ -246,7 +249,7 @@ def _settle(uow: UnitOfWork, rules: Rules, order_id: str, now: datetime) -> int:
     settled = remedy_settled(state, order_closed=order.get("state") == "closed",
                              picked_up=order.get("picked_up_at"), until=row.until)
     if settled is None:  # the window closed without a choice: the default is carried out
-        _carry_out(uow, rules, WORKER.actor, row, row.default_remedy, now, None,
+        _carry_out(uow, rules, WORKER, row, row.default_remedy, now, None,
                    None, row.paid_cents, by_default=True)
     elif settled is RemedyState.MISSED:
         _missed(uow, rules, row, now)

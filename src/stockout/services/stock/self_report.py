@@ -19,6 +19,7 @@ from typing import Any
 from stockout.domain.context import ReportRefusal, report_refusal
 from stockout.domain.events import Event, EventType
 from stockout.domain.inventory import reservations_by_order
+from stockout.domain.provenance import Via
 from stockout.domain.timeline import Timeline, fold
 from stockout.domain.times import format_time, shanghai_day
 from stockout.services.access.principals import NotFound, Principal
@@ -193,7 +194,7 @@ def _report(uow: UnitOfWork, rules: Rules, who: Principal, order_ids: list[str],
             for sku, shop in sorted(skus):
                 if owners.get(sku) == shop:  # never another shop's listing
                     listing_in(uow, sku, False, now)
-        append_events(uow, rules, now, who, [_raw(e) for e in fresh])
+        append_events(uow, rules, now, who, [_raw(e) for e in fresh], via=Via.REPORT)
     return done
 
 

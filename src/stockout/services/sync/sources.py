@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from stockout.services.access.principals import Principal, Role
 
-PDD = Principal(Role.PLATFORM, "", name="adapter:pdd")
+PDD = Principal(Role.PLATFORM, "", name="adapter:pdd", adapter="pdd")  # source `sync:pdd`
 
 
 def carrier(source: str) -> Principal:
-    return Principal(Role.PLATFORM, "", name=f"carrier:{source}")
+    """A carrier's signed push: source `carrier:<vendor>`, allowed carrier scans only."""
+    return Principal(Role.CARRIER, "", name=f"carrier:{source}", adapter=source)
