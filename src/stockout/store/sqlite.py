@@ -3,6 +3,7 @@ process so that threads queue instead of polling), durable against a killed proc
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -11,10 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, create_engine, event
+from sqlalchemy import Table, bindparam, create_engine, event, func, literal_column, select
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import Text, TypeDecorator
 
 from stockout.store.types import UTCDateTime
 
@@ -120,7 +122,13 @@ class SqliteDialect:
         return column.in_(list(values))
 
     def any_of(self, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
-        return column.in_(bindparam(name, expanding=True))
+        """`column IN (SELECT value FROM json_each(:name))`, the list bound as one JSON text:
+        the statement's text is the same whatever the number of values, so it is compiled
+        once (an expanding `IN` is rendered again at every execution), and SQLite still
+        looks each value up in the column's index."""
+        values = select(literal_column("value")).select_from(
+            func.json_each(bindparam(name, type_=_JsonList())))
+        return column.in_(values.scalar_subquery())
 
     def prepared(self, key: str, build: Callable[[], T]) -> T:
         found = self._statements.get(key)
@@ -133,6 +141,16 @@ class SqliteDialect:
 
     def is_retryable(self, exc: BaseException) -> bool:
         return isinstance(exc, OperationalError) and "locked" in str(exc.orig)
+
+
+class _JsonList(TypeDecorator[list[Any]]):
+    """A list of values bound as one JSON text (for `json_each`)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else json.dumps(list(value), ensure_ascii=False)
 
 
 def _q(name: str) -> str:
