@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from stockout.api.problems import Problem
 from stockout.bootstrap import Runtime
 from stockout.services.access.principals import Principal, Role
-from stockout.services.access.tokens import authenticate
+from stockout.services.access.tokens import authenticate_recent, recent_token
 
 _bearer = HTTPBearer(auto_error=False, description="`stockout tokens create --role ...`")
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -27,17 +28,22 @@ async def runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 
 
-def poster(rt: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                                  Depends(_bearer)]) -> Principal:
+async def poster(rt: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                                        Depends(_bearer)]) -> Principal:
+    """`async`: a token seen in the last seconds is trusted on the event loop
+    (`authenticate_recent`); only a lookup goes to the thread pool."""
     if credentials is None:
         raise Problem(401, "a bearer token is required", "unauthorized", headers=_CHALLENGE)
-    found = authenticate(rt.uow(), credentials.credentials, carriers=True)
+    secret = credentials.credentials
+    found = recent_token(secret)
+    if found is None:
+        found = await run_in_threadpool(authenticate_recent, rt.uow(), secret)
     if found is None:
         raise Problem(401, "unknown or revoked token", "unauthorized", headers=_CHALLENGE)
     return found
 
 
-def principal(who: Annotated[Principal, Depends(poster)]) -> Principal:
+async def principal(who: Annotated[Principal, Depends(poster)]) -> Principal:
     if who.role is Role.CARRIER:
         raise Problem(403, "a carrier token only posts carrier scans (POST /v1/events)",
                       "forbidden", rule="provenance/carrier")

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, bindparam, create_engine, event, func, literal_column, select
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Text, TypeDecorator
 
@@ -126,7 +127,7 @@ class SqliteDialect:
         the statement's text is the same whatever the number of values, so it is compiled
         once (an expanding `IN` is rendered again at every execution), and SQLite still
         looks each value up in the column's index."""
-        values = select(literal_column("value")).select_from(
+        values: Select[Any] = select(literal_column("value")).select_from(
             func.json_each(bindparam(name, type_=_JsonList())))
         return column.in_(values.scalar_subquery())
 
@@ -163,9 +164,8 @@ def _sqlite_time(value: Any) -> str | None:
         return None
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError(f"an aware datetime is required, got {value!r}")
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    utc: datetime = value if value.tzinfo is UTC else value.astimezone(UTC)
+    return utc.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _reader(kind: Any) -> Callable[[Any], Any] | None:
