@@ -95,8 +95,10 @@ def lock_orders(uow: UnitOfWork, order_ids: Sequence[str], incoming: Iterable[Ev
 
 
 def rejudge(uow: UnitOfWork, rules: Rules, order_ids: Iterable[str], now: datetime, actor: str,
-            cause: str, locked: bool = False) -> Outcome:
+            cause: ledger.Cause, locked: bool = False) -> Outcome:
     """Judge the orders again as of `now` and record what changed (inside `uow`'s transaction).
+    `cause`: one text for every order, or each order's own (the events posted for it); the
+    orders judged again in later rounds (neighbours) get a `related:` cause.
     `locked`: the caller already holds the orders' locks (`lock_orders`)."""
     announcements = uow.announcements.all()
     outcome = Outcome()
@@ -112,7 +114,7 @@ def rejudge(uow: UnitOfWork, rules: Rules, order_ids: Iterable[str], now: dateti
         pending = sorted(_round(uow, rules, pending, now, announcements, actor, round_cause,
                                 outcome))
         outcome.rounds += 1
-        round_cause = cause if cause.startswith("related:") else f"related:{cause}"
+        round_cause = ledger.related_cause(cause)
     if outcome.shops:
         measures.review_shops(uow, rules.book, outcome.shops, now, actor)
     return outcome
@@ -126,7 +128,7 @@ def without_lifted(j: Judgement, lifted: set[tuple[str, str]]) -> Judgement:
 
 
 def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
-           announcements: Sequence[Announcement], actor: str, cause: str,
+           announcements: Sequence[Announcement], actor: str, cause: ledger.Cause,
            outcome: Outcome) -> set[str]:
     stored = uow.events.for_orders(ids)
     rows = uow.orders.get_many(ids)
