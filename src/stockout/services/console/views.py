@@ -11,6 +11,7 @@ from stockout.domain.times import format_time
 from stockout.services.access.principals import NotFound, Principal, Role
 from stockout.services.judging.queries import order_view
 from stockout.services.judging.rules import Rules, pack_by_id
+from stockout.services.notifications.notices import buyer_why
 from stockout.store.mapping import verdict_from_row
 from stockout.store.uow import UnitOfWork
 
@@ -28,6 +29,7 @@ def explained_order(uow: UnitOfWork, rules: Rules, who: Principal, order_id: str
         verdict = verdict_from_row(rows[record["id"]])
         pack = pack_by_id(rules, record["pack"])
         record["why"] = explain_verdict(verdict, pack, lang, human=True)
+        record["buyer_why"] = buyer_why(verdict, lang)
     placed: dict[str, Any] = next((e["event"] for e in view["timeline"]
                    if e["event"].get("type") == "order_placed"), {})
     view["sku_id"] = placed.get("sku_id")
