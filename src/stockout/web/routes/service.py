@@ -109,7 +109,7 @@ def aftersale(request: Request, order_id: str, step: str, rt: RuntimeDep, who: V
         try:
             claim = ClaimKind(kind)
         except ValueError:
-            raise ValueError("kind") from None
+            raise ValueError("kind: field required") from None
         cases.file_claim(u, r, c, who, order_id, claim, reason)
     elif step == "claim-decision":
         cases.decide_claim(u, r, c, who, order_id, yes, reason)
