@@ -19,6 +19,7 @@ from stockout.services.appeals.workflow import (
     BadAppeal,
     BadEvidence,
 )
+from stockout.services.console.platform import NoValidEvents
 from stockout.services.contact.feedback import FeedbackAnswered
 from stockout.services.contact.messages import BadText
 from stockout.services.contact.tickets import TicketRefused
@@ -33,7 +34,7 @@ REFUSALS: tuple[type[Exception], ...] = (
     ReportRefused, RemedyRefused, LedgerError, CapacityNotSet, BadAppeal, BadEvidence,
     AppealRefused, AppealAlreadyDecided, InvalidAnnouncement, AnnouncementConflict,
     CouponNotRedeemable, EventsRefused, PackError, AftersaleRefused, BadText, TicketRefused,
-    FeedbackAnswered, ValueError)
+    FeedbackAnswered, NoValidEvents, ValueError)
 
 # A form field's label (a key of texts.py), by the field's name in the form or the service.
 FIELD_LABELS = {
@@ -137,6 +138,11 @@ def refusal_text(exc: Exception, lang: Lang, field_error: bool = False) -> str:
                                             state=say(f"ticket_{exc.state}", lang)))
     if isinstance(exc, FeedbackAnswered):
         return say("refused", lang, why=say("feedback_answered", lang))
+    if isinstance(exc, NoValidEvents):
+        lines = say("list_sep", lang).join(say("whatif_rejected_line", lang, line=r.line,
+                                               reason=r.reason) for r in exc.first[:3])
+        return say("refused", lang, why=say("whatif_no_events", lang, n=exc.rejected,
+                                            lines=lines))
     if isinstance(exc, InsufficientStock):
         return say("refused", lang, why=say("stock_insufficient", lang))
     for kind, key in ((CouponNotRedeemable, "coupon_not_redeemable"),

@@ -3,10 +3,13 @@ and the what-if comparison of two rule books over an event file."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from stockout.adapters.event_file import Rejection
 from stockout.batch.whatif import WhatIf, compare
 from stockout.domain.times import format_time
 from stockout.services.access.principals import Forbidden, Principal
@@ -41,16 +44,46 @@ def announcement_preview(uow: UnitOfWork, who: Principal, obj: object) -> dict[s
             "items": items[:PREVIEW_LIMIT]}
 
 
-def whatif_file(path: Path, rules_a: str, rules_b: str, now: datetime) -> WhatIf:
-    """`stockout whatif` on DuckDB: the same events judged under two rule books, compared.
-    Raises `PackError` for an unknown pack and `FileNotFoundError`."""
-    from stockout.batch.bulk import Engine, judge_path
+REJECTIONS_SHOWN = 10
+
+
+class NoValidEvents(ValueError):
+    """The file has no valid event to judge: a comparison would read as "no change"."""
+
+    def __init__(self, rejected: int, first: Sequence[Rejection]) -> None:
+        super().__init__(f"no valid event; {rejected} lines rejected")
+        self.rejected = rejected
+        self.first = tuple(first)
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIfReport:
+    """The comparison, and what reading the file rejected (as `stockout whatif` prints it)."""
+
+    whatif: WhatIf
+    events: int  # the valid events judged
+    rejected: int
+    first_rejections: tuple[Rejection, ...]  # the first few, by line
+
+
+def whatif_file(path: Path, rules_a: str, rules_b: str, now: datetime) -> WhatIfReport:
+    """`stockout whatif` on DuckDB: the same events judged under two rule books, compared,
+    with the lines the file's reading rejected. Raises `PackError` for an unknown pack,
+    `BadInput`, `FileNotFoundError`, and `NoValidEvents` when no line is a valid event."""
+    from stockout.batch.bulk import Engine, judge_prepared
+    from stockout.batch.prepare import prepared
     from stockout.rulepacks import resolve_rules
 
     book_a, book_b = resolve_rules(rules_a), resolve_rules(rules_b)
-    result_a = judge_path(path, book_a, now, (), Engine.DUCKDB).result
-    result_b = judge_path(path, book_b, now, (), Engine.DUCKDB).result
-    return compare(result_a, result_b, rules_a, rules_b)
+    with prepared(path) as prep:
+        first = tuple(sorted(prep.rejections, key=lambda r: (r.file or "", r.line))
+                      [:REJECTIONS_SHOWN])
+        if prep.rows == 0:
+            raise NoValidEvents(len(prep.rejections), first)
+        result_a = judge_prepared(prep, book_a, now, (), Engine.DUCKDB).result
+        result_b = judge_prepared(prep, book_b, now, (), Engine.DUCKDB).result
+        return WhatIfReport(compare(result_a, result_b, rules_a, rules_b), prep.rows,
+                            len(prep.rejections), first)
 
 
 SAMPLE_ORDERS = 2000

@@ -202,9 +202,11 @@ def whatif(request: Request, rt: RuntimeDep, who: ViewerDep,
         else:
             path = sample_events(rt.settings.data_dir)
             label = say("whatif_sample_label", lang)
-        w = whatif_file(path, rules_a, rules_b, rt.clock.now())
+        report = whatif_file(path, rules_a, rules_b, rt.clock.now())
+    w = report.whatif
     count_chart, money_chart = whatif_charts(w, lang)
-    return page(request, "whatif.html", who, w=w, choices=_choices(), rules_a=rules_a,
+    return page(request, "whatif.html", who, w=w, report=report, choices=_choices(),
+                rules_a=rules_a,
                 rules_b=rules_b, sample_orders=SAMPLE_ORDERS, source=label, count_chart=count_chart,
                 money_chart=money_chart)
 
