@@ -29,6 +29,16 @@ def announcement_preview(uow: UnitOfWork, who: Principal, obj: object) -> dict[s
     extend = timedelta(hours=ann.extend_hours)
     with uow.reader() as r:
         rows = r.orders.get_many(r.orders.with_base_deadline_in(ann.starts, ann.ends))
+        covered = [o for o in sorted(rows) if ann.covers(
+            rows[o]["deadline_base_at"], rows[o]["ship_from_region"], rows[o]["ship_to_region"],
+            rows[o]["category"])]
+        judged = r.verdicts.active_for(covered) if covered else {}
+    # Posting re-judges every order whose deadline falls in the window (`post_announcement`);
+    # an issued late-shipment verdict the extension excuses is voided, its coupon taken back.
+    at_stake = [{"order_id": o, "shop_id": rows[o]["shop_id"],
+                 "verdicts": [{"violation": v, "cents": row["compensation_cents"]}
+                              for v, row in sorted(judged[o].items())]}
+                for o in covered if judged.get(o)]
     items = []
     for order_id in sorted(rows):
         row = rows[order_id]
@@ -41,7 +51,8 @@ def announcement_preview(uow: UnitOfWork, who: Principal, obj: object) -> dict[s
                       "extended": format_time(max(row["deadline_at"],
                                                   row["deadline_base_at"] + extend))})
     return {"id": ann.id, "extend_hours": ann.extend_hours, "count": len(items),
-            "items": items[:PREVIEW_LIMIT]}
+            "items": items[:PREVIEW_LIMIT], "rejudged": len(rows),
+            "at_stake": at_stake[:PREVIEW_LIMIT]}
 
 
 REJECTIONS_SHOWN = 10

@@ -134,7 +134,7 @@ def announce(request: Request, rt: RuntimeDep, who: ViewerDep,
         posted = post_announcement(rt.uow(), rt.rules, rt.clock, obj, who)
         return back(request, f"{PREFIX}/platform/announcements",
                     say("announced", lang_of(request), id=posted.announcement.id,
-                        orders=posted.orders))
+                        orders=posted.orders, voided=posted.voided, issued=posted.issued))
     form = {"id": id, "starts": starts, "ends": ends, "extend_hours": f"{extend_hours:g}",
             "ship_from_regions": ship_from_regions, "ship_to_regions": ship_to_regions,
             "categories": categories}
