@@ -11,7 +11,9 @@ from typing import Any
 
 from stockout.adapters.event_file import Rejection
 from stockout.batch.whatif import WhatIf, compare
-from stockout.domain.times import format_time
+from stockout.domain.money import format_yuan
+from stockout.domain.rulebook import RulePack, pack_figures
+from stockout.domain.times import SHANGHAI, format_time
 from stockout.services.access.principals import Forbidden, Principal
 from stockout.services.judging.announcements import parse_announcement
 from stockout.store.uow import UnitOfWork
@@ -113,3 +115,60 @@ def sample_events(folder: Path, orders: int = SAMPLE_ORDERS, seed: int = SAMPLE_
                 out.write(line + "\n")
         part.replace(path)
     return path
+
+
+def figure_sources(toml_text: str) -> dict[str, str]:
+    """Each figure's source, as the pack file writes it: the comment on its line, else the
+    comment block above it (kept for the keys that follow it in the same section)."""
+    sources: dict[str, str] = {}
+    section, last = "", ""
+    block: list[str] = []
+    for raw in toml_text.splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            section, block, last = line.strip("[]").strip(), [], ""
+        elif line.startswith("#"):
+            block.append(line.lstrip("#").strip())
+        elif "=" in line and not line.startswith(("{", "]")):
+            key = line.split("=", 1)[0].strip().strip('"').strip("'")
+            inline = line.partition(" # ")[2]
+            if block:
+                last, block = " ".join(block), []
+            sources[f"{section}.{key}" if section else key] = inline.strip() or last
+    return sources
+
+
+def _shown(key: str, value: str) -> str:
+    """A figure as people read it: fen as ¥, bytes as MB, times in Beijing, yes and no."""
+    if value in ("True", "False"):
+        return "✓" if value == "True" else "✗"
+    if key.endswith("_cents") and value.lstrip("-").isdigit():
+        return format_yuan(int(value))
+    if "_rate_" in key:
+        try:
+            return f"{float(value) * 100:g}%"
+        except ValueError:
+            return value
+    if key.endswith("_bytes") and value.isdigit():
+        return f"{int(value) / 2**20:g} MB"
+    if len(value) >= 20 and value[4:5] == "-" and "T" in value:
+        try:
+            return datetime.fromisoformat(value).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    return value
+
+
+def pack_rows(pack: RulePack) -> list[dict[str, str]]:
+    """The pack's figures (`pack_figures`) shown readably, each with its source when the
+    built-in pack file names one."""
+    from importlib import resources
+
+    try:
+        text = (resources.files("stockout.rulepacks") / f"{pack.id}.toml").read_text("utf-8")
+    except (FileNotFoundError, OSError):
+        text = ""
+    sources = figure_sources(text)
+    return [{"key": k, "value": _shown(k, v), "raw": v,
+             "source": sources.get(k) or sources.get(k.rsplit(".", 1)[0] if "." in k else k, "")}
+            for k, v in pack_figures(pack)]

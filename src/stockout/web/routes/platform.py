@@ -12,13 +12,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from stockout.domain.rulebook import pack_diff, pack_figures
+from stockout.domain.rulebook import pack_diff
 from stockout.rulepacks import builtin_packs
 from stockout.services.access.principals import NotFound, Principal
 from stockout.services.appeals.workflow import decide_appeal, get_appeal, get_evidence, list_appeals
 from stockout.services.console.platform import (
     SAMPLE_ORDERS,
     announcement_preview,
+    pack_rows,
     sample_events,
     whatif_file,
 )
@@ -164,7 +165,7 @@ def rule_pack(request: Request, pack_id: str, who: ViewerDep) -> Response:
     pack = next((p for p in builtin_packs() if p.id == pack_id), None)
     if pack is None:
         raise NotFound("rule pack")
-    return page(request, "pack.html", who, pack=pack, figures=pack_figures(pack))
+    return page(request, "pack.html", who, pack=pack, figures=pack_rows(pack))
 
 
 def _choices() -> list[str]:
