@@ -144,7 +144,7 @@ def test_the_merchant_reports_an_order_at_risk_and_its_buyer_chooses_a_substitut
     buyer = console.page(browser, "buyer")
     buyer.get_by_role("link", name="o-1001").click()
     expect(buyer.locator("h1")).to_contain_text("o-1001")
-    expect(buyer.locator(".story").first).to_contain_text(words(console, "报备缺货", "reported"))
+    expect(buyer.locator(".story").first).to_contain_text(words(console, "报备所购商品缺货", "reported"))
     expect(buyer.locator("time.countdown")).to_be_visible()
     shot(buyer, console, "buyer-order-offer")
     buyer.get_by_label(re.compile("碧螺春")).check()
@@ -171,7 +171,7 @@ def test_the_buyer_reads_the_answers_contacts_the_shop_and_customer_service_and_
     shot(buyer, console, "buyer-answers")
 
     buyer.get_by_label(words(console, "给商家发消息", "Message the shop")).fill("请问什么时候有货？")
-    buyer.get_by_role("button", name=words(console, "发送", "Send")).click()
+    buyer.get_by_role("button", name=words(console, "发送", "Send"), exact=True).click()
     expect(buyer.locator(".flash.ok")).to_contain_text(words(console, "消息已发送", "Message sent"))
     expect(buyer.locator("#chat")).to_contain_text("请问什么时候有货？")
     buyer.get_by_label(words(console, "向平台客服投诉（写明问题）",
@@ -233,7 +233,7 @@ def test_the_buyer_reads_the_answers_contacts_the_shop_and_customer_service_and_
     expect(platform.locator("main")).to_contain_text("商家说没货，一直不发")
     shot(platform, console, "platform-service")
     platform.get_by_role("link", name="o-1006").click()
-    platform.get_by_label(words(console, "答复内容", "Answer")).fill("已核实，已为您全额退款。")
+    platform.get_by_label(words(console, "答复内容", "Answer"), exact=True).fill("已核实，已为您全额退款。")
     platform.get_by_role("button", name=words(console, "答复", "Answer"), exact=True).click()
     expect(platform.locator("#tickets")).to_contain_text(words(console, "已答复", "answered"))
     platform.context.close()
