@@ -4,7 +4,9 @@ reports, an announcement preview writes nothing, and nobody sees another party's
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +18,7 @@ from stockout.services.aftersales.cases import request_return
 from stockout.services.appeals.workflow import AppealRefused, BadAppeal, BadEvidence
 from stockout.services.common.clock import FixedClock
 from stockout.services.console.merchant import check_message, report_quota, work_queue
-from stockout.services.console.platform import announcement_preview
+from stockout.services.console.platform import NoValidEvents, announcement_preview, whatif_file
 from stockout.services.console.service import order_service, service_queues
 from stockout.services.console.views import buyer_orders, explained_order, shop_verdicts
 from stockout.services.judging.announcements import AnnouncementConflict, InvalidAnnouncement
@@ -143,3 +145,20 @@ def test_refusals_are_worded_by_their_reason_in_the_viewers_language() -> None:
     typed = BadEvidence(0, "evil.png", EvidenceRefusal.TYPE_NOT_ALLOWED, "evidence[0] ...")
     assert refusal_text(typed, Lang.ZH) == \
         "未执行：证据文件“evil.png”的内容不是 PNG、JPEG、PDF 或纯文本"
+
+
+def test_a_what_if_file_of_bad_lines_is_refused_with_its_rejections_and_a_mixed_one_lists_them(
+        tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"event_id": "x", "type": "nonsense"}\nnot json\n', encoding="utf-8")
+    with pytest.raises(NoValidEvents) as refused:
+        whatif_file(bad, "pdd-2023", "pdd-2025", NOW)
+    assert refused.value.rejected == 2 and [r.line for r in refused.value.first] == [1, 2]
+    assert "第 1 行" in refusal_text(refused.value, Lang.ZH)
+    placed = {"event_id": "A.placed", "order_id": "A", "type": "order_placed",
+              "at": "2025-06-01T10:00:00+08:00", "shop_id": "s", "buyer_id": "b",
+              "sku_id": "k", "quantity": 1, "paid_cents": 5000}
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(json.dumps(placed) + "\nnot json\n", encoding="utf-8")
+    report = whatif_file(mixed, "pdd-2023", "pdd-2025", NOW)
+    assert (report.events, report.rejected, report.first_rejections[0].line) == (1, 1, 2)
