@@ -34,14 +34,17 @@ PAGES = {
                  "/console/skus/sku-tea-lj",
                  f"/console/shops/{SHOP}/verdicts", f"/console/shops/{SHOP}/appeals",
                  f"/console/shops/{SHOP}/scores", f"/console/shops/{SHOP}/measures",
-                 f"/console/shops/{SHOP}/message-check", "/console/orders/o-1004"],
-    "buyer": ["/console/my", "/console/orders/o-1001"],
+                 f"/console/shops/{SHOP}/message-check", "/console/orders/o-1004",
+                 f"/console/shops/{SHOP}/service", "/console/orders/o-0903"],
+    "buyer": ["/console/my", "/console/orders/o-1001", "/console/orders/o-1006",
+              "/console/orders/o-0903"],
     "platform": ["/console/platform", "/console/platform/appeals/1",
                  "/console/platform/announcements", "/console/platform/rules",
                  "/console/platform/rules/pdd-2025",
                  "/console/platform/rules/diff?a=pdd-2023&b=pdd-2025",
                  "/console/platform/whatif", f"/console/platform/measures?shop={SHOP}",
-                 "/console/platform/audit"],
+                 "/console/platform/audit", "/console/platform/service",
+                 "/console/orders/o-0903"],
 }
 
 
@@ -141,7 +144,7 @@ def test_the_merchant_reports_an_order_at_risk_and_its_buyer_chooses_a_substitut
     buyer = console.page(browser, "buyer")
     buyer.get_by_role("link", name="o-1001").click()
     expect(buyer.locator("h1")).to_contain_text("o-1001")
-    expect(buyer.locator(".story").first).to_contain_text(words(console, "报备缺货", "reported"))
+    expect(buyer.locator(".story").first).to_contain_text(words(console, "报备所购商品缺货", "reported"))
     expect(buyer.locator("time.countdown")).to_be_visible()
     shot(buyer, console, "buyer-order-offer")
     buyer.get_by_label(re.compile("碧螺春")).check()
@@ -152,6 +155,91 @@ def test_the_merchant_reports_an_order_at_risk_and_its_buyer_chooses_a_substitut
     with console.api("buyer") as api:
         remedy = api.get("/v1/orders/o-1001").json()["remedy"]
     assert remedy["state"] == "substitute" and remedy["substitute_sku_id"] == "sku-tea-blc"
+
+
+def test_the_buyer_reads_the_answers_contacts_the_shop_and_customer_service_and_confirms_a_refund(
+        browser: Any, console: Console) -> None:
+    buyer = console.page(browser, "buyer")
+    buyer.get_by_role("link", name="o-1006").click()
+    answers = buyer.locator("#answers")
+    expect(answers).to_contain_text(words(console, "商家还要发货吗？", "Must the merchant still ship?"))
+    expect(answers).to_contain_text(words(console, "可以依法索赔吗？", "Do I have a claim at law?"))
+    expect(answers).to_contain_text("pdd-2025/remedies.choice_hours")
+    expect(buyer.locator(".story").first).to_contain_text(
+        words(console, "平台已向你发放 ¥5.00 无门槛券", "The platform has given you a ¥5.00"))
+    assert buyer.locator("input[name=remedy]:checked").count() == 0  # nothing pre-selected
+    shot(buyer, console, "buyer-answers")
+
+    buyer.get_by_label(words(console, "给商家发消息", "Message the shop")).fill("请问什么时候有货？")
+    buyer.get_by_role("button", name=words(console, "发送", "Send"), exact=True).click()
+    expect(buyer.locator(".flash.ok")).to_contain_text(words(console, "消息已发送", "Message sent"))
+    expect(buyer.locator("#chat")).to_contain_text("请问什么时候有货？")
+    buyer.get_by_label(words(console, "向平台客服投诉（写明问题）",
+                             "Complain to the platform's customer service (say what is wrong)")
+                       ).fill("商家说没货，一直不发")
+    buyer.get_by_role("button", name=words(console, "提交投诉", "Send the complaint")).click()
+    expect(buyer.locator(".flash.ok")).to_contain_text(words(console, "已提交", "sent"))
+    expect(buyer.locator("#tickets")).to_contain_text(words(console, "待答复", "awaiting an answer"))
+    buyer.get_by_label(re.compile(words(console, "在商品 sku-cup 的页面留言",
+                                        "Leave feedback on the page of sku-cup"))).fill("杯子还会补货吗？")
+    buyer.get_by_role("button", name=words(console, "提交留言", "Leave feedback")).click()
+    expect(buyer.locator("#feedback")).to_contain_text("杯子还会补货吗？")
+    shot(buyer, console, "buyer-contacted")
+
+    # A refund needs a second, explicit submit; going back refunds nothing.
+    buyer.get_by_label(re.compile(words(console, "立即全额退款", "a full refund now"))).check()
+    buyer.get_by_role("button", name=words(console, "确认选择", "Confirm")).click()
+    expect(buyer.locator("h1")).to_contain_text(words(console, "确认退款", "Confirm the refund"))
+    shot(buyer, console, "buyer-refund-confirm")
+    buyer.get_by_role("link", name=words(console, "返回，不退款", "Go back without a refund")).click()
+    with console.api("buyer") as api:
+        assert api.get("/v1/orders/o-1006").json()["remedy"]["state"] == "offered"
+    buyer.get_by_label(re.compile(words(console, "立即全额退款", "a full refund now"))).check()
+    buyer.get_by_role("button", name=words(console, "确认选择", "Confirm")).click()
+    buyer.get_by_role("button", name=re.compile(words(console, "确认退款", "Refund"))).click()
+    expect(buyer.locator(".flash.ok")).to_contain_text(words(console, "退款", "refund"))
+
+    buyer.goto(f"{console.url}/console/orders/o-0903")
+    expect(buyer.locator(".story").nth(1)).to_contain_text("ZT900903")  # the waybill
+    buyer.get_by_label(words(console, "退货原因（可不填）", "Why you return it (optional)")).fill("尺寸不合适")
+    buyer.get_by_role("button", name=words(console, "申请退货", "Request a return")).click()
+    expect(buyer.locator("#aftersales")).to_contain_text(words(console, "待商家处理", "waiting for the shop"))
+    buyer.context.close()
+    with console.api("buyer") as api:
+        order = api.get("/v1/orders/o-1006").json()
+    assert order["remedy"]["state"] == "refund"
+    kinds = [e["event"]["type"] for e in order["timeline"]]
+    assert "chat_message" in kinds and "refund_completed" in kinds
+
+    merchant = console.page(browser, "merchant")
+    merchant.goto(f"{console.url}/console/shops/{SHOP}/service")
+    expect(merchant.locator("#sq-cases")).to_be_visible()
+    expect(merchant.locator("main")).to_contain_text("o-0903")
+    fb = merchant.locator("article.feedback", has_text="杯子还会补货吗？")
+    fb.get_by_label(words(console, "回复这条留言", "Reply to this feedback")).fill("下周到货")
+    fb.get_by_role("button", name=words(console, "回复", "Reply")).click()
+    expect(merchant.locator(".flash.ok")).to_be_visible()
+    shot(merchant, console, "merchant-service")
+    merchant.goto(f"{console.url}/console/orders/o-0903")
+    case = merchant.locator("#aftersales")
+    case.get_by_label(words(console, "拒绝（需写明原因）", "Refuse (say why)")).check()
+    case.get_by_label(words(console, "原因", "Reason"), exact=True).fill("已拆封")
+    case.get_by_role("button", name=words(console, "提交", "Submit")).click()
+    expect(merchant.locator("#aftersales")).to_contain_text(words(console, "商家已拒绝", "refused by the shop"))
+    merchant.context.close()
+
+    platform = console.page(browser, "platform")
+    platform.goto(f"{console.url}/console/platform/service")
+    expect(platform.locator("main")).to_contain_text("商家说没货，一直不发")
+    shot(platform, console, "platform-service")
+    platform.get_by_role("link", name="o-1006").click()
+    platform.get_by_label(words(console, "答复内容", "Answer"), exact=True).fill("已核实，已为您全额退款。")
+    platform.get_by_role("button", name=words(console, "答复", "Answer"), exact=True).click()
+    expect(platform.locator("#tickets")).to_contain_text(words(console, "已答复", "answered"))
+    platform.context.close()
+    with console.api("buyer") as api:
+        tickets = api.get("/v1/tickets", params={"state": "answered"}).json()["items"]
+    assert [t["answer"] for t in tickets] == ["已核实，已为您全额退款。"]
 
 
 def test_the_platform_approves_the_overdue_appeal_first_in_its_queue(browser: Any,

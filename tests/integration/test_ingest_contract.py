@@ -95,6 +95,23 @@ def test_a_verdict_records_its_pack_its_evidence_and_is_issued_once(bench: Bench
         ("A/late_shipment/1", 300, "issued")]
 
 
+def test_a_verdicts_cause_names_only_its_own_orders_events_in_a_post_of_several_orders(
+        bench: Bench) -> None:
+    a, b = confirmed("A"), confirmed("B")
+    bench.at(T + 50 * H).post([*a.events, *b.events])
+    causes = {r["order_id"]: r["cause"] for r in bench.rows(
+        "SELECT order_id, cause FROM verdicts")}
+    assert causes == {"A": "events:A.placed,A.confirmed", "B": "events:B.placed,B.confirmed"}
+    audit = {r["order_id"]: json.loads(r["details"])["cause"] for r in bench.rows(
+        "SELECT order_id, details FROM audit_log WHERE action = 'verdict.issued'")}
+    assert audit == causes
+    pickups = [a.scan(T + 47 * H, "pickup"), b.scan(T + 47 * H, "pickup")]
+    bench.post([*only(a.events, pickups[0]), *only(b.events, pickups[1])])
+    voided = {r["order_id"]: r["void_cause"] for r in bench.rows(
+        "SELECT order_id, void_cause FROM verdicts")}
+    assert voided == {"A": f"events:{pickups[0]}", "B": f"events:{pickups[1]}"}
+
+
 def test_a_pickup_arriving_late_voids_the_late_verdict_and_its_coupon(bench: Bench) -> None:
     o = confirmed("A")
     bench.at(T + 50 * H).post(o)

@@ -1,6 +1,6 @@
 """A small, living shop for the web console: a tea shop whose orders fall due in the next hours
-(one is already late), a SKU running short, a merchant's chat that admitted a stockout (its
-buyer has a remedy to choose), two appeals waiting (one overdue), an announcement, and a month of
+(one is already late), a SKU running short, merchants' chats that admitted a stockout (their
+buyers have a remedy to choose, the demo buyer among them), a delivered order of the demo buyer, two appeals waiting (one overdue), an announcement, and a month of
 shipped orders behind the scores; plus another shop the merchant must never see. Loaded
 through the same services the API calls, with a clock moved by hand up to `now`."""
 
@@ -126,6 +126,18 @@ def load_demo(uow_factory: Callable[[], UnitOfWork], rules: Rules, now: datetime
              text="亲，这款龙井暂时没货了，不好意思")
     live.order("o-1005", SHOP, "b-qian", "sku-tea-blc", 8500, now - 50 * H)
     live.order("o-2001", OTHER_SHOP, "b-sun", "sku-other", 12000, now - 10 * H)
+    # The demo buyer's own: a cup the merchant admitted in chat it has not got (a remedy to
+    # choose), and a tea delivered two days ago (a return or a claim is open to them).
+    live.order("o-1006", SHOP, BUYER, "sku-cup", 2900, now - 6 * H)
+    live.add("o-1006", "chat", "chat_message", now - 2 * H, sender="merchant",
+             text="亲，杯子暂时没货了，到货后第一时间给您发")
+    live.order("o-0903", SHOP, BUYER, "sku-tea-blc", 8500, now - 5 * 24 * H)
+    live.add("o-0903", "upload", "shipment_uploaded", now - 4 * 24 * H, carrier="ZTO",
+             tracking_no="ZT900903")
+    for label, status, after in (("pickup", "pickup", 1), ("transit", "in_transit", 12),
+                                 ("delivered", "delivered", 46)):
+        live.add("o-0903", label, "carrier_scan", now - 4 * 24 * H + after * H, carrier="ZTO",
+                 tracking_no="ZT900903", status=status)
     clock.set(now - H)
     ingest_events(uow(), rules, clock, live.items, CLI)
     capacity.set_capacity(uow(), clock, CLI, "sku-tea-lj", 10)

@@ -25,3 +25,7 @@ def install(app: FastAPI, runtime: Runtime) -> None:
     @app.get("/", include_in_schema=False)
     def _root() -> RedirectResponse:
         return RedirectResponse(f"{PREFIX}/", status_code=303)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def _icon() -> RedirectResponse:
+        return RedirectResponse(f"{PREFIX}/static/favicon.svg", status_code=301)

@@ -21,12 +21,12 @@ from stockout.web.session import CsrfRefused, SignInRequired, lang_of, safe_next
 
 
 def create_console(runtime: Runtime) -> FastAPI:
-    from stockout.web.routes import buyer, common, merchant, platform
+    from stockout.web.routes import buyer, common, merchant, platform, service
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.runtime = runtime
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (common, merchant, buyer, platform):
+    for module in (common, merchant, buyer, platform, service):
         app.include_router(module.router)
     _errors(app)
     return app

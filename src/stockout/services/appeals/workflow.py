@@ -54,9 +54,13 @@ class BadAppeal(ValueError):
 class AppealRefused(ValueError):
     """The verdict cannot be appealed now (window closed, appealed already, void)."""
 
-    def __init__(self, refusal: AppealRefusal, detail: str) -> None:
+    def __init__(self, refusal: AppealRefusal, detail: str, *, verdict_id: int | None = None,
+                 closed_at: datetime | None = None, rule: str = "") -> None:
         super().__init__(detail)
         self.refusal = refusal
+        self.verdict_id = verdict_id
+        self.closed_at = closed_at  # when the appeal window closed (WINDOW_CLOSED)
+        self.rule = rule
 
 
 class BadEvidence(ValueError):
@@ -147,7 +151,9 @@ def file_appeal(uow: UnitOfWork, rules: Rules, clock: Clock, principal: Principa
                                  already_appealed=uow.appeals.of_verdict(verdict_id) is not None,
                                  voided=row["status"] != "active")
         if refusal is not None:
-            raise AppealRefused(refusal, f"verdict {verdict_id}: {refusal.value.replace('_', ' ')}")
+            raise AppealRefused(refusal, f"verdict {verdict_id}: {refusal.value.replace('_', ' ')}",
+                                verdict_id=verdict_id, closed_at=verdict.detected_at + ar.window,
+                                rule=f"{pack_by_id(rules, row['pack_id']).id}/appeals.window_days")
         # The evidence only once the verdict can be appealed at all: an appeal that is refused
         # anyway (appealed already, window closed, void) says so, not what its files lack.
         types = _check_files(files, ar)

@@ -57,7 +57,16 @@ def work_queue(uow: UnitOfWork, rules: Rules, who: Principal, shop_id: str, now:
         items, _ = at_risk(r, rules, who, shop_id, now, within=None, after=None,
                            limit=QUEUE_LIMIT)
         held = {o: r.remedies.get(o) for o in (i["order_id"] for i in items)}
+        judged = r.verdicts.active_for([i["order_id"] for i in items]) if items else {}
     for item in items:
+        # What a miss would still cost: a violation already judged is owed, not avoidable.
+        owed = judged.get(item["order_id"], {})
+        costs = {"late_shipment": item["if_missed"]["late_shipment_cents"],
+                 "stockout": item["if_missed"]["stockout_cents"]}
+        item["owed"] = [{"violation": v, "cents": row["compensation_cents"]}
+                        for v, row in sorted(owed.items())]
+        item["still_avoidable"] = [{"violation": v, "cents": c} for v, c in costs.items()
+                                   if v not in owed]
         row = held.get(item["order_id"])
         item["remedy"] = (remedy_view(uow, rules, who, item["order_id"])
                           if row is not None and row.state is not RemedyState.WITHDRAWN else None)

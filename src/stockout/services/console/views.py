@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from stockout.domain.appeals import appeal_refusal
 from stockout.domain.explain import explain_verdict
 from stockout.domain.language import Lang
 from stockout.domain.times import format_time
 from stockout.services.access.principals import NotFound, Principal, Role
 from stockout.services.judging.queries import order_view
 from stockout.services.judging.rules import Rules, pack_by_id
+from stockout.services.notifications.notices import buyer_why
 from stockout.store.mapping import verdict_from_row
 from stockout.store.uow import UnitOfWork
 
@@ -28,6 +31,7 @@ def explained_order(uow: UnitOfWork, rules: Rules, who: Principal, order_id: str
         verdict = verdict_from_row(rows[record["id"]])
         pack = pack_by_id(rules, record["pack"])
         record["why"] = explain_verdict(verdict, pack, lang, human=True)
+        record["buyer_why"] = buyer_why(verdict, lang)
     placed: dict[str, Any] = next((e["event"] for e in view["timeline"]
                    if e["event"].get("type") == "order_placed"), {})
     view["sku_id"] = placed.get("sku_id")
@@ -54,10 +58,11 @@ def buyer_orders(uow: UnitOfWork, who: Principal) -> list[dict[str, Any]]:
 SHOP_VERDICTS = 200
 
 
-def shop_verdicts(uow: UnitOfWork, rules: Rules, who: Principal, shop_id: str, lang: Lang
-                  ) -> list[dict[str, Any]]:
-    """The shop's active verdicts (as `GET /v1/verdicts?shop_id=` lists them), each with its id
-    (to appeal it), why in words, and its coupons."""
+def shop_verdicts(uow: UnitOfWork, rules: Rules, who: Principal, shop_id: str, lang: Lang,
+                  now: datetime | None = None) -> list[dict[str, Any]]:
+    """The shop's active verdicts (as `GET /v1/verdicts?shop_id=` lists them), newest first,
+    each with its id, why in words, its coupons, and whether it can be appealed `now` (the
+    domain's `appeal_refusal`: in the pack's window, not appealed yet) and until when."""
     if not who.sees_shop(shop_id):
         raise NotFound(f"shop {shop_id!r} not found")
     out = []
@@ -67,11 +72,17 @@ def shop_verdicts(uow: UnitOfWork, rules: Rules, who: Principal, shop_id: str, l
         for row in rows:
             verdict = verdict_from_row(row)
             record = verdict.to_record()
+            appeals = pack_by_id(rules, row["pack_id"]).appeals
+            refusal = None if now is None else appeal_refusal(
+                verdict, now, appeals, already_appealed=r.appeals.of_verdict(row["id"]) is not None)
             record.update(id=row["id"], pack=row["pack_id"],
+                          appealable=now is not None and refusal is None,
+                          appeal_by=format_time(verdict.detected_at + appeals.window),
                           why=explain_verdict(verdict, pack_by_id(rules, row["pack_id"]), lang,
                                                 human=True),
                           coupons=[{"amount_cents": c["amount_cents"], "state": c["state"]}
                                    for c in r.coupons.of_order(row["order_id"])
                                    if c["verdict_id"] == row["id"]])
             out.append(record)
+    out.sort(key=lambda v: (v["detected_at"], v["id"]), reverse=True)
     return out

@@ -107,8 +107,10 @@ def lock_orders(uow: UnitOfWork, order_ids: Sequence[str], incoming: Iterable[Ev
 
 
 def rejudge(uow: UnitOfWork, rules: Rules, order_ids: Iterable[str], now: datetime, actor: str,
-            cause: str, locked: bool = False) -> Outcome:
+            cause: ledger.Cause, locked: bool = False) -> Outcome:
     """Judge the orders again as of `now` and record what changed (inside `uow`'s transaction).
+    `cause`: one text for every order, or each order's own (the events posted for it); the
+    orders judged again in later rounds (neighbours) get a `related:` cause.
     `locked`: the caller already holds the orders' locks (`lock_orders`)."""
     announcements = uow.announcements.all()
     outcome = Outcome()
@@ -126,7 +128,7 @@ def rejudge(uow: UnitOfWork, rules: Rules, order_ids: Iterable[str], now: dateti
                                 outcome))
         now = outcome.ledger_at or now
         outcome.rounds += 1
-        round_cause = cause if cause.startswith("related:") else f"related:{cause}"
+        round_cause = ledger.related_cause(cause)
     if outcome.shops:
         with step("measures"):
             measures.review_shops(uow, rules.book, outcome.shops, now, actor)
@@ -141,7 +143,7 @@ def without_lifted(j: Judgement, lifted: set[tuple[str, str]]) -> Judgement:
 
 
 def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
-           announcements: Sequence[Announcement], actor: str, cause: str,
+           announcements: Sequence[Announcement], actor: str, cause: ledger.Cause,
            outcome: Outcome) -> set[str]:
     with step("timelines"):
         stored = uow.events.for_orders(ids)
@@ -192,7 +194,7 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
 
 
 def _not_before_ledger(uow: UnitOfWork, rows: dict[str, dict[str, Any]], now: datetime,
-                       actor: str, cause: str, outcome: Outcome) -> datetime:
+                       actor: str, cause: ledger.Cause, outcome: Outcome) -> datetime:
     """`now`, or the orders' last judging when the clock is earlier (said in the log and the
     audit): a verdict is never voided before it was issued, nor a later judging dated earlier."""
     last = max((r["judged_at"] for r in rows.values() if r["judged_at"] is not None),
@@ -200,12 +202,14 @@ def _not_before_ledger(uow: UnitOfWork, rows: dict[str, dict[str, Any]], now: da
     if last is not None and last > now:
         if outcome.clock_behind is None:
             outcome.clock_behind = now
-        log.warning("the clock (%s) is earlier than the ledger (%s): judging and recording "
-                    "as of %s (%s)", now.isoformat(), last.isoformat(), last.isoformat(), cause)
         behind = sorted(o for o, r in rows.items()
                         if r["judged_at"] is not None and r["judged_at"] > now)
+        causes = sorted({ledger.cause_of(cause, o) for o in behind[:20]})
+        log.warning("the clock (%s) is earlier than the ledger (%s): judging and recording "
+                    "as of %s (%s)", now.isoformat(), last.isoformat(), last.isoformat(),
+                    "; ".join(causes))
         uow.audit.append([ledger.audit_row(last, actor, "ledger.clock_behind", "clock", {
-            "clock": now.isoformat(), "recorded_as_of": last.isoformat(), "cause": cause,
+            "clock": now.isoformat(), "recorded_as_of": last.isoformat(), "causes": causes,
             "orders": behind[:20], "count": len(behind)})])
         now = last
     outcome.ledger_at = now

@@ -167,9 +167,8 @@ def _append(uow: UnitOfWork, rules: Rules, now: datetime, principal: Principal,
     with step("event writes"):
         touched = _write_new(uow, now, principal, allowed, out)
     if touched:
-        ids = out.accepted[:3]
-        cause = "events:" + ",".join(ids) + (",..." if len(out.accepted) > 3 else "")
-        out.outcome = rejudge(uow, rules, touched, now, principal.actor, cause, locked=True)
+        out.outcome = rejudge(uow, rules, touched, now, principal.actor,
+                              _causes(allowed, set(out.accepted)), locked=True)
     return out
 
 
@@ -203,6 +202,16 @@ def _write_new(uow: UnitOfWork, now: datetime, principal: Principal, items: list
         else:
             out.rejected.append(_conflict(item))
     return {i.event.order_id for i in fresh if i.event.event_id in written}
+
+
+def _causes(items: list[_Item], accepted: set[str]) -> dict[str, str]:
+    """Each order's cause: its own accepted events (the first three), never another order's."""
+    ids: dict[str, list[str]] = {}
+    for item in items:
+        if item.event.event_id in accepted:
+            ids.setdefault(item.event.order_id, []).append(item.event.event_id)
+    return {order_id: "events:" + ",".join(mine[:3]) + (",..." if len(mine) > 3 else "")
+            for order_id, mine in ids.items()}
 
 
 def _conflict(item: _Item) -> Rejection:

@@ -5,7 +5,7 @@ buyer already used stays the buyer's and is charged to the platform instead of t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -59,7 +59,28 @@ def coupon_key(order_id: str, violation: str, generation: int) -> str:
     return f"{order_id}/{violation}/{generation}"
 
 
-def record(uow: UnitOfWork, judged: Sequence[Judged], now: datetime, actor: str, cause: str
+Cause = str | Mapping[str, str]
+"""Why the orders were judged: one text for all, or each order's own (its own events)."""
+
+
+def cause_of(cause: Cause, order_id: str) -> str:
+    """The order's own cause; an order a mapping does not name was judged as a neighbour."""
+    if isinstance(cause, str):
+        return cause
+    return cause.get(order_id) or related_cause(cause)
+
+
+def related_cause(cause: Cause) -> str:
+    """The cause of orders judged again because of other orders (a reused tracking number, a
+    report's rank): `related:` and what touched those orders, never their event ids as if the
+    neighbour's own."""
+    if isinstance(cause, str):
+        return cause if cause.startswith("related:") else f"related:{cause}"
+    ids = sorted(cause)
+    return "related:" + ";".join(cause[i] for i in ids[:3]) + (";..." if len(ids) > 3 else "")
+
+
+def record(uow: UnitOfWork, judged: Sequence[Judged], now: datetime, actor: str, cause: Cause
            ) -> LedgerChanges:
     changes = LedgerChanges()
     active = uow.verdicts.active_for([j.judgement.order_id for j in judged])
@@ -92,7 +113,8 @@ def record(uow: UnitOfWork, judged: Sequence[Judged], now: datetime, actor: str,
                                      "from": row["deadline"].isoformat() if row["deadline"]
                                      else None,
                                      "to": v.deadline.isoformat() if v.deadline else None,
-                                     "cause": cause}) for row, v in moved])
+                                     "cause": cause_of(cause, v.order_id)})
+                          for row, v in moved])
     if to_void:
         _void(uow, to_void, now, actor, cause, changes, writes)
     if to_issue:
@@ -114,11 +136,11 @@ def void_verdicts(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now:
 
 
 def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetime, actor: str,
-          cause: str, changes: LedgerChanges, writes: _Writes) -> None:
+          causes: Cause, changes: LedgerChanges, writes: _Writes) -> None:
     # Never voided before it was issued, whatever the caller's clock says.
     now = max([now, *(r["issued_at"] for r, _ in items if r["issued_at"] is not None)])
     uow.verdicts.void([r["id"] for r, _ in items], now, [why for _, why in items],
-                      [cause] * len(items))
+                      [cause_of(causes, r["order_id"]) for r, _ in items])
     coupons = uow.coupons.by_verdicts([r["id"] for r, _ in items])
     keys = [notices.coupon_notice_key(c["idempotency_key"]) for c in coupons.values()]
     verdicts = {r["id"]: verdict_from_row(r) for r, _ in items}
@@ -129,6 +151,7 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
     lifted: list[tuple[int, str]] = []
     for row, why in items:
         v = verdicts[row["id"]]
+        cause = cause_of(causes, v.order_id)
         changes.voided.append(v.order_id)
         changes.shops.add(v.shop_id)
         audit.append(_audit(now, actor, "verdict.voided", f"verdict:{row['id']}", v.order_id,
@@ -174,14 +197,14 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
                                             ",".join(sorted({why for _, why in items}))):
         audit.append(_audit(now, actor, "appeal.moot", f"appeal:{appeal.id}",
                             appeal.order_id, None, {"verdict_id": appeal.verdict_id,
-                                                    "cause": cause}))
+                                                    "cause": cause_of(causes, appeal.order_id)}))
         messages.append(notices.appeal_decided(appeal, now))
     uow.coupons.set_state(coupon_changes, now)
     uow.coupons.charge_to_platform(lifted, now)
 
 
 def _issue(uow: UnitOfWork, items: list[tuple[Verdict, Judged, dict[str, Any] | None]],
-           now: datetime, actor: str, cause: str, changes: LedgerChanges, writes: _Writes
+           now: datetime, actor: str, causes: Cause, changes: LedgerChanges, writes: _Writes
            ) -> None:
     fresh_pairs = [(v.order_id, v.violation.value) for v, _, held in items if held is None]
     generations = uow.verdicts.generations(fresh_pairs) if fresh_pairs else {}
@@ -192,7 +215,8 @@ def _issue(uow: UnitOfWork, items: list[tuple[Verdict, Judged, dict[str, Any] | 
         row = verdict_columns(v)
         row.update(generation=generation, buyer_id=item.buyer_id, pack_id=item.pack.id,
                    judged_seq=item.judged_seq, status="active", issued_at=now, issued_by=actor,
-                   cause=cause, voided_at=None, void_reason=None, void_cause=None,
+                   cause=cause_of(causes, v.order_id), voided_at=None, void_reason=None,
+                   void_cause=None,
                    replaced_by=None)
         rows.append(row)
     ids = uow.verdicts.insert(rows)
@@ -205,7 +229,8 @@ def _issue(uow: UnitOfWork, items: list[tuple[Verdict, Judged, dict[str, Any] | 
         changes.shops.add(v.shop_id)
         generation = row["generation"]
         audit.append(_audit(now, actor, "verdict.issued", f"verdict:{verdict_id}", v.order_id,
-                            v.compensation_cents, {"record": v.to_record(), "cause": cause,
+                            v.compensation_cents, {"record": v.to_record(),
+                                                   "cause": row["cause"],
                                                    "pack": item.pack.id}))
         messages.append(notices.verdict_issued(v, generation, item.pack, now))
         owed = v.compensation_cents - changes.used.get((v.order_id, v.violation.value), 0)
@@ -222,7 +247,8 @@ def _issue(uow: UnitOfWork, items: list[tuple[Verdict, Judged, dict[str, Any] | 
     for c, coupon_id in zip(coupon_rows, coupon_ids, strict=True):
         audit.append(_audit(now, actor, "coupon.issued", f"coupon:{coupon_id}", c["order_id"],
                             c["amount_cents"], {"idempotency_key": c["idempotency_key"],
-                                                "buyer_id": c["buyer_id"], "cause": cause}))
+                                                "buyer_id": c["buyer_id"],
+                                                "cause": cause_of(causes, c["order_id"])}))
 
 
 def _audit(now: datetime, actor: str, action: str, subject: str, order_id: str | None,

@@ -14,6 +14,7 @@ from stockout.domain.remedies import RefusalReason, RemedyRefused
 from stockout.services.access.principals import Principal, Role
 from stockout.services.access.tokens import authenticate
 from stockout.services.console.merchant import upload_tracking
+from stockout.services.console.service import order_service
 from stockout.services.console.views import explained_order
 from stockout.services.remedies import choices as remedies
 from stockout.services.stock.self_report import report_order
@@ -81,14 +82,16 @@ def switch_language(request: Request, code: str, next: str | None = None) -> Res
 
 @router.get("/orders/{order_id}")
 def order_page(request: Request, order_id: str, rt: RuntimeDep, who: ViewerDep) -> Response:
-    view = explained_order(rt.uow(), rt.rules, who, order_id, lang_of(request))
+    lang = lang_of(request)
+    view = explained_order(rt.uow(), rt.rules, who, order_id, lang)
+    care = order_service(rt.uow(), rt.rules, rt.clock, who, view, lang)
     if who.role is Role.BUYER:
         try:
             offer = remedies.remedy_view(rt.uow(), rt.rules, who, order_id)
         except RemedyRefused:
             offer = None
-        return page(request, "order_buyer.html", who, o=view, remedy=offer)
-    return page(request, "order.html", who, o=view)
+        return page(request, "order_buyer.html", who, o=view, remedy=offer, s=care)
+    return page(request, "order.html", who, o=view, s=care)
 
 
 @router.post("/orders/{order_id}/ship", dependencies=[CsrfDep])
@@ -126,7 +129,7 @@ def propose(request: Request, order_id: str, rt: RuntimeDep, who: ViewerDep,
 @router.post("/orders/{order_id}/remedy", dependencies=[CsrfDep])
 def choose(request: Request, order_id: str, rt: RuntimeDep, who: ViewerDep,
            remedy: Annotated[str, Form()], until: Annotated[str, Form()] = "",
-           next: Annotated[str, Form()] = "") -> Response:
+           confirm: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
     kind, _, sku = remedy.partition(":")
     try:
         chosen = Remedy(kind)
@@ -134,6 +137,12 @@ def choose(request: Request, order_id: str, rt: RuntimeDep, who: ViewerDep,
         raise RemedyRefused(RefusalReason.SUBSTITUTE_NOT_OFFERED,
                             f"remedy: unknown choice {remedy!r}") from None
     when = local_time(until, "until") if until.strip() else None
+    if chosen is Remedy.REFUND and confirm != "yes":
+        # A refund closes the order for good: a second, explicit submit (no script needed).
+        view = explained_order(rt.uow(), rt.rules, who, order_id, lang_of(request))
+        offer = remedies.remedy_view(rt.uow(), rt.rules, who, order_id)
+        return page(request, "remedy_confirm.html", who, o=view, remedy=offer,
+                    next=safe_next(next, f"{PREFIX}/orders/{order_id}"))
     remedies.choose(rt.uow(), rt.rules, rt.clock, who, order_id, chosen, when, sku or None)
     return back(request, safe_next(next, f"{PREFIX}/orders/{order_id}"),
                 say("chosen_done", lang_of(request), remedy=say(f"remedy_{chosen.value}",

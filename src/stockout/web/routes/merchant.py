@@ -101,13 +101,15 @@ def expect(request: Request, sku_id: str, rt: RuntimeDep, who: ViewerDep,
 @router.get("/shops/{shop_id}/verdicts")
 def verdicts(request: Request, shop_id: str, rt: RuntimeDep, who: ViewerDep) -> Response:
     return page(request, "verdicts.html", who, shop=shop_id,
-                verdicts=shop_verdicts(rt.uow(), rt.rules, who, shop_id, lang_of(request)))
+                verdicts=shop_verdicts(rt.uow(), rt.rules, who, shop_id, lang_of(request),
+                                       rt.clock.now()))
 
 
 @router.get("/shops/{shop_id}/appeals")
 def appeals(request: Request, shop_id: str, rt: RuntimeDep, who: ViewerDep,
             verdict: str | None = None) -> Response:
-    found = shop_verdicts(rt.uow(), rt.rules, who, shop_id, lang_of(request))
+    found = [v for v in shop_verdicts(rt.uow(), rt.rules, who, shop_id, lang_of(request),
+                                      rt.clock.now()) if v["appealable"]]
     with rt.uow().reader() as r:
         mine, _ = list_appeals(r, who, rt.clock.now(), state=None, shop_id=shop_id, after=None,
                                limit=200)

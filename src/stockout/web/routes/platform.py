@@ -12,13 +12,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from stockout.domain.rulebook import pack_diff, pack_figures
+from stockout.domain.rulebook import pack_diff
 from stockout.rulepacks import builtin_packs
 from stockout.services.access.principals import NotFound, Principal
 from stockout.services.appeals.workflow import decide_appeal, get_appeal, get_evidence, list_appeals
 from stockout.services.console.platform import (
     SAMPLE_ORDERS,
     announcement_preview,
+    pack_rows,
     sample_events,
     whatif_file,
 )
@@ -134,7 +135,7 @@ def announce(request: Request, rt: RuntimeDep, who: ViewerDep,
         posted = post_announcement(rt.uow(), rt.rules, rt.clock, obj, who)
         return back(request, f"{PREFIX}/platform/announcements",
                     say("announced", lang_of(request), id=posted.announcement.id,
-                        orders=posted.orders))
+                        orders=posted.orders, voided=posted.voided, issued=posted.issued))
     form = {"id": id, "starts": starts, "ends": ends, "extend_hours": f"{extend_hours:g}",
             "ship_from_regions": ship_from_regions, "ship_to_regions": ship_to_regions,
             "categories": categories}
@@ -164,7 +165,7 @@ def rule_pack(request: Request, pack_id: str, who: ViewerDep) -> Response:
     pack = next((p for p in builtin_packs() if p.id == pack_id), None)
     if pack is None:
         raise NotFound("rule pack")
-    return page(request, "pack.html", who, pack=pack, figures=pack_figures(pack))
+    return page(request, "pack.html", who, pack=pack, figures=pack_rows(pack))
 
 
 def _choices() -> list[str]:
@@ -202,9 +203,11 @@ def whatif(request: Request, rt: RuntimeDep, who: ViewerDep,
         else:
             path = sample_events(rt.settings.data_dir)
             label = say("whatif_sample_label", lang)
-        w = whatif_file(path, rules_a, rules_b, rt.clock.now())
+        report = whatif_file(path, rules_a, rules_b, rt.clock.now())
+    w = report.whatif
     count_chart, money_chart = whatif_charts(w, lang)
-    return page(request, "whatif.html", who, w=w, choices=_choices(), rules_a=rules_a,
+    return page(request, "whatif.html", who, w=w, report=report, choices=_choices(),
+                rules_a=rules_a,
                 rules_b=rules_b, sample_orders=SAMPLE_ORDERS, source=label, count_chart=count_chart,
                 money_chart=money_chart)
 
