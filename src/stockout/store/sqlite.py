@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,8 +77,8 @@ class SqliteDialect:
             return []
         columns = tuple(rows[0])
         convert = self._converters(table, columns)
-        values = [tuple([f(r[c]) if f is not None else r[c] for c, f in zip(columns, convert, strict=True)])
-                  for r in rows]
+        values = [tuple([f(r[c]) if f is not None else r[c]
+                         for c, f in zip(columns, convert, strict=True)]) for r in rows]
         names = ", ".join(_q(c) for c in columns)
         conflict = f" ON CONFLICT ({', '.join(_q(c) for c in ignore)}) DO NOTHING" if ignore \
             else ""
@@ -98,20 +98,27 @@ class SqliteDialect:
                    f"{', '.join([row_marks] * len(part))}{conflict} RETURNING {back}")
             flat = tuple(v for row in part for v in row)
             for r in conn.exec_driver_sql(sql, flat):
-                out.append(tuple([f(v) if f is not None else v for f, v in zip(readers, r, strict=True)]))
+                out.append(tuple([f(v) if f is not None else v
+                                  for f, v in zip(readers, r, strict=True)]))
         return out
 
     def update_rows(self, conn: Connection, table: Table, key: str,
-                    rows: Sequence[dict[str, Any]]) -> None:
+                    rows: Sequence[dict[str, Any]], only: Mapping[str, str] | None = None
+                    ) -> None:
         """One `executemany` straight to the driver (values converted here, as above)."""
         if not rows:
             return
         columns = tuple(c for c in rows[0] if c != key)
-        convert = self._converters(table, (*columns, key))
-        values = [tuple([f(r[c]) if f is not None else r[c]
-                         for c, f in zip((*columns, key), convert, strict=True)]) for r in rows]
+        guards = sorted((only or {}).items())
+        order = (*columns, key)
+        convert = self._converters(table, order)
+        extra = tuple(v for _, v in guards)
+        values = [(*[f(r[c]) if f is not None else r[c]
+                     for c, f in zip(order, convert, strict=True)], *extra) for r in rows]
         sets = ", ".join(f"{_q(c)} = ?" for c in columns)
-        conn.exec_driver_sql(f"UPDATE {_q(table.name)} SET {sets} WHERE {_q(key)} = ?", values)
+        where = "".join(f" AND {_q(c)} = ?" for c, _ in guards)
+        conn.exec_driver_sql(f"UPDATE {_q(table.name)} SET {sets} WHERE {_q(key)} = ?{where}",
+                             values)
 
     def _converters(self, table: Table, columns: tuple[str, ...]
                     ) -> list[Callable[[Any], Any] | None]:
