@@ -7,13 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from stockout.api.problems import Problem
 from stockout.bootstrap import Runtime
+from stockout.errors import Unauthorized
 from stockout.services.access.principals import Principal
 from stockout.services.access.tokens import authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="`stockout tokens create --role ...`")
-_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 def runtime(request: Request) -> Runtime:
@@ -28,10 +27,10 @@ RuntimeDep = Annotated[Runtime, Depends(runtime)]
 def principal(rt: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None,
                                                      Depends(_bearer)]) -> Principal:
     if credentials is None:
-        raise Problem(401, "a bearer token is required", "unauthorized", headers=_CHALLENGE)
+        raise Unauthorized("a bearer token is required")
     found = authenticate(rt.uow(), credentials.credentials)
     if found is None:
-        raise Problem(401, "unknown or revoked token", "unauthorized", headers=_CHALLENGE)
+        raise Unauthorized("unknown or revoked token")
     return found
 
 

@@ -12,9 +12,13 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.sql.elements import ColumnElement
 
+from stockout.domain.errors import StockoutError
 
-class BadDatabaseUrl(ValueError):
+
+class BadDatabaseUrl(StockoutError, ValueError):
     """`--db` names no database stockout can use."""
+
+    family = "bad-database-url"
 
 
 class StoreDialect(Protocol):

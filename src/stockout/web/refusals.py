@@ -3,34 +3,17 @@ with the rule's id where the services name one."""
 
 from __future__ import annotations
 
-from stockout.domain.inventory import LedgerError
 from stockout.domain.language import Lang
 from stockout.domain.remedies import RemedyRefused
-from stockout.domain.rulebook import PackError
-from stockout.services.appeals.workflow import (
-    AppealAlreadyDecided,
-    AppealRefused,
-    BadAppeal,
-    BadEvidence,
-)
-from stockout.services.coupons.redemption import CouponNotRedeemable
-from stockout.services.judging.announcements import AnnouncementConflict, InvalidAnnouncement
-from stockout.services.judging.ingest import EventsRefused
-from stockout.services.stock.capacity import CapacityNotSet
 from stockout.services.stock.self_report import ReportRefused
 from stockout.web.texts import has, say
-
-REFUSALS: tuple[type[Exception], ...] = (
-    ReportRefused, RemedyRefused, LedgerError, CapacityNotSet, BadAppeal, BadEvidence,
-    AppealRefused, AppealAlreadyDecided, InvalidAnnouncement, AnnouncementConflict,
-    CouponNotRedeemable, EventsRefused, PackError, ValueError)
 
 
 def refusal_text(exc: Exception, lang: Lang, field_error: bool = False) -> str:
     if field_error:
         return say("refused_fields", lang, fields=str(exc))
     if isinstance(exc, ReportRefused):
-        key = f"refusal_{exc.code.value}"
+        key = f"refusal_{exc.refusal.value}"
         return say("refused_rule", lang, why=say(key, lang) if has(key) else exc.detail,
                    rule=exc.rule)
     if isinstance(exc, RemedyRefused):

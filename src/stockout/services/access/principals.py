@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from stockout.domain.errors import StockoutError
+
 
 class Role(StrEnum):
     PLATFORM = "platform"
@@ -12,16 +14,20 @@ class Role(StrEnum):
     BUYER = "buyer"
 
 
-class NotFound(LookupError):
+class NotFound(StockoutError, LookupError):
     """What was asked for does not exist, or is not the asker's (never said which)."""
+
+    family = "not-found"
 
     def __init__(self, what: str) -> None:
         super().__init__(what)
         self.what = what
 
 
-class Forbidden(PermissionError):
+class Forbidden(StockoutError, PermissionError):
     """The role may never do this (for example, a buyer posting events)."""
+
+    family = "forbidden"
 
 
 @dataclass(frozen=True, slots=True)
