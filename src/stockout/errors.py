@@ -9,12 +9,10 @@ back to its family. The family is the problem type's last segment (`/problems/re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
 
 from stockout.domain.errors import InvalidInput, StockoutError
 
-__all__ = ["OUTCOMES", "BadCursor", "InvalidInput", "NotAnArray", "Outcome", "StockoutError",
-           "Unauthorized", "outcome"]
+__all__ = ["OUTCOMES", "InvalidInput", "Outcome", "StockoutError", "outcome", "outcome_of"]
 
 # Exit codes: 1 the command was understood and refused (or found nothing), 2 bad usage.
 REFUSED, USAGE = 1, 2
@@ -96,28 +94,3 @@ def outcome(code: str) -> Outcome:
 
 def outcome_of(exc: StockoutError) -> Outcome:
     return outcome(exc.full_code)
-
-
-class Unauthorized(StockoutError):
-    family = "unauthorized"
-    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": "Bearer"}
-
-
-class BadCursor(StockoutError):
-    family = "bad-cursor"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"cursor: not a cursor this API gave out ({reason})", field="cursor")
-
-
-class NotAnArray(StockoutError):
-    family = "not-an-array"
-
-
-class Conflict(StockoutError):
-    family = "conflict"
-
-
-def problem_body(exc: StockoutError) -> dict[str, Any]:
-    """The fields of a stockout error's problem document beyond the RFC's own."""
-    return {"code": exc.code, **exc.problem_fields()}

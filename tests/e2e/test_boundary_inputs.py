@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.e2e.test_api import auth, is_problem, order, post
+from tests.online import environment, stockout
 
 CST = timezone(timedelta(hours=8))
 T = datetime(2025, 3, 3, 10, 0, tzinfo=CST)
@@ -189,3 +191,21 @@ def test_every_error_names_its_stable_code_and_the_table_gives_its_status(api: A
     assert anonymous["code"] == "unauthorized"
     bad = is_problem(api.get("/v1/verdicts", params={"limit": 0}, headers=auth(api)), 422)
     assert bad["code"] == "invalid-request" and bad["field"] == "limit"
+
+
+def test_judge_rejects_a_line_with_a_time_out_of_range_by_number_and_judges_the_rest(
+        tmp_path: Path) -> None:
+    """Finding 4: one line dated 9999-12-31T23:59:59-12:00 (which UTC cannot hold) is rejected
+    with its line number; the other lines are judged and the command exits 0."""
+    a = order("A")
+    far = order("B")
+    far.events[0]["at"] = "9999-12-31T23:59:59-12:00"
+    lines = [a.events[0], far.events[0], a.events[1]]
+    path = tmp_path / "events.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in lines), encoding="utf-8")
+    run = stockout("--lang", "en", "judge", str(path), "--json", "--at",
+                   "2025-03-10T00:00:00+08:00", env=environment(tmp_path / "data"))
+    assert run.returncode == 0, run.stderr
+    assert "line 2" in run.stderr and "at:" in run.stderr
+    verdicts = [json.loads(line) for line in run.stdout.splitlines()]
+    assert {v["order_id"] for v in verdicts} == {"A"}

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from stockout.api.problems import Unauthorized
 from stockout.bootstrap import Runtime
-from stockout.errors import Unauthorized
 from stockout.services.access.principals import Principal
 from stockout.services.access.tokens import authenticate
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import Request
 
-from stockout.errors import BadCursor
+from stockout.api.problems import BadCursor
 
 MAX_LIMIT = 1000
 

@@ -3,7 +3,7 @@ error into a problem through the table of outcomes (`stockout.errors`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,11 +22,40 @@ TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not f
           503: "Service unavailable"}
 
 
-class Problem(BaseModel):
+class Problem(StockoutError):
+    """The API's own errors (the request, not the business): their status comes from the table
+    like every other error's."""
+
+    @property
+    def status(self) -> int:
+        return outcome_of(self).status
+
+
+class Unauthorized(Problem):
+    family = "unauthorized"
+    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": "Bearer"}
+
+
+class BadCursor(Problem):
+    family = "bad-cursor"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"cursor: not a cursor this API gave out ({reason})", field="cursor")
+
+
+class NotAnArray(Problem):
+    family = "not-an-array"
+
+
+class Conflict(Problem):
+    family = "conflict"
+
+
+class ProblemDocument(BaseModel):
     """An RFC 9457 problem document; `code` names the failure (stable), other members say more
     (`field`, `rule`, `errors`, ...)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", title="Problem")
     type: str = Field(description="the problem type: /problems/FAMILY, or about:blank")
     title: str
     status: int

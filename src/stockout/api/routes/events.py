@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from stockout.adapters.event_schema import EVENT_ADAPTER
 from stockout.api.auth import PrincipalDep, RuntimeDep
-from stockout.errors import NotAnArray
+from stockout.api.problems import NotAnArray
 from stockout.services.judging.ingest import MAX_EVENTS, ingest_events
 
 router = APIRouter(prefix="/v1", tags=["events"])

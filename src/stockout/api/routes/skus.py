@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from stockout.adapters.fields import Day, Id, Note, RequiredNote
 from stockout.api.auth import PrincipalDep, RuntimeDep
+from stockout.api.problems import Conflict
 from stockout.domain.inventory import MAX_UNITS, MovementKind
 from stockout.domain.money import MAX_CENTS
 from stockout.domain.times import format_time
-from stockout.errors import Conflict
 from stockout.services.stock import capacity
 from stockout.services.stock.movements import (
     StockState,
