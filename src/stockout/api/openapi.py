@@ -17,7 +17,9 @@ PROBLEM_REF = "#/components/schemas/Problem"
 # body over the limit, an invalid request, the database away.
 ANY_ROUTE = (401, 403, 404, 413, 422, 503)
 WRITES = (409, 429)  # a state that does not allow the step, a daily limit
-PAGED = (400,)  # a cursor this API did not give out
+MALFORMED = (400,)  # a cursor this API did not give out, a body that cannot be parsed
+# Statuses of one route beyond those of its kind.
+EXTRA = {("get", "/v1/skus/{sku_id}/plan"): (409,)}  # no daily capacity set yet
 CARRIER_PUSHES = (413, 422, 503)  # signed by the vendor, not by a token
 
 
@@ -25,10 +27,11 @@ def _statuses(path: str, method: str, operation: dict[str, Any]) -> tuple[int, .
     if not path.startswith("/v1/"):
         return ()
     if path.startswith("/v1/carriers/"):
-        return CARRIER_PUSHES
+        return CARRIER_PUSHES + MALFORMED
     names = {p.get("name") for p in operation.get("parameters", [])}
+    malformed = "cursor" in names or "requestBody" in operation
     return (ANY_ROUTE + (WRITES if method in ("post", "put", "patch", "delete") else ())
-            + (PAGED if "cursor" in names else ()))
+            + (MALFORMED if malformed else ()) + EXTRA.get((method, path), ()))
 
 
 def _hoist(node: Any, schemas: dict[str, Any]) -> None:

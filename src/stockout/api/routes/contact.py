@@ -32,7 +32,7 @@ def post_message(order_id: str, body: TextIn, rt: RuntimeDep, who: PrincipalDep
     """The buyer to the merchant or back: a `chat_message` of the order (the judge reads the
     merchant's: saying 没货 is a stockout)."""
     return messages.send_message(rt.uow(), rt.rules, rt.clock, who, order_id,
-                   body.text)
+                                 body.text)
 
 
 @router.post("/orders/{order_id}/tickets", summary="A complaint to customer service")
@@ -45,7 +45,7 @@ def post_ticket(order_id: str, body: TextIn, rt: RuntimeDep, who: PrincipalDep
 def get_tickets(rt: RuntimeDep, who: PrincipalDep, state: str | None = "open",
                 order_id: str | None = None, limit: Limit = 100) -> dict[str, Any]:
     return {"items": tickets.list_tickets(rt.uow(), rt.clock, who, state or None,
-                             order_id, limit), "next": None}
+                                          order_id, limit), "next": None}
 
 
 @router.post("/tickets/{ticket_id}/answer", summary="Customer service answers")
@@ -63,14 +63,14 @@ def post_ticket_close(ticket_id: PathId, rt: RuntimeDep, who: PrincipalDep) -> d
 def post_ticket_reopen(ticket_id: PathId, body: TextIn, rt: RuntimeDep, who: PrincipalDep
                        ) -> dict[str, Any]:
     return tickets.reopen_ticket(rt.uow(), rt.rules, rt.clock, who, ticket_id,
-                   body.text)
+                                 body.text)
 
 
 @router.post("/skus/{sku_id}/feedback", summary="Feedback on a product page (留言反馈)")
 def post_feedback(sku_id: str, body: FeedbackIn, rt: RuntimeDep, who: PrincipalDep
                   ) -> dict[str, Any]:
     return feedback.leave_feedback(rt.uow(), rt.rules, rt.clock, who, sku_id,
-                   body.text, body.order_id)
+                                   body.text, body.order_id)
 
 
 @router.get("/feedback", summary="Product feedback: a merchant's shops', a buyer's own")
