@@ -215,7 +215,8 @@ def describe(error: ValidationError) -> str:
         if err["type"] == "timezone_aware":
             parts.append(f"{where}: time without offset")
             continue
-        parts.append(f"{where}: {err['msg'].lower()}")
+        msg = err["msg"]
+        parts.append(f"{where}: {msg[:1].lower()}{msg[1:]}")
     return "; ".join(parts)
 
 

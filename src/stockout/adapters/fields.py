@@ -36,7 +36,8 @@ MAX_ID_LENGTH = 128
 MAX_ROW_ID = 2**63 - 1  # a BIGINT: the largest id a stored row can have
 MAX_HOURS = 24 * 366  # a promise or an extension of more than a year is a typing error
 
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})")
+# The offset is checked by the type itself (`AwareDatetime`: "time without offset").
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})?")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Ids: no control character, no `/`, at least one character that is not a space.
 ID_PATTERN = r"^[^/\x00-\x1f\x7f]*[^/\s\x00-\x1f\x7f][^/\x00-\x1f\x7f]*$"
