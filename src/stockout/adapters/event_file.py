@@ -17,6 +17,7 @@ from stockout.adapters.event_schema import (
     parse_event_json,
 )
 from stockout.domain.announcements import Announcement
+from stockout.domain.errors import StockoutError
 from stockout.domain.events import Event
 from stockout.domain.timeline import Timeline
 
@@ -93,8 +94,8 @@ def read_event_file(path: Path, progress: Callable[[int], None] | None = None) -
         return read_events(handle, progress)
 
 
-class BadAnnouncements(ValueError):
-    pass
+class BadAnnouncements(StockoutError, ValueError):
+    family = "bad-announcements"
 
 
 def read_announcements(path: Path) -> list[Announcement]:

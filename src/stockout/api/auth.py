@@ -7,13 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from stockout.api.problems import Problem
+from stockout.api.problems import Unauthorized
 from stockout.bootstrap import Runtime
-from stockout.services.access.principals import Principal, Role
+from stockout.services.access.principals import Forbidden, Principal, Role
 from stockout.services.access.tokens import authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="`stockout tokens create --role ...`")
-_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 async def runtime(request: Request) -> Runtime:
@@ -30,17 +29,17 @@ RuntimeDep = Annotated[Runtime, Depends(runtime)]
 def poster(rt: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None,
                                                   Depends(_bearer)]) -> Principal:
     if credentials is None:
-        raise Problem(401, "a bearer token is required", "unauthorized", headers=_CHALLENGE)
+        raise Unauthorized("a bearer token is required")
     found = authenticate(rt.uow(), credentials.credentials, carriers=True)
     if found is None:
-        raise Problem(401, "unknown or revoked token", "unauthorized", headers=_CHALLENGE)
+        raise Unauthorized("unknown or revoked token")
     return found
 
 
 def principal(who: Annotated[Principal, Depends(poster)]) -> Principal:
     if who.role is Role.CARRIER:
-        raise Problem(403, "a carrier token only posts carrier scans (POST /v1/events)",
-                      "forbidden", rule="provenance/carrier")
+        raise Forbidden("a carrier token only posts carrier scans (POST /v1/events)",
+                        rule="provenance/carrier")
     return who
 
 

@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from stockout.domain.errors import StockoutError
 from stockout.services.access.principals import Principal, Role
 from stockout.services.common.clock import Clock
 from stockout.services.common.tx import in_transaction
@@ -18,8 +19,10 @@ from stockout.store.uow import UnitOfWork
 PREFIX = "so"
 
 
-class BadTokenRequest(ValueError):
+class BadTokenRequest(StockoutError, ValueError):
     """A token's binding does not fit its role; `key` names the message."""
+
+    family = "bad-token-request"
 
     def __init__(self, key: str) -> None:
         super().__init__(key)
