@@ -3,6 +3,7 @@ edge, then plain domain events inside. The HTTP API reuses these models."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -220,12 +221,25 @@ def describe(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+_HIGH_SURROGATE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}")
+
+
+def _json_error(error: str, line: str | bytes) -> str:
+    """The JSON parser's complaint; a lone surrogate escape (`\\ud800` without its pair), which
+    it words as a broken hex escape, is said for what it is."""
+    raw = line.encode("utf-8", "surrogatepass") if isinstance(line, str) else line
+    if "surrogate" in error or ("end of hex escape" in error and _HIGH_SURROGATE.search(raw)):
+        where = error[error.find(" at line"):] if " at line" in error else ""
+        return f"not valid Unicode: a lone surrogate escape (\\ud800-\\udfff){where}"
+    return f"not JSON: {error}"
+
+
 def parse_event_json(line: str | bytes) -> Event:
     try:
         return to_domain(EVENT_ADAPTER.validate_json(line))
     except ValidationError as exc:
         if exc.errors()[0]["type"] == "json_invalid":
-            raise InvalidEvent(f"not JSON: {exc.errors()[0]['ctx']['error']}") from None
+            raise InvalidEvent(_json_error(exc.errors()[0]["ctx"]["error"], line)) from None
         if exc.errors()[0]["type"] == "model_attributes_type":
             raise InvalidEvent("not a JSON object") from None
         raise InvalidEvent(describe(exc)) from None
