@@ -20,6 +20,11 @@ def test_a_byte_order_mark_before_the_first_line_does_not_lose_that_event() -> N
     assert log.rejections == [] and log.events == 1
 
 
+def test_a_byte_order_mark_of_a_concatenated_file_does_not_lose_its_first_line() -> None:
+    log = read_events([line(), b"\xef\xbb\xbf" + line(event_id="e2", order_id="o2")])
+    assert log.rejections == [] and log.events == 2
+
+
 def test_bad_lines_are_rejected_with_their_number_and_the_rest_is_kept() -> None:
     log = read_events([line(), b"not json", line(event_id="e2", at="2025-06-01T10:00:00"),
                        line(event_id="e3", type="order_shipped"), line(event_id="e4", quantity=0),

@@ -63,9 +63,10 @@ class EventLog:
 def parsed_lines(lines: Iterable[bytes | str]) -> Iterator[tuple[int, Event | Rejection]]:
     """Each non-blank line (numbered from 1) as an event, or its `Rejection`."""
     for number, raw in enumerate(lines, start=1):
-        if number == 1:  # a byte order mark (files saved on Windows) is not part of the event
-            raw = raw.removeprefix(b"\xef\xbb\xbf") if isinstance(raw, bytes) \
-                else raw.removeprefix("\ufeff")
+        # A byte order mark (files saved on Windows, also where such files were concatenated
+        # with `cat`) is not part of the event.
+        raw = raw.removeprefix(b"\xef\xbb\xbf") if isinstance(raw, bytes) \
+            else raw.removeprefix("\ufeff")
         if not raw.strip():
             continue
         try:
