@@ -50,6 +50,7 @@ class Check:
     choices: tuple[str, ...] = ()
     min_length: int = 0
     max_length: int | None = None
+    pattern: str | None = None  # a regular expression the whole text must match (ids)
     ge: float | None = None
     gt: float | None = None
     le: float | None = None
@@ -80,6 +81,8 @@ def _check(name: str, field: Any) -> Check:
                           ("ge", "ge"), ("gt", "gt"), ("le", "le")):
             if isinstance(c, annotated_types.BaseMetadata) and hasattr(c, attr):
                 values[key] = getattr(c, attr)
+        if isinstance(getattr(c, "pattern", None), str):  # pydantic's Field(pattern=...)
+            values["pattern"] = c.pattern
     if typing.get_origin(base) is Literal:
         kind, values["choices"] = "choice", tuple(typing.get_args(base))
     elif isinstance(base, type) and issubclass(base, Enum):
@@ -127,6 +130,9 @@ def _value_reasons(c: Check) -> list[tuple[str, str]]:
     if c.kind == "text" and c.max_length is not None:
         out.append((f"length({col}) > {c.max_length}",
                     f"{c.name}: string should have at most {c.max_length} characters"))
+    if c.kind == "text" and c.pattern is not None:
+        out.append((f"NOT regexp_full_match({col}, {literal(c.pattern)})",
+                    f"{c.name}: string should match pattern '{c.pattern}'"))
     if c.kind == "choice":
         allowed = ", ".join(literal(v) for v in c.choices)
         out.append((f"{col} NOT IN ({allowed})",
