@@ -3,6 +3,7 @@ traceback: out-of-range `--at`, unusable packs, folders where files are wanted."
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -101,3 +102,29 @@ def test_whatif_says_each_rejected_line_once_and_refuses_a_folder_chart_or_a_neg
     assert not list(work.iterdir()) and not list(folder.iterdir())
     _bad_usage(run_stockout("whatif", events, "--at", AT, "--top", "-3",
                             "--chart", tmp_path / "d.png"), "--top")
+
+
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_a_line_dated_where_no_clock_can_go_is_rejected_by_number_on_every_engine(
+        tmp_path: Path, engine: str) -> None:
+    """One line's `at` beyond UTC's range, one `presale_ship_by` in year 9999: those lines are
+    rejected with their numbers and the range; the other orders are judged; exit 0."""
+    late = Order("L", T0)
+    late.confirm(T0)
+    lines = event_lines([late])
+    path = write_lines(tmp_path / "events.jsonl", [
+        *lines,
+        '{"event_id": "F.placed", "order_id": "F", "type": "order_placed", '
+        '"at": "9999-12-31T23:59:59-12:00", "shop_id": "s1", "buyer_id": "b9", "sku_id": "k1", '
+        '"quantity": 1, "paid_cents": 100}',
+        '{"event_id": "P.placed", "order_id": "P", "type": "order_placed", '
+        '"at": "2025-06-02T10:00:00+08:00", "shop_id": "s1", "buyer_id": "b8", "sku_id": "k1", '
+        '"quantity": 1, "paid_cents": 100, "presale_ship_by": "9999-12-31T00:00:00+08:00"}'])
+    run = run_stockout("--lang", "en", "judge", path, "--json", "--engine", engine, "--at", AT)
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    n = len(lines)
+    assert f"line {n + 1}" in run.stderr and f"line {n + 2}" in run.stderr, run.stderr
+    assert "2000-01-01" in run.stderr and "2100-01-01" in run.stderr
+    orders = {json.loads(v)["order_id"] for v in run.stdout.splitlines()}
+    assert orders == {"L"}

@@ -159,10 +159,15 @@ def test_foreign_parquet_rows_are_validated_like_json_lines_and_the_rest_judged(
         _row("p4", "o4", "order_placed", far, **_PLACED),
         _row("p5", "o5", "order_placed", T, presale_ship_by=T.replace(year=9999), **_PLACED),
         _row("p6", "o6", "order_placed", T, **{**_PLACED, "shop_id": None}),
+        _row("p7", "a/b", "order_placed", T, **_PLACED),
+        _row("p8", "   ", "order_placed", T, **_PLACED),
     ]
     run = _judge(_write(tmp_path / "events.parquet", rows), engine, request)
     reasons = {r.line: r.reason for r in run.rejections}
-    assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9]
+    assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9, 10, 11]
+    # The ids a JSON line may not carry (read back through a URL path): the same reason.
+    assert reasons[10].startswith("order_id: string should match pattern")
+    assert reasons[11] == reasons[10]
     assert {r.file for r in run.rejections} == {"events.parquet"}
     assert "status" in reasons[3] and "'pickup'" in reasons[3]
     assert "bogus_type" in reasons[4]

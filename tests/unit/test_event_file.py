@@ -20,6 +20,11 @@ def test_a_byte_order_mark_before_the_first_line_does_not_lose_that_event() -> N
     assert log.rejections == [] and log.events == 1
 
 
+def test_a_byte_order_mark_of_a_concatenated_file_does_not_lose_its_first_line() -> None:
+    log = read_events([line(), b"\xef\xbb\xbf" + line(event_id="e2", order_id="o2")])
+    assert log.rejections == [] and log.events == 2
+
+
 def test_bad_lines_are_rejected_with_their_number_and_the_rest_is_kept() -> None:
     log = read_events([line(), b"not json", line(event_id="e2", at="2025-06-01T10:00:00"),
                        line(event_id="e3", type="order_shipped"), line(event_id="e4", quantity=0),
@@ -38,3 +43,17 @@ def test_a_repeated_event_id_keeps_the_first_and_flags_a_different_body() -> Non
     assert log.events == 1 and log.duplicates == 2
     assert [r.line for r in log.rejections] == [3]
     assert log.by_order["o1"][0].paid_cents == 100
+
+
+def test_a_lone_surrogate_escape_is_named_for_what_it_is_not_a_broken_hex_escape() -> None:
+    chat = {"event_id": "c1", "order_id": "o1", "type": "chat_message",
+            "at": "2025-06-01T11:00:00+08:00", "sender": "merchant"}
+    body = json.dumps(chat)[:-1]
+    log = read_events([line(), (body + ', "text": "\\ud800"}').encode(),
+                       (body + ', "text": "\\udc00 x"}').encode(),
+                       (body + ', "text": "\\u12"}').encode()])
+    reasons = {r.line: r.reason for r in log.rejections}
+    assert reasons[2].startswith("not valid Unicode: a lone surrogate")
+    assert reasons[3].startswith("not valid Unicode: a lone surrogate")
+    assert reasons[4].startswith("not JSON") and "surrogate" not in reasons[4]
+    assert log.events == 1

@@ -17,6 +17,7 @@ from stockout.adapters.event_schema import (
     parse_event_json,
 )
 from stockout.domain.announcements import Announcement
+from stockout.domain.errors import StockoutError
 from stockout.domain.events import Event
 from stockout.domain.timeline import Timeline
 
@@ -62,9 +63,10 @@ class EventLog:
 def parsed_lines(lines: Iterable[bytes | str]) -> Iterator[tuple[int, Event | Rejection]]:
     """Each non-blank line (numbered from 1) as an event, or its `Rejection`."""
     for number, raw in enumerate(lines, start=1):
-        if number == 1:  # a byte order mark (files saved on Windows) is not part of the event
-            raw = raw.removeprefix(b"\xef\xbb\xbf") if isinstance(raw, bytes) \
-                else raw.removeprefix("\ufeff")
+        # A byte order mark (files saved on Windows, also where such files were concatenated
+        # with `cat`) is not part of the event.
+        raw = raw.removeprefix(b"\xef\xbb\xbf") if isinstance(raw, bytes) \
+            else raw.removeprefix("\ufeff")
         if not raw.strip():
             continue
         try:
@@ -93,8 +95,8 @@ def read_event_file(path: Path, progress: Callable[[int], None] | None = None) -
         return read_events(handle, progress)
 
 
-class BadAnnouncements(ValueError):
-    pass
+class BadAnnouncements(StockoutError, ValueError):
+    family = "bad-announcements"
 
 
 def read_announcements(path: Path) -> list[Announcement]:

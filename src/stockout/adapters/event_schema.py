@@ -3,34 +3,33 @@ edge, then plain domain events inside. The HTTP API reuses these models."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     StrictBool,
-    StrictInt,
     TypeAdapter,
     ValidationError,
 )
 
+from stockout.adapters.fields import Cents, Hours, Id, Instant, Units
+from stockout.adapters.fields import Text as Words
 from stockout.domain.announcements import Announcement
+from stockout.domain.errors import StockoutError
 from stockout.domain.events import ClaimKind, Event, EventType, Party, Remedy, ScanStatus
-from stockout.domain.inventory import MAX_UNITS
-from stockout.domain.money import MAX_CENTS
 from stockout.domain.times import UTC
 
-Text = Annotated[str, Field(min_length=1)]
-MAX_HOURS = 24 * 366  # a promise or an extension of more than a year is a typing error
+Text = Id  # ids, carriers, tracking numbers: printable, without `/`, at most 128 characters
 
 
 class _Base(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, strict=False)
     event_id: Text
     order_id: Text
-    at: AwareDatetime
+    at: Instant
 
 
 class OrderPlaced(_Base):
@@ -38,14 +37,14 @@ class OrderPlaced(_Base):
     shop_id: Text
     buyer_id: Text
     sku_id: Text
-    quantity: Annotated[StrictInt, Field(ge=1, le=MAX_UNITS)]
-    paid_cents: Annotated[StrictInt, Field(ge=0, le=MAX_CENTS)]
-    category: str | None = None
-    promise_hours: Annotated[float, Field(gt=0, le=MAX_HOURS)] | None = None
-    presale_ship_by: AwareDatetime | None = None
+    quantity: Units
+    paid_cents: Cents
+    category: Words | None = None
+    promise_hours: Hours | None = None
+    presale_ship_by: Instant | None = None
     campaign: StrictBool | None = None
-    ship_from_region: str | None = None
-    ship_to_region: str | None = None
+    ship_from_region: Words | None = None
+    ship_to_region: Words | None = None
 
 
 class OrderConfirmed(_Base):
@@ -59,7 +58,7 @@ class GroupFailed(_Base):
 class OrderCancelled(_Base):
     type: Literal["order_cancelled"]
     by: Party
-    reason: str
+    reason: Words
 
 
 class ShipmentUploaded(_Base):
@@ -73,29 +72,29 @@ class CarrierScan(_Base):
     carrier: Text
     tracking_no: Text
     status: ScanStatus
-    region: str | None = None
+    region: Words | None = None
 
 
 class StockoutReported(_Base):
     type: Literal["stockout_reported"]
-    reason: str
+    reason: Words
 
 
 class ChatMessage(_Base):
     type: Literal["chat_message"]
     sender: Literal["merchant", "buyer"]
-    text: str
+    text: Words
 
 
 class RefundRequested(_Base):
     type: Literal["refund_requested"]
     initiator: Literal["buyer", "merchant"]
-    reason: str
+    reason: Words
 
 
 class RefundCompleted(_Base):
     type: Literal["refund_completed"]
-    amount_cents: Annotated[StrictInt, Field(ge=0, le=MAX_CENTS)]
+    amount_cents: Cents
 
 
 class AfterSaleClaim(_Base):
@@ -113,8 +112,8 @@ class ClaimDecided(_Base):
 class RemedyChosen(_Base):
     type: Literal["remedy_chosen"]
     remedy: Remedy
-    until: AwareDatetime | None = None
-    substitute_sku_id: str | None = None
+    until: Instant | None = None
+    substitute_sku_id: Text | None = None
 
 
 class RefundDecided(_Base):
@@ -123,19 +122,19 @@ class RefundDecided(_Base):
     type: Literal["refund_decided"]
     by: Literal["merchant", "platform"]
     upheld: StrictBool
-    reason: str = ""
+    reason: Words = ""
 
 
 class ReturnRequested(_Base):
     type: Literal["return_requested"]
-    reason: str = ""
+    reason: Words = ""
 
 
 class ReturnDecided(_Base):
     type: Literal["return_decided"]
     by: Literal["merchant", "platform"]
     upheld: StrictBool
-    reason: str = ""
+    reason: Words = ""
 
 
 class ReturnShipped(_Base):
@@ -153,7 +152,7 @@ class AftersaleEscalated(_Base):
     """The buyer asks the platform to step in (平台介入) on a refused refund or return."""
 
     type: Literal["aftersale_escalated"]
-    reason: str = ""
+    reason: Words = ""
 
 
 EventModel = Annotated[
@@ -189,8 +188,10 @@ def to_domain(model: _Base) -> Event:
     return Event(**fields)
 
 
-class InvalidEvent(ValueError):
+class InvalidEvent(StockoutError, ValueError):
     """A line or object that is not a valid event; `reason` says what and where."""
+
+    family = "invalid-event"
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -215,8 +216,22 @@ def describe(error: ValidationError) -> str:
         if err["type"] == "timezone_aware":
             parts.append(f"{where}: time without offset")
             continue
-        parts.append(f"{where}: {err['msg'].lower()}")
+        msg = err["msg"]
+        parts.append(f"{where}: {msg[:1].lower()}{msg[1:]}")
     return "; ".join(parts)
+
+
+_HIGH_SURROGATE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}")
+
+
+def _json_error(error: str, line: str | bytes) -> str:
+    """The JSON parser's complaint; a lone surrogate escape (`\\ud800` without its pair), which
+    it words as a broken hex escape, is said for what it is."""
+    raw = line.encode("utf-8", "surrogatepass") if isinstance(line, str) else line
+    if "surrogate" in error or ("end of hex escape" in error and _HIGH_SURROGATE.search(raw)):
+        where = error[error.find(" at line"):] if " at line" in error else ""
+        return f"not valid Unicode: a lone surrogate escape (\\ud800-\\udfff){where}"
+    return f"not JSON: {error}"
 
 
 def parse_event_json(line: str | bytes) -> Event:
@@ -224,7 +239,7 @@ def parse_event_json(line: str | bytes) -> Event:
         return to_domain(EVENT_ADAPTER.validate_json(line))
     except ValidationError as exc:
         if exc.errors()[0]["type"] == "json_invalid":
-            raise InvalidEvent(f"not JSON: {exc.errors()[0]['ctx']['error']}") from None
+            raise InvalidEvent(_json_error(exc.errors()[0]["ctx"]["error"], line)) from None
         if exc.errors()[0]["type"] == "model_attributes_type":
             raise InvalidEvent("not a JSON object") from None
         raise InvalidEvent(describe(exc)) from None
@@ -240,12 +255,12 @@ def parse_event_object(obj: object) -> Event:
 class AnnouncementModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: Text
-    starts: AwareDatetime
-    ends: AwareDatetime
-    extend_hours: Annotated[float, Field(gt=0, le=MAX_HOURS)]
-    ship_from_regions: list[str] | None = None
-    ship_to_regions: list[str] | None = None
-    categories: list[str] | None = None
+    starts: Instant
+    ends: Instant
+    extend_hours: Hours
+    ship_from_regions: list[Words] | None = None
+    ship_to_regions: list[Words] | None = None
+    categories: list[Words] | None = None
 
     def to_domain(self) -> Announcement:
         def opt(values: list[str] | None) -> frozenset[str] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from stockout import web
-from stockout.api import problems
+from stockout.api import openapi, problems
 from stockout.api.limits import BodyLimit
 from stockout.api.routes import (
     announcements,
@@ -39,6 +39,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="stockout", version=_version(package), description=DESCRIPTION)
     app.state.runtime = runtime
     problems.install(app)
+    openapi.install(app)
     for module in (events, orders, shops, skus, reports, remedies, announcements, appeals,
                    coupons, triage, carriers, meta, *buyer_routes.MODULES):
         app.include_router(module.router)

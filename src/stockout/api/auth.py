@@ -8,13 +8,12 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from stockout.api.problems import Problem
+from stockout.api.problems import Unauthorized
 from stockout.bootstrap import Runtime
-from stockout.services.access.principals import Principal, Role
+from stockout.services.access.principals import Forbidden, Principal, Role
 from stockout.services.access.tokens import authenticate_recent, recent_token
 
 _bearer = HTTPBearer(auto_error=False, description="`stockout tokens create --role ...`")
-_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 async def runtime(request: Request) -> Runtime:
@@ -33,20 +32,20 @@ async def poster(rt: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredent
     """`async`: a token seen in the last seconds is trusted on the event loop
     (`authenticate_recent`); only a lookup goes to the thread pool."""
     if credentials is None:
-        raise Problem(401, "a bearer token is required", "unauthorized", headers=_CHALLENGE)
+        raise Unauthorized("a bearer token is required")
     secret = credentials.credentials
     found = recent_token(secret)
     if found is None:
         found = await run_in_threadpool(authenticate_recent, rt.uow(), secret)
     if found is None:
-        raise Problem(401, "unknown or revoked token", "unauthorized", headers=_CHALLENGE)
+        raise Unauthorized("unknown or revoked token")
     return found
 
 
 async def principal(who: Annotated[Principal, Depends(poster)]) -> Principal:
     if who.role is Role.CARRIER:
-        raise Problem(403, "a carrier token only posts carrier scans (POST /v1/events)",
-                      "forbidden", rule="provenance/carrier")
+        raise Forbidden("a carrier token only posts carrier scans (POST /v1/events)",
+                        rule="provenance/carrier")
     return who
 
 

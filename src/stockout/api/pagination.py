@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import Request
 
-from stockout.api.problems import Problem
+from stockout.api.problems import BadCursor
 
 MAX_LIMIT = 1000
 
@@ -33,8 +33,7 @@ def decode(cursor: str | None, times: tuple[int, ...] = ()) -> list[Any] | None:
             values[i] = datetime.fromisoformat(values[i])
         return values
     except (ValueError, TypeError, IndexError, UnicodeError) as exc:
-        raise Problem(400, f"cursor: not a cursor this API gave out ({exc})", "bad-cursor"
-                      ) from None
+        raise BadCursor(str(exc)) from None
 
 
 def page(request: Request, items: list[Any], after: list[Any] | None) -> dict[str, Any]:

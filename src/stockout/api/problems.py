@@ -1,25 +1,18 @@
-"""Errors as RFC 9457 problem details (`application/problem+json`), one mapping for the API."""
+"""Errors as RFC 9457 problem details (`application/problem+json`): one handler turns every
+error into a problem through the table of outcomes (`stockout.errors`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from stockout.services.access.principals import Forbidden, NotFound
-from stockout.services.appeals.workflow import (
-    AppealAlreadyDecided,
-    AppealRefused,
-    BadAppeal,
-    BadEvidence,
-)
-from stockout.services.coupons.redemption import CouponNotRedeemable
-from stockout.services.judging.announcements import AnnouncementConflict, InvalidAnnouncement
-from stockout.services.judging.ingest import EventsRefused, TooManyEvents
+from stockout.errors import StockoutError, outcome, outcome_of
 
 MEDIA_TYPE = "application/problem+json"
 TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
@@ -29,23 +22,52 @@ TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not f
           503: "Service unavailable"}
 
 
-class Problem(Exception):
-    """Raise from a route to answer with a problem document."""
+class Problem(StockoutError):
+    """The API's own errors (the request, not the business): their status comes from the table
+    like every other error's."""
 
-    def __init__(self, status: int, detail: str, kind: str | None = None,
-                 headers: dict[str, str] | None = None, **extra: Any) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.kind = kind
-        self.headers = headers
-        self.extra = extra
+    @property
+    def status(self) -> int:
+        return outcome_of(self).status
 
 
-def problem_response(request_path: str, status: int, detail: str, kind: str | None = None,
+class Unauthorized(Problem):
+    family = "unauthorized"
+    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": "Bearer"}
+
+
+class BadCursor(Problem):
+    family = "bad-cursor"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"cursor: not a cursor this API gave out ({reason})", field="cursor")
+
+
+class NotAnArray(Problem):
+    family = "not-an-array"
+
+
+class Conflict(Problem):
+    family = "conflict"
+
+
+class ProblemDocument(BaseModel):
+    """An RFC 9457 problem document; `code` names the failure (stable), other members say more
+    (`field`, `rule`, `errors`, ...)."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+    type: str = Field(description="the problem type: /problems/FAMILY, or about:blank")
+    title: str
+    status: int
+    detail: str
+    instance: str = Field(description="the path that was asked")
+    code: str | None = Field(None, description="stable code of the failure within its type")
+
+
+def problem_response(request_path: str, status: int, detail: str, type_uri: str = "about:blank",
                      headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {
-        "type": f"/problems/{kind}" if kind else "about:blank",
+        "type": type_uri,
         "title": TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
@@ -55,79 +77,40 @@ def problem_response(request_path: str, status: int, detail: str, kind: str | No
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(request.url.path, exc.status, exc.detail, exc.kind, exc.headers,
-                                **exc.extra)
+def _validation_errors(exc: RequestValidationError) -> tuple[str, dict[str, Any]]:
+    errors = [{"loc": [str(x) for x in e.get("loc", ())], "msg": e.get("msg", "")}
+              for e in exc.errors()]
+    detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors) or "invalid"
+    fields = [e["loc"][-1] for e in errors if e["loc"]]
+    extra: dict[str, Any] = {"code": "invalid-request", "errors": errors}
+    if fields:
+        extra["field"] = fields[0]
+    return detail, extra
 
-    @app.exception_handler(NotFound)
-    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
-        return problem_response(request.url.path, 404, exc.what, "not-found")
 
-    @app.exception_handler(Forbidden)
-    async def _forbidden(request: Request, exc: Forbidden) -> JSONResponse:
-        return problem_response(request.url.path, 403, str(exc), "forbidden")
-
-    @app.exception_handler(TooManyEvents)
-    async def _too_many(request: Request, exc: TooManyEvents) -> JSONResponse:
-        return problem_response(request.url.path, 413, str(exc), "too-many-events",
-                                count=exc.count)
-
-    @app.exception_handler(EventsRefused)
-    async def _events_refused(request: Request, exc: EventsRefused) -> JSONResponse:
-        return problem_response(request.url.path, 409, str(exc), "events-refused",
-                                rejected=[{"event_id": r.event_id, "reason": r.reason,
-                                           "status": r.status} for r in exc.rejected])
-
-    @app.exception_handler(InvalidAnnouncement)
-    async def _bad_announcement(request: Request, exc: InvalidAnnouncement) -> JSONResponse:
-        return problem_response(request.url.path, 422, exc.reason, "invalid-announcement")
-
-    @app.exception_handler(AnnouncementConflict)
-    async def _conflict(request: Request, exc: AnnouncementConflict) -> JSONResponse:
-        return problem_response(request.url.path, 409, str(exc), "conflict")
-
-    @app.exception_handler(BadAppeal)
-    async def _bad_appeal(request: Request, exc: BadAppeal) -> JSONResponse:
-        return problem_response(request.url.path, 422, str(exc), "invalid-appeal")
-
-    @app.exception_handler(BadEvidence)
-    async def _bad_evidence(request: Request, exc: BadEvidence) -> JSONResponse:
-        status = 413 if exc.refusal.value == "too_large" else 422
-        return problem_response(request.url.path, status, str(exc), "invalid-evidence",
-                                index=exc.index, refusal=exc.refusal.value)
-
-    @app.exception_handler(AppealRefused)
-    async def _refused(request: Request, exc: AppealRefused) -> JSONResponse:
-        return problem_response(request.url.path, 409, str(exc), "appeal-refused",
-                                refusal=exc.refusal.value)
-
-    @app.exception_handler(AppealAlreadyDecided)
-    async def _decided(request: Request, exc: AppealAlreadyDecided) -> JSONResponse:
-        return problem_response(request.url.path, 409, str(exc), "appeal-decided")
-
-    @app.exception_handler(CouponNotRedeemable)
-    async def _not_redeemable(request: Request, exc: CouponNotRedeemable) -> JSONResponse:
-        return problem_response(request.url.path, 409, str(exc), "coupon-not-redeemable")
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": [str(x) for x in e.get("loc", ())], "msg": e.get("msg", "")}
-                  for e in exc.errors()]
-        detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors) or "invalid"
-        return problem_response(request.url.path, 422, detail, "invalid-request", errors=errors)
-
-    @app.exception_handler(OperationalError)
-    async def _database(request: Request, exc: OperationalError) -> JSONResponse:
-        return problem_response(request.url.path, 503, "the database is not available; "
-                                "try again", "database-unavailable")
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return problem_response(request.url.path, 500, "unexpected error", "internal")
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem_response(request.url.path, exc.status_code, str(exc.detail),
+async def handle(request: Request, exc: Exception) -> JSONResponse:
+    """The one mapping from an error to its problem document."""
+    path = request.url.path
+    if isinstance(exc, StockoutError):
+        found = outcome_of(exc)
+        return problem_response(path, found.status, exc.problem_detail(), found.type,
+                                getattr(exc, "headers", None), code=exc.code,
+                                **exc.problem_fields())
+    if isinstance(exc, RequestValidationError):
+        detail, extra = _validation_errors(exc)
+        return problem_response(path, 422, detail, outcome("invalid-request").type, **extra)
+    if isinstance(exc, StarletteHTTPException):
+        return problem_response(path, exc.status_code, str(exc.detail),
                                 headers=getattr(exc, "headers", None))
+    if isinstance(exc, OperationalError):
+        found = outcome("database-unavailable")
+        return problem_response(path, found.status, "the database is not available; try again",
+                                found.type, code="database-unavailable")
+    return problem_response(path, 500, "unexpected error", outcome("internal").type,
+                            code="internal")
+
+
+def install(app: FastAPI) -> None:
+    for kind in (StockoutError, RequestValidationError, StarletteHTTPException,
+                 OperationalError, Exception):
+        app.add_exception_handler(kind, handle)

@@ -21,6 +21,7 @@ from stockout.adapters.event_file import Rejection
 from stockout.batch.prepare import MEMORY_LIMIT, Prepared, prepared
 from stockout.batch.records import RESULT_SCHEMA
 from stockout.domain.announcements import Announcement
+from stockout.domain.errors import StockoutError
 from stockout.domain.rulebook import RuleBook
 
 
@@ -30,8 +31,10 @@ class Engine(StrEnum):
     SPARK = "spark"
 
 
-class EngineUnavailable(RuntimeError):
+class EngineUnavailable(StockoutError, RuntimeError):
     """The chosen engine's package is not installed."""
+
+    family = "engine-unavailable"
 
 
 @dataclass(frozen=True, slots=True)

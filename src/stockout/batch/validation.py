@@ -24,6 +24,7 @@ from pydantic import AwareDatetime, BaseModel
 from stockout.adapters import event_schema
 from stockout.batch.rules_sql import literal, micros
 from stockout.batch.schema import EVENT_SCHEMA
+from stockout.domain.errors import StockoutError
 from stockout.domain.times import UTC
 
 # Times outside this range are rejected (the API's range; the engines' arithmetic stays exact).
@@ -32,9 +33,11 @@ LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 COMMON = ("event_id", "order_id", "type", "at")
 
 
-class BadInput(ValueError):
+class BadInput(StockoutError, ValueError):
     """An input that breaks the event contract as a whole: the message names the file and the
     column (or says the file is not readable Parquet)."""
+
+    family = "bad-input"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,8 @@ class Check:
     kind: str  # text | int | float | bool | time | choice
     choices: tuple[str, ...] = ()
     min_length: int = 0
+    max_length: int | None = None
+    pattern: str | None = None  # a regular expression the whole text must match (ids)
     ge: float | None = None
     gt: float | None = None
     le: float | None = None
@@ -72,10 +77,12 @@ def _check(name: str, field: Any) -> Check:
     constraints += list(field.metadata)
     values: dict[str, Any] = {}
     for c in constraints:
-        for attr, key in (("min_length", "min_length"), ("ge", "ge"), ("gt", "gt"),
-                          ("le", "le")):
+        for attr, key in (("min_length", "min_length"), ("max_length", "max_length"),
+                          ("ge", "ge"), ("gt", "gt"), ("le", "le")):
             if isinstance(c, annotated_types.BaseMetadata) and hasattr(c, attr):
                 values[key] = getattr(c, attr)
+        if isinstance(getattr(c, "pattern", None), str):  # pydantic's Field(pattern=...)
+            values["pattern"] = c.pattern
     if typing.get_origin(base) is Literal:
         kind, values["choices"] = "choice", tuple(typing.get_args(base))
     elif isinstance(base, type) and issubclass(base, Enum):
@@ -120,6 +127,12 @@ def _value_reasons(c: Check) -> list[tuple[str, str]]:
     if c.kind == "text" and c.min_length:
         out.append((f"length({col}) < {c.min_length}",
                     f"{c.name}: string should have at least {c.min_length} character"))
+    if c.kind == "text" and c.max_length is not None:
+        out.append((f"length({col}) > {c.max_length}",
+                    f"{c.name}: string should have at most {c.max_length} characters"))
+    if c.kind == "text" and c.pattern is not None:
+        out.append((f"NOT regexp_full_match({col}, {literal(c.pattern)})",
+                    f"{c.name}: string should match pattern '{c.pattern}'"))
     if c.kind == "choice":
         allowed = ", ".join(literal(v) for v in c.choices)
         out.append((f"{col} NOT IN ({allowed})",

@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from stockout.cli.common import ClockOpt, DbOpt, StoreRulesOpt, fail, open_runtime, out, settings
+from stockout.cli.common import (
+    ClockOpt,
+    DbOpt,
+    StoreRulesOpt,
+    fail,
+    failed,
+    open_runtime,
+    out,
+    settings,
+)
+from stockout.errors import StockoutError
 
 if TYPE_CHECKING:
     from stockout.i18n import Texts
@@ -20,22 +30,11 @@ appeals_app = typer.Typer(help="申诉 (appeals of verdicts)", no_args_is_help=T
 
 def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a service; a refusal is exit 1, bad input exit 2, each with what and where."""
-    from stockout.services.access.principals import Forbidden, NotFound
-    from stockout.services.appeals.workflow import (
-        AppealAlreadyDecided,
-        AppealRefused,
-        BadAppeal,
-        BadEvidence,
-    )
 
     try:
         return fn(*args, **kwargs)
-    except (BadAppeal, BadEvidence) as exc:
-        raise fail(str(exc), 2) from None
-    except NotFound as exc:
-        raise fail(exc.what, 1) from None
-    except (AppealRefused, AppealAlreadyDecided, Forbidden) as exc:
-        raise fail(str(exc), 1) from None
+    except StockoutError as exc:
+        raise failed(exc) from None
 
 
 def appeals_table(t: Texts, items: list[dict[str, Any]], title: str | None = None) -> Table:

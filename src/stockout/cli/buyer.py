@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from stockout.cli.common import ClockOpt, DbOpt, err, open_runtime, out, settings
+from stockout.cli.common import ClockOpt, DbOpt, err, failed, open_runtime, out, settings
 
 QUESTIONS = {
     "must_merchant_ship": ("商家还要发货吗？", "Must the merchant still ship?"),
@@ -117,8 +117,7 @@ def answers(ctx: typer.Context,
     try:
         record = order_answers(runtime.uow(), runtime.rules, runtime.clock, CLI, order_id, lang)
     except NotFound as exc:
-        err.print(f"[red]error:[/] {exc.what}", highlight=False)
-        raise typer.Exit(1) from None
+        raise failed(exc) from None
     finally:
         runtime.store.dispose()
     if as_json:
@@ -138,9 +137,8 @@ def tickets(ctx: typer.Context,
     lang = settings(ctx).lang.value
     try:
         items = list_tickets(runtime.uow(), runtime.clock, CLI, state)
-    except TicketRefused:
-        err.print("[red]error:[/] --state: one of open, answered, closed", highlight=False)
-        raise typer.Exit(2) from None
+    except TicketRefused as exc:
+        raise failed(exc, "--state: one of open, answered, closed") from None
     finally:
         runtime.store.dispose()
     table = Table(title=_w(("客服工单", "Customer-service tickets"), lang))

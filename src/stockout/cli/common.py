@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from stockout.bootstrap import ServerSettings, Settings, server_settings
 from stockout.domain.times import UTC
+from stockout.errors import StockoutError, outcome_of
 from stockout.i18n import Texts
 
 if TYPE_CHECKING:
@@ -46,6 +47,13 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """Say what went wrong on stderr; the caller raises the returned exit (2: bad usage)."""
     err.print(f"[red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
+
+
+def failed(exc: StockoutError, message: str | None = None) -> typer.Exit:
+    """Say what a stockout error says (or `message`, its localised words) on stderr; the exit
+    code is the error's, from the one table of outcomes (1 refused or not found, 2 bad usage)."""
+    return fail(message if message is not None else exc.problem_detail(),
+                outcome_of(exc).exit_code)
 
 
 def parse_at(value: str | None, t: Texts) -> datetime:
@@ -100,7 +108,7 @@ def runtime(ctx: typer.Context, chosen: ServerSettings) -> Runtime:
     try:
         return build_runtime(settings(ctx), chosen)
     except PackError as exc:
-        raise fail(str(exc)) from None
+        raise failed(exc) from None
     except Exception as exc:  # a bad URL, an unreachable server: say which and why
         raise fail(t("db_error", url=safe_url(chosen.db_url), reason=reason(exc))) from None
 

@@ -86,4 +86,11 @@ buyer.register(app)  # answers, tickets, aftersales
 
 
 def main() -> None:
-    app()
+    """Run the command; a stockout error no command caught ends it with the table's exit code."""
+    from stockout.cli.common import failed
+    from stockout.errors import StockoutError
+
+    try:
+        app()
+    except StockoutError as exc:
+        raise SystemExit(failed(exc).exit_code) from None

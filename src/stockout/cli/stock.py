@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from stockout.cli.common import ClockOpt, DbOpt, err, fail, open_runtime, out, settings
+from stockout.cli.common import ClockOpt, DbOpt, fail, failed, open_runtime, out, settings
+from stockout.errors import StockoutError
 
 
 def audit(ctx: typer.Context,
@@ -56,8 +57,7 @@ def report(ctx: typer.Context,
            db: DbOpt = None, at: ClockOpt = None) -> None:
     """缺货报备：下架商品并报备订单缺货 (report an order or a whole SKU out of stock).
     Exit 0 when reported, 1 when the pack refuses (the rule is printed), 2 on bad usage."""
-    from stockout.services.access.principals import CLI, NotFound
-    from stockout.services.judging.ingest import EventsRefused
+    from stockout.services.access.principals import CLI
     from stockout.services.stock.self_report import ReportRefused, report_order, report_sku
 
     t = settings(ctx).texts
@@ -72,7 +72,7 @@ def report(ctx: typer.Context,
                             event=r.event_id), highlight=False)
             for x in done.refused:
                 out.print(t("report_refused_cli", order=x.order_id, rule=x.rule,
-                            reason=t(f"refusal_{x.code.value}")), highlight=False)
+                            reason=t(f"refusal_{x.refusal.value}")), highlight=False)
             out.print(t("report_sku_done", sku=sku, n=len(done.reported),
                         refused=len(done.refused)), highlight=False)
             return
@@ -81,14 +81,10 @@ def report(ctx: typer.Context,
         out.print(t("report_already" if one.already else "report_done", order=one.order_id,
                     event=one.event_id), highlight=False)
     except ReportRefused as exc:
-        err.print(t("report_refused_cli", order=exc.order_id, rule=exc.rule,
-                    reason=t(f"refusal_{exc.code.value}")), highlight=False)
-        raise typer.Exit(1) from None
-    except NotFound as exc:
-        raise fail(exc.what) from None
-    except EventsRefused as exc:
-        err.print(str(exc), highlight=False, markup=False)
-        raise typer.Exit(1) from None
+        raise failed(exc, t("report_refused_cli", order=exc.order_id, rule=exc.rule,
+                            reason=t(f"refusal_{exc.refusal.value}"))) from None
+    except StockoutError as exc:
+        raise failed(exc) from None
     finally:
         runtime.close()
 
@@ -96,15 +92,15 @@ def report(ctx: typer.Context,
 def plan(ctx: typer.Context, sku: Annotated[str, typer.Argument(help="商品 (the SKU)")],
          db: DbOpt = None, at: ClockOpt = None) -> None:
     """发货计划：可售上限与有风险订单 (a SKU's listing cap and orders at risk)."""
-    from stockout.services.access.principals import CLI, NotFound
-    from stockout.services.stock.capacity import CapacityNotSet, capacity_plan
+    from stockout.services.access.principals import CLI
+    from stockout.services.stock.capacity import capacity_plan
 
     t = settings(ctx).texts
     runtime = open_runtime(ctx, db, at=at)
     try:
         p = capacity_plan(runtime.uow(), runtime.rules, runtime.clock, CLI, sku)
-    except (CapacityNotSet, NotFound) as exc:
-        raise fail(str(exc)) from None
+    except StockoutError as exc:
+        raise failed(exc) from None
     finally:
         runtime.close()
     table = Table(title=t("plan_title", sku=sku))

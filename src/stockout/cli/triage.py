@@ -10,8 +10,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from stockout.cli.common import ClockOpt, DbOpt, err, fail, open_runtime, out, settings
+from stockout.cli.common import ClockOpt, DbOpt, err, failed, open_runtime, out, settings
 from stockout.domain.money import format_yuan
+from stockout.errors import StockoutError
 from stockout.i18n import Texts
 
 SHOWN = 50  # decisions printed; the totals cover all
@@ -31,7 +32,7 @@ def triage(ctx: typer.Context,
            db: DbOpt = None, at: ClockOpt = None) -> None:
     """缺货分流：每个订单发货、报备、换货、补货还是退款 (which orders to ship, report,
     substitute, restock or refund). Exit 0 when planned (and applied), 2 on bad usage."""
-    from stockout.services.access.principals import CLI, NotFound
+    from stockout.services.access.principals import CLI
     from stockout.services.triage.apply import apply_decisions
     from stockout.services.triage.plan import triage as plan_triage
 
@@ -50,8 +51,8 @@ def triage(ctx: typer.Context,
             out.print(t("triage_applied", reported=len(done["reported"]),
                         proposed=len(done["proposed"]), refused=len(done["refused"]),
                         left=len(done["not_applied"])), highlight=False)
-    except NotFound as exc:
-        raise fail(exc.what) from None
+    except StockoutError as exc:
+        raise failed(exc) from None
     finally:
         runtime.close()
 

@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
+from stockout.domain.errors import StockoutError
 from stockout.domain.events import ClaimKind, Event, EventType, Party, ScanStatus
 from stockout.domain.rulebook import AftersalesRules
 
@@ -199,14 +201,20 @@ class Refusal(StrEnum):
     TRACKING_REQUIRED = "tracking_required"
 
 
-class AftersaleRefused(ValueError):
-    """The step is not allowed now; `reason` says which rule refused it, `rule` the pack key."""
+class AftersaleRefused(StockoutError, ValueError):
+    """The step is not allowed now; `reason` (the `code`) says which rule refused it, `rule` the
+    pack key."""
+
+    family = "aftersale-refused"
 
     def __init__(self, reason: Refusal, detail: str, rule: str = "") -> None:
-        super().__init__(f"{reason.value}: {detail}")
+        super().__init__(f"{reason.value}: {detail}", code=reason.value)
         self.reason = reason
         self.detail = detail
-        self.rule = rule
+        self.rule: str = rule
+
+    def problem_fields(self) -> dict[str, Any]:
+        return {"rule": self.rule or None}
 
 
 @dataclass(frozen=True, slots=True)

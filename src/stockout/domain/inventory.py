@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from stockout.domain.errors import StockoutError
 from stockout.domain.times import shanghai_day
 
 # The most units one order, movement, receipt or day's capacity takes: more is a typing error.
@@ -43,8 +44,10 @@ class Movement:
     reason: str = ""
 
 
-class LedgerError(ValueError):
+class LedgerError(StockoutError, ValueError):
     """A movement the ledger cannot take; carries the SKU and what was asked."""
+
+    family = "ledger-refused"
 
     def __init__(self, sku_id: str, message: str) -> None:
         super().__init__(f"{sku_id}: {message}")

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from stockout.domain.chat import normalise
+from stockout.domain.errors import StockoutError
 from stockout.domain.events import Remedy
 from stockout.domain.times import format_time
 from stockout.domain.verdicts import Verdict, Violation
@@ -66,11 +67,14 @@ PRESALE_NEEDS_A_DATE = ("presale needs `until`, the date the merchant must ship 
                         "the buyer (to take the merchant's proposed restock date, choose wait)")
 
 
-class RemedyRefused(ValueError):
-    """The choice is not allowed; `reason` says which rule refused it."""
+class RemedyRefused(StockoutError, ValueError):
+    """The choice is not allowed; `reason` (the `code`) says which rule refused it."""
+
+    family = "remedy-refused"
 
     def __init__(self, reason: RefusalReason, detail: str = "") -> None:
-        super().__init__(f"{reason.value}: {detail}" if detail else reason.value)
+        super().__init__(f"{reason.value}: {detail}" if detail else reason.value,
+                         code=reason.value)
         self.reason = reason
         self.detail = detail
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from stockout.domain.appeals import AppealGround, AppealRules
 from stockout.domain.chat import PhraseMatcher
+from stockout.domain.errors import StockoutError
 from stockout.domain.events import ClaimKind, Remedy
 from stockout.domain.measures import MeasureKind, MeasureRule, Scope
 from stockout.domain.money import CompensationScale, CompensationTier, format_yuan
@@ -27,15 +28,17 @@ from stockout.domain.verdicts import Violation
 MAX_DURATION_HOURS = 87_840  # ten years: any longer figure is a typo, and overflows the clock
 
 
-class PackError(ValueError):
+class PackError(StockoutError, ValueError):
     """A rule pack is missing a figure or contradicts itself; `key` names the figure."""
 
+    family = "invalid-pack"
+
     def __init__(self, key: str, reason: str, source: str = "") -> None:
-        self.key = key
+        where = f"{source}: " if source else ""
+        super().__init__(f"{where}{key}: {reason}", field=key)
+        self.key: str = key
         self.reason = reason
         self.source = source
-        where = f"{source}: " if source else ""
-        super().__init__(f"{where}{key}: {reason}")
 
 
 def _hours(key: str) -> dict[str, str]:

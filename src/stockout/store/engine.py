@@ -12,11 +12,16 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.sql.elements import ColumnElement
 
+from stockout.domain.errors import StockoutError
+
 T = TypeVar("T")
 
 
-class BadDatabaseUrl(ValueError):
+
+class BadDatabaseUrl(StockoutError, ValueError):
     """`--db` names no database stockout can use."""
+
+    family = "bad-database-url"
 
 
 class StoreDialect(Protocol):

@@ -13,11 +13,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stockout.bootstrap import Runtime
-from stockout.services.access.principals import Forbidden, NotFound
+from stockout.errors import StockoutError, outcome_of
 from stockout.web import PREFIX
-from stockout.web.refusals import REFUSALS, refusal_text
+from stockout.web.refusals import refusal_text
 from stockout.web.render import HERE, back, page
-from stockout.web.session import CsrfRefused, SignInRequired, lang_of, safe_next, signed_in
+from stockout.web.session import SignInRequired, lang_of, safe_next, signed_in
 
 
 def create_console(runtime: Runtime) -> FastAPI:
@@ -47,34 +47,18 @@ def _error(request: Request, status: int, key: str) -> Response:
                 heading=say(f"error_{status}", lang), message=say(key, lang))
 
 
+# Errors that are a page of their own (what is not yours, what your role may not do); every
+# other error of stockout is a refused form, shown back where the form came from.
+PAGES = {"not-found": "error_not_found", "unknown-sku": "error_not_found",
+         "forbidden": "error_forbidden", "csrf-refused": "error_csrf"}
+
+
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"{PREFIX}/signin?next={quote(target, safe='')}",
                                 status_code=303)
-
-    @app.exception_handler(CsrfRefused)
-    async def _csrf(request: Request, exc: CsrfRefused) -> Response:
-        return _error(request, 403, "error_csrf")
-
-    @app.exception_handler(NotFound)
-    async def _not_found(request: Request, exc: NotFound) -> Response:
-        return _error(request, 404, "error_not_found")
-
-    @app.exception_handler(Forbidden)
-    async def _forbidden(request: Request, exc: Forbidden) -> Response:
-        return _error(request, 403, "error_forbidden")
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        return _error(request, exc.status_code if exc.status_code in (404, 405) else 400,
-                      "error_not_found" if exc.status_code == 404 else "error_bad_request")
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        fields = ", ".join(str(e.get("loc", ("", "?"))[-1]) for e in exc.errors())
-        return await _refused(request, ValueError(fields), field_error=True)
 
     async def _refused(request: Request, exc: Exception, field_error: bool = False) -> Response:
         """A form the services refused: back to the form's page with why."""
@@ -89,9 +73,22 @@ def _errors(app: FastAPI) -> None:
         return back(request, safe_next(target if isinstance(target, str) else None,
                                        safe_next(default, f"{PREFIX}/")), text, ok=False)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
+    async def _handle(request: Request, exc: Exception) -> Response:
+        """The console's one mapping from an error to a page (the same table as the API)."""
+        if isinstance(exc, StockoutError):
+            if exc.family in PAGES:
+                return _error(request, outcome_of(exc).status, PAGES[exc.family])
+            return await _refused(request, exc)
+        if isinstance(exc, RequestValidationError):
+            fields = ", ".join(str(e.get("loc", ("", "?"))[-1]) for e in exc.errors())
+            return await _refused(request, ValueError(fields), field_error=True)
+        if isinstance(exc, StarletteHTTPException):
+            return _error(request, exc.status_code if exc.status_code in (404, 405) else 400,
+                          "error_not_found" if exc.status_code == 404 else "error_bad_request")
+        if isinstance(exc, ValueError):
+            return await _refused(request, exc)
         return _error(request, 500, "error_unexpected")
 
-    for kind in REFUSALS:
-        app.add_exception_handler(kind, _refused)
+    for kind in (StockoutError, RequestValidationError, StarletteHTTPException, ValueError,
+                 Exception):
+        app.add_exception_handler(kind, _handle)

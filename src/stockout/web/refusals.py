@@ -30,12 +30,6 @@ from stockout.services.stock.capacity import CapacityNotSet
 from stockout.services.stock.self_report import ReportRefused
 from stockout.web.texts import has, say
 
-REFUSALS: tuple[type[Exception], ...] = (
-    ReportRefused, RemedyRefused, LedgerError, CapacityNotSet, BadAppeal, BadEvidence,
-    AppealRefused, AppealAlreadyDecided, InvalidAnnouncement, AnnouncementConflict,
-    CouponNotRedeemable, EventsRefused, PackError, AftersaleRefused, BadText, TicketRefused,
-    FeedbackAnswered, NoValidEvents, ValueError)
-
 # A form field's label (a key of texts.py), by the field's name in the form or the service.
 FIELD_LABELS = {
     "id": "ann_id", "starts": "ann_starts", "ends": "ann_ends", "extend_hours": "ann_hours",
@@ -96,7 +90,7 @@ def refusal_text(exc: Exception, lang: Lang, field_error: bool = False) -> str:
         return say("refused_fields", lang, fields=say("list_sep", lang).join(
             field_label(n, lang) for n in names))
     if isinstance(exc, ReportRefused):
-        return say("refused_rule", lang, why=_keyed("refusal_", exc.code.value, lang,
+        return say("refused_rule", lang, why=_keyed("refusal_", exc.refusal.value, lang,
                                                       exc.detail), rule=exc.rule)
     if isinstance(exc, RemedyRefused):
         return say("refused", lang, why=_keyed("remedy_refusal_", exc.reason.value, lang,
@@ -131,7 +125,7 @@ def refusal_text(exc: Exception, lang: Lang, field_error: bool = False) -> str:
             say("refused", lang, why=why)
     if isinstance(exc, BadText):
         return say("refused", lang, why=say("field_problem", lang,
-                                            field=field_label(exc.field, lang),
+                                            field=field_label(exc.field or "text", lang),
                                             problem=_problem(str(exc), lang)))
     if isinstance(exc, TicketRefused):
         return say("refused", lang, why=say("ticket_refused", lang,

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 
 from stockout.bootstrap import Runtime
+from stockout.domain.errors import StockoutError
 from stockout.domain.language import Lang
 from stockout.services.access.principals import Principal
 from stockout.services.access.tokens import authenticate
@@ -29,8 +30,13 @@ class SignInRequired(Exception):
     """No session, or its token was revoked: go to the sign-in page."""
 
 
-class CsrfRefused(Exception):
+class CsrfRefused(StockoutError):
     """A form without the CSRF token of this browser."""
+
+    family = "csrf-refused"
+
+    def __init__(self, message: str = "a form without this browser's CSRF token") -> None:
+        super().__init__(message)
 
 
 def runtime(request: Request) -> Runtime:

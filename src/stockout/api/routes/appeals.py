@@ -8,8 +8,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
+from stockout.adapters.fields import PathId, RowId, Statement, Words
 from stockout.api.auth import PrincipalDep, RuntimeDep
 from stockout.api.pagination import MAX_LIMIT, decode, page
 from stockout.bootstrap import Runtime
@@ -39,15 +40,15 @@ def upload_limit(rt: Runtime) -> int:
 
 class Decision(BaseModel):
     decision: Literal["approve", "reject"]
-    reason: Annotated[str, Field(max_length=2000)] = ""
+    reason: Words = ""
 
 
 @router.post("", status_code=201, summary="Appeal a verdict (merchant or platform)")
 def post_appeal(rt: RuntimeDep, who: PrincipalDep,
-                verdict_id: Annotated[int, Form(description="the verdict's id (GET /v1/orders/{id})")],
+                verdict_id: Annotated[RowId, Form(description="the verdict's id (GET /v1/orders/{id})")],
                 ground: Annotated[str, Form(description="force_majeure, buyer_requested_delay, "
                                                         "carrier_fault or platform_fault")],
-                statement: Annotated[str, Form(max_length=5000)] = "",
+                statement: Annotated[Statement, Form()] = "",
                 evidence: Annotated[list[UploadFile] | None, File(
                     description="PNG, JPEG, PDF or plain text; the type is read from the "
                                 "content")] = None) -> JSONResponse:
@@ -77,13 +78,13 @@ def get_appeals(request: Request, rt: RuntimeDep, who: PrincipalDep,
 
 
 @router.get("/{appeal_id}", summary="One appeal with its evidence list")
-def get_one(appeal_id: int, rt: RuntimeDep, who: PrincipalDep) -> dict[str, Any]:
+def get_one(appeal_id: PathId, rt: RuntimeDep, who: PrincipalDep) -> dict[str, Any]:
     with rt.uow().reader() as uow:
         return get_appeal(uow, who, appeal_id, rt.clock.now())
 
 
 @router.post("/{appeal_id}/decision", summary="Approve or reject (platform only)")
-def post_decision(appeal_id: int, rt: RuntimeDep, who: PrincipalDep,
+def post_decision(appeal_id: PathId, rt: RuntimeDep, who: PrincipalDep,
                   body: Annotated[Decision, Body()]) -> dict[str, Any]:
     """Approval voids the verdict and its coupon (a coupon the buyer used stays the buyer's
     and stops costing the merchant); rejection keeps the verdict and needs a reason."""
@@ -93,7 +94,7 @@ def post_decision(appeal_id: int, rt: RuntimeDep, who: PrincipalDep,
 
 @router.get("/{appeal_id}/evidence/{evidence_id}", summary="An evidence file, as an attachment",
             response_class=Response)
-def get_file(appeal_id: int, evidence_id: int, rt: RuntimeDep, who: PrincipalDep) -> Response:
+def get_file(appeal_id: PathId, evidence_id: PathId, rt: RuntimeDep, who: PrincipalDep) -> Response:
     with rt.uow().reader() as uow:
         row = get_evidence(uow, who, appeal_id, evidence_id)
     media_type = row["media_type"] if row["media_type"] in _EXTENSIONS else \

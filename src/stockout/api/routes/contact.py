@@ -8,19 +8,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from stockout.adapters.fields import Id, PathId, RequiredWords
 from stockout.api.auth import PrincipalDep, RuntimeDep
-from stockout.api.routes.buyer_errors import guarded
 from stockout.services.contact import feedback, messages, tickets
 
 router = APIRouter(prefix="/v1", tags=["contact"])
 
 
 class TextIn(BaseModel):
-    text: Annotated[str, Field(min_length=1, max_length=messages.MAX_TEXT)]
+    text: RequiredWords
 
 
 class FeedbackIn(TextIn):
-    order_id: str | None = Field(None, description="the buyer's order of this SKU, if any")
+    order_id: Id | None = Field(None, description="the buyer's order of this SKU, if any")
 
 
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -31,46 +31,46 @@ def post_message(order_id: str, body: TextIn, rt: RuntimeDep, who: PrincipalDep
                  ) -> dict[str, Any]:
     """The buyer to the merchant or back: a `chat_message` of the order (the judge reads the
     merchant's: saying 没货 is a stockout)."""
-    return guarded(messages.send_message, rt.uow(), rt.rules, rt.clock, who, order_id,
-                   body.text)
+    return messages.send_message(rt.uow(), rt.rules, rt.clock, who, order_id,
+                                 body.text)
 
 
 @router.post("/orders/{order_id}/tickets", summary="A complaint to customer service")
 def post_ticket(order_id: str, body: TextIn, rt: RuntimeDep, who: PrincipalDep
                 ) -> dict[str, Any]:
-    return guarded(tickets.open_ticket, rt.uow(), rt.rules, rt.clock, who, order_id, body.text)
+    return tickets.open_ticket(rt.uow(), rt.rules, rt.clock, who, order_id, body.text)
 
 
 @router.get("/tickets", summary="Tickets; the platform's queue: open, soonest due first")
 def get_tickets(rt: RuntimeDep, who: PrincipalDep, state: str | None = "open",
                 order_id: str | None = None, limit: Limit = 100) -> dict[str, Any]:
-    return {"items": guarded(tickets.list_tickets, rt.uow(), rt.clock, who, state or None,
-                             order_id, limit), "next": None}
+    return {"items": tickets.list_tickets(rt.uow(), rt.clock, who, state or None,
+                                          order_id, limit), "next": None}
 
 
 @router.post("/tickets/{ticket_id}/answer", summary="Customer service answers")
-def post_ticket_answer(ticket_id: int, body: TextIn, rt: RuntimeDep, who: PrincipalDep
+def post_ticket_answer(ticket_id: PathId, body: TextIn, rt: RuntimeDep, who: PrincipalDep
                        ) -> dict[str, Any]:
-    return guarded(tickets.answer_ticket, rt.uow(), rt.clock, who, ticket_id, body.text)
+    return tickets.answer_ticket(rt.uow(), rt.clock, who, ticket_id, body.text)
 
 
 @router.post("/tickets/{ticket_id}/close", summary="The buyer or customer service closes it")
-def post_ticket_close(ticket_id: int, rt: RuntimeDep, who: PrincipalDep) -> dict[str, Any]:
-    return guarded(tickets.close_ticket, rt.uow(), rt.clock, who, ticket_id)
+def post_ticket_close(ticket_id: PathId, rt: RuntimeDep, who: PrincipalDep) -> dict[str, Any]:
+    return tickets.close_ticket(rt.uow(), rt.clock, who, ticket_id)
 
 
 @router.post("/tickets/{ticket_id}/reopen", summary="The buyer reopens it")
-def post_ticket_reopen(ticket_id: int, body: TextIn, rt: RuntimeDep, who: PrincipalDep
+def post_ticket_reopen(ticket_id: PathId, body: TextIn, rt: RuntimeDep, who: PrincipalDep
                        ) -> dict[str, Any]:
-    return guarded(tickets.reopen_ticket, rt.uow(), rt.rules, rt.clock, who, ticket_id,
-                   body.text)
+    return tickets.reopen_ticket(rt.uow(), rt.rules, rt.clock, who, ticket_id,
+                                 body.text)
 
 
 @router.post("/skus/{sku_id}/feedback", summary="Feedback on a product page (留言反馈)")
 def post_feedback(sku_id: str, body: FeedbackIn, rt: RuntimeDep, who: PrincipalDep
                   ) -> dict[str, Any]:
-    return guarded(feedback.leave_feedback, rt.uow(), rt.rules, rt.clock, who, sku_id,
-                   body.text, body.order_id)
+    return feedback.leave_feedback(rt.uow(), rt.rules, rt.clock, who, sku_id,
+                                   body.text, body.order_id)
 
 
 @router.get("/feedback", summary="Product feedback: a merchant's shops', a buyer's own")
@@ -81,6 +81,6 @@ def get_feedback(rt: RuntimeDep, who: PrincipalDep, sku_id: str | None = None,
 
 
 @router.post("/feedback/{feedback_id}/reply", summary="The merchant answers feedback")
-def post_feedback_reply(feedback_id: int, body: TextIn, rt: RuntimeDep, who: PrincipalDep
+def post_feedback_reply(feedback_id: PathId, body: TextIn, rt: RuntimeDep, who: PrincipalDep
                         ) -> dict[str, Any]:
-    return guarded(feedback.reply_feedback, rt.uow(), rt.clock, who, feedback_id, body.text)
+    return feedback.reply_feedback(rt.uow(), rt.clock, who, feedback_id, body.text)

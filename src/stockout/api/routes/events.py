@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from stockout.adapters.event_schema import EVENT_ADAPTER
 from stockout.api.auth import PosterDep, RuntimeDep
-from stockout.api.problems import Problem
+from stockout.api.problems import NotAnArray
 from stockout.services.judging.ingest import MAX_EVENTS, ingest_events
 
 router = APIRouter(prefix="/v1", tags=["events"])
@@ -53,7 +53,7 @@ def post_events(rt: RuntimeDep, who: PosterDep,
     here (their steps have their own endpoints).
     """
     if not isinstance(payload, list):
-        raise Problem(422, "the body must be a JSON array of events", "not-an-array")
+        raise NotAnArray("the body must be a JSON array of events")
     result = ingest_events(rt.uow(), rt.rules, rt.clock, payload, who)
     answer = IngestAnswer(
         accepted=result.accepted, duplicates=result.duplicates,

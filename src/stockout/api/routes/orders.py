@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime
 
+from stockout.adapters.fields import Instant
 from stockout.api.auth import PrincipalDep, RuntimeDep
 from stockout.api.pagination import MAX_LIMIT, decode, page
 from stockout.domain.verdicts import Violation
@@ -26,7 +26,7 @@ def get_order(order_id: str, rt: RuntimeDep, who: PrincipalDep) -> dict[str, Any
 @router.get("/verdicts", summary="Verdicts, as `stockout judge --json` prints them")
 def get_verdicts(request: Request, rt: RuntimeDep, who: PrincipalDep,
                  shop_id: str | None = None,
-                 since: Annotated[AwareDatetime | None, Query(
+                 since: Annotated[Instant | None, Query(
                      description="only verdicts detected at or after this time")] = None,
                  violation: Violation | None = None,
                  limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,

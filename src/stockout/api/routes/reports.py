@@ -8,24 +8,14 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from stockout.adapters.fields import RequiredNote
 from stockout.api.auth import PrincipalDep, RuntimeDep
-from stockout.api.problems import Problem
-from stockout.domain.context import ReportRefusal
-from stockout.services.stock.self_report import ReportRefused, report_order, report_sku
+from stockout.services.stock.self_report import report_order, report_sku
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 
-STATUS = {ReportRefusal.CAMPAIGN: 422, ReportRefusal.AFTER_PICKUP: 409,
-          ReportRefusal.CLOSED: 409, ReportRefusal.DAILY_LIMIT: 429}
-
-
 class ReportIn(BaseModel):
-    reason: str = Field("缺货", min_length=1, max_length=500, description="why (shown to staff)")
-
-
-def refused(exc: ReportRefused) -> Problem:
-    return Problem(STATUS[exc.code], exc.detail, "report-refused", code=exc.code.value,
-                   rule=exc.rule, order_id=exc.order_id)
+    reason: RequiredNote = Field("缺货", description="why (shown to staff)")
 
 
 @router.post("/orders/{order_id}/stockout-report", status_code=201,
@@ -37,10 +27,7 @@ def post_order_report(order_id: str, body: ReportIn, rt: RuntimeDep, who: Princi
     ingested; the answer names that SKU (`sku_id`) and its listing state after the report
     (`listing`, e.g. `delisted_manual`). A refusal is 422 (campaign), 409 (picked up, closed)
     or 429 (daily limit), with `code` and `rule`."""
-    try:
-        return report_order(rt.uow(), rt.rules, rt.clock, who, order_id, body.reason).to_dict()
-    except ReportRefused as exc:
-        raise refused(exc) from None
+    return report_order(rt.uow(), rt.rules, rt.clock, who, order_id, body.reason).to_dict()
 
 
 @router.post("/skus/{sku_id}/stockout-report", status_code=201,

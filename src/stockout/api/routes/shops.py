@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from stockout.adapters.fields import MAX_HOURS
 from stockout.api.auth import PrincipalDep, RuntimeDep
 from stockout.api.pagination import MAX_LIMIT, decode, page
 from stockout.services.judging.queries import at_risk, scorecard
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/v1/shops", tags=["shops"])
 @router.get("/{shop_id}/at-risk", summary="Open orders by time left to their deadline")
 def get_at_risk(request: Request, shop_id: str, rt: RuntimeDep, who: PrincipalDep,
                 within_hours: Annotated[float | None, Query(
-                    gt=0, description="only deadlines within this many hours")] = None,
+                    gt=0, le=MAX_HOURS, allow_inf_nan=False, description="only deadlines within this many hours")] = None,
                 limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
                 cursor: str | None = None) -> dict[str, Any]:
     """Confirmed, unclosed orders without a carrier pickup, soonest deadline first (a negative

@@ -4,15 +4,15 @@ risk)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
+from stockout.adapters.fields import Day, Id, Note, RequiredNote
 from stockout.api.auth import PrincipalDep, RuntimeDep
-from stockout.api.problems import Problem
-from stockout.domain.inventory import MAX_UNITS, LedgerError, MovementKind
+from stockout.api.problems import Conflict
+from stockout.domain.inventory import MAX_UNITS, MovementKind
 from stockout.domain.money import MAX_CENTS
 from stockout.domain.times import format_time
 from stockout.services.stock import capacity
@@ -28,9 +28,9 @@ router = APIRouter(prefix="/v1/skus", tags=["stock"])
 
 class MovementIn(BaseModel):
     kind: Literal["receipt", "adjustment"]
-    quantity: int = Field(ge=-MAX_UNITS, le=MAX_UNITS,
+    quantity: StrictInt = Field(ge=-MAX_UNITS, le=MAX_UNITS,
                           description="units received (> 0), or a signed correction")
-    reason: str = Field("", max_length=500, description="why (required for an adjustment)")
+    reason: Note = Field("", description="why (required for an adjustment)")
 
 
 def _body(s: StockState) -> dict[str, Any]:
@@ -51,53 +51,42 @@ def post_movement(sku_id: str, body: MovementIn, rt: RuntimeDep, who: PrincipalD
                   ) -> dict[str, Any]:
     """Append a receipt or an adjustment to the SKU's ledger; the balance after it. A movement
     the ledger cannot take (an adjustment below what is reserved, without a reason) is 422."""
-    try:
-        state = record_movement(rt.uow(), rt.clock, who, sku_id, MovementKind(body.kind),
-                                body.quantity, body.reason)
-    except LedgerError as exc:
-        raise Problem(422, str(exc), "ledger-refused") from None
-    return _body(state)
+    return _body(record_movement(rt.uow(), rt.clock, who, sku_id, MovementKind(body.kind),
+                                 body.quantity, body.reason))
 
 
 class SkuIn(BaseModel):
-    sku_id: str = Field(min_length=1, max_length=200)
-    shop_id: str = Field(min_length=1, max_length=200)
-    title: str = Field(min_length=1, max_length=500)
-    category: str | None = Field(None, max_length=200)
-    price_cents: int = Field(ge=0, le=MAX_CENTS, description="the listed unit price, in fen")
-    safety_stock: int | None = Field(None, ge=0, le=MAX_UNITS,
+    sku_id: Id
+    shop_id: Id
+    title: RequiredNote
+    category: Id | None = None
+    price_cents: StrictInt = Field(ge=0, le=MAX_CENTS, description="the listed unit price, in fen")
+    safety_stock: StrictInt | None = Field(None, ge=0, le=MAX_UNITS,
                                      description="default: the pack's [inventory]")
 
 
 class ListingIn(BaseModel):
-    listed: bool
+    listed: StrictBool
 
 
 class CapacityIn(BaseModel):
-    daily_capacity: int = Field(gt=0, le=MAX_UNITS,
+    daily_capacity: StrictInt = Field(gt=0, le=MAX_UNITS,
                                 description="units the shop can ship a day of this SKU")
 
 
 class ExpectedReceiptIn(BaseModel):
-    day: date = Field(description="Asia/Shanghai calendar day the goods arrive")
-    quantity: int = Field(gt=0, le=MAX_UNITS)
-
-
-def _unprocessable(exc: ValueError) -> Problem:
-    return Problem(422, str(exc), "invalid-request")
+    day: Day = Field(description="Asia/Shanghai calendar day the goods arrive")
+    quantity: StrictInt = Field(gt=0, le=MAX_UNITS)
 
 
 @router.post("", status_code=201, summary="Register a SKU")
 def post_sku(body: SkuIn, rt: RuntimeDep, who: PrincipalDep) -> dict[str, Any]:
     """A merchant registers its shops' SKUs (the platform any). Nothing in stock yet, so it is
     delisted until a receipt. 409 when the SKU id is taken."""
-    try:
-        fresh = capacity.register(rt.uow(), rt.rules, rt.clock, who, body.sku_id, body.shop_id,
-                                  body.title, body.category, body.price_cents, body.safety_stock)
-    except ValueError as exc:
-        raise _unprocessable(exc) from None
+    fresh = capacity.register(rt.uow(), rt.rules, rt.clock, who, body.sku_id, body.shop_id,
+                              body.title, body.category, body.price_cents, body.safety_stock)
     if not fresh:
-        raise Problem(409, f"SKU {body.sku_id!r} is already registered", "conflict")
+        raise Conflict(f"SKU {body.sku_id!r} is already registered", field="sku_id")
     return _body(visible_stock(rt.uow(), who, body.sku_id))
 
 
@@ -134,10 +123,7 @@ def put_capacity(sku_id: str, body: CapacityIn, rt: RuntimeDep, who: PrincipalDe
 def post_expected_receipt(sku_id: str, body: ExpectedReceiptIn, rt: RuntimeDep,
                           who: PrincipalDep) -> dict[str, Any]:
     """Planned, not received: the shipping plan counts them from their day on."""
-    try:
-        capacity.expect_receipt(rt.uow(), rt.clock, who, sku_id, body.day, body.quantity)
-    except ValueError as exc:
-        raise _unprocessable(exc) from None
+    capacity.expect_receipt(rt.uow(), rt.clock, who, sku_id, body.day, body.quantity)
     return {"sku_id": sku_id, "day": body.day.isoformat(), "quantity": body.quantity}
 
 
@@ -147,7 +133,4 @@ def get_plan(sku_id: str, rt: RuntimeDep, who: PrincipalDep) -> dict[str, Any]:
     hand plus expected receipts): each open order's planned ship day, the orders that cannot
     ship by their deadline (or the date promised to a waiting buyer), and `listing_cap`, the
     units a new order could still get in time. 409 until a capacity is set."""
-    try:
-        return capacity.capacity_plan(rt.uow(), rt.rules, rt.clock, who, sku_id)
-    except capacity.CapacityNotSet as exc:
-        raise Problem(409, str(exc), "capacity-not-set") from None
+    return capacity.capacity_plan(rt.uow(), rt.rules, rt.clock, who, sku_id)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
+from stockout.adapters.fields import Id, RequiredNote
 from stockout.api.auth import PrincipalDep, RuntimeDep
-from stockout.api.problems import Problem
-from stockout.services.triage.apply import DecisionRefused, apply_decisions
+from stockout.services.triage.apply import apply_decisions
 from stockout.services.triage.plan import MAX_HORIZON_DAYS, triage
 
 router = APIRouter(prefix="/v1/shops", tags=["triage"])
@@ -42,16 +42,16 @@ def get_triage(shop_id: str, rt: RuntimeDep, who: PrincipalDep, horizon_days: Ho
 
 
 class DecisionIn(BaseModel):
-    order_id: str = Field(min_length=1, max_length=200)
+    order_id: Id
     action: str = Field(pattern="^(ship|restock|substitute|report|refund)$")
     day: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
-    sku_id: str | None = Field(None, max_length=200)
+    sku_id: Id | None = None
 
 
 class ApplyIn(BaseModel):
     decisions: list[DecisionIn] = Field(min_length=1, max_length=10_000)
-    horizon_days: int = Field(7, ge=1, le=MAX_HORIZON_DAYS)
-    reason: str = Field("缺货", min_length=1, max_length=500)
+    horizon_days: StrictInt = Field(7, ge=1, le=MAX_HORIZON_DAYS)
+    reason: RequiredNote = "缺货"
 
 
 @router.post("/{shop_id}/triage/apply", summary="Carry out a plan's reports and proposals")
@@ -62,10 +62,6 @@ def post_apply(shop_id: str, body: ApplyIn, rt: RuntimeDep, who: PrincipalDep
     each `restock` date to the buyer. Shipments, substitutes (the buyer chooses) and refunds
     are listed under `not_applied`. A decision that is not one of its order's options now is
     a 409 naming it; nothing is written then."""
-    try:
-        return apply_decisions(rt.uow(), rt.rules, rt.clock, who, shop_id,
-                               [d.model_dump() for d in body.decisions], body.horizon_days,
-                               body.reason)
-    except DecisionRefused as exc:
-        raise Problem(409, str(exc), "triage-decision-refused", index=exc.index,
-                      order_id=exc.order_id) from None
+    return apply_decisions(rt.uow(), rt.rules, rt.clock, who, shop_id,
+                           [d.model_dump() for d in body.decisions], body.horizon_days,
+                           body.reason)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from stockout.domain.errors import StockoutError
 from stockout.domain.provenance import PLATFORM, Source, SourceKind
 
 
@@ -15,16 +16,20 @@ class Role(StrEnum):
     CARRIER = "carrier"  # a carrier's system: states carrier scans, reads nothing
 
 
-class NotFound(LookupError):
+class NotFound(StockoutError, LookupError):
     """What was asked for does not exist, or is not the asker's (never said which)."""
+
+    family = "not-found"
 
     def __init__(self, what: str) -> None:
         super().__init__(what)
         self.what = what
 
 
-class Forbidden(PermissionError):
+class Forbidden(StockoutError, PermissionError):
     """The role may never do this (for example, a buyer posting events)."""
+
+    family = "forbidden"
 
 
 @dataclass(frozen=True, slots=True)

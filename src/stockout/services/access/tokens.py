@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from stockout.domain.errors import StockoutError
 from stockout.services.access.principals import Principal, Role
 from stockout.services.common.clock import Clock
 from stockout.services.common.tx import in_transaction
@@ -26,8 +27,10 @@ _RECENT_MAX = 10_000
 _recent: dict[str, tuple[float, Principal]] = {}
 
 
-class BadTokenRequest(ValueError):
+class BadTokenRequest(StockoutError, ValueError):
     """A token's binding does not fit its role; `key` names the message."""
+
+    family = "bad-token-request"
 
     def __init__(self, key: str) -> None:
         super().__init__(key)

@@ -27,6 +27,7 @@ from stockout.domain.appeals import (
     matching_announcement,
     review_due,
 )
+from stockout.domain.errors import StockoutError
 from stockout.domain.events import EventType
 from stockout.domain.times import format_time
 from stockout.domain.verdicts import Verdict
@@ -47,30 +48,43 @@ PAGE = 500  # pending appeals read at a time when an announcement is posted
 AUTO = "auto-approval"
 
 
-class BadAppeal(ValueError):
+class BadAppeal(StockoutError, ValueError):
     """The request itself is wrong (an unknown ground, a missing reason): says what and where."""
 
+    family = "invalid-appeal"
 
-class AppealRefused(ValueError):
+
+class AppealRefused(StockoutError, ValueError):
     """The verdict cannot be appealed now (window closed, appealed already, void)."""
+
+    family = "appeal-refused"
 
     def __init__(self, refusal: AppealRefusal, detail: str, *, verdict_id: int | None = None,
                  closed_at: datetime | None = None, rule: str = "") -> None:
-        super().__init__(detail)
+        super().__init__(detail, rule=rule or None)
         self.refusal = refusal
         self.verdict_id = verdict_id
         self.closed_at = closed_at  # when the appeal window closed (WINDOW_CLOSED)
-        self.rule = rule
+
+    def problem_fields(self) -> dict[str, Any]:
+        return {"refusal": self.refusal.value}
 
 
-class BadEvidence(ValueError):
+class BadEvidence(StockoutError, ValueError):
+    family = "invalid-evidence"
+
     def __init__(self, index: int, name: str, refusal: EvidenceRefusal, detail: str) -> None:
-        super().__init__(detail)
+        super().__init__(detail, code=refusal.value)
         self.index, self.name, self.refusal = index, name, refusal
 
+    def problem_fields(self) -> dict[str, Any]:
+        return {"index": self.index, "refusal": self.refusal.value}
 
-class AppealAlreadyDecided(ValueError):
+
+class AppealAlreadyDecided(StockoutError, ValueError):
     """Only a pending appeal can be decided."""
+
+    family = "appeal-decided"
 
 
 @dataclass(frozen=True, slots=True)

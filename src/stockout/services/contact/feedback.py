@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from stockout.domain.errors import StockoutError
 from stockout.domain.times import format_time, human_time
 from stockout.services.access.principals import Forbidden, NotFound, Principal, Role
 from stockout.services.common.clock import Clock
@@ -18,7 +19,9 @@ from stockout.services.judging.rules import Rules, pack_by_id
 from stockout.store.uow import UnitOfWork
 
 
-class FeedbackAnswered(ValueError):
+class FeedbackAnswered(StockoutError, ValueError):
+    family = "feedback-answered"
+
     def __init__(self, feedback_id: int) -> None:
         super().__init__(f"feedback {feedback_id} was already answered")
         self.feedback_id = feedback_id

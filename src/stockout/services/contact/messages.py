@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stockout.domain.errors import StockoutError
 from stockout.domain.events import EventType
 from stockout.domain.provenance import Via
 from stockout.domain.times import format_time
@@ -20,12 +21,13 @@ from stockout.store.uow import UnitOfWork
 MAX_TEXT = 2000
 
 
-class BadText(ValueError):
+class BadText(StockoutError, ValueError):
     """A message, ticket or feedback without words, or too long; `field` names it."""
 
+    family = "invalid-text"
+
     def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
+        super().__init__(f"{field}: {reason}", field=field)
 
 
 def clean_text(text: str, field: str = "text") -> str:

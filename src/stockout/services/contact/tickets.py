@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from stockout.domain.errors import StockoutError
 from stockout.domain.times import format_time, human_time
 from stockout.services.access.principals import Forbidden, NotFound, Principal, Role
 from stockout.services.common.clock import Clock
@@ -39,14 +40,19 @@ STEPS: dict[str, frozenset[TicketState]] = {
 Change = tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]
 
 
-class TicketRefused(ValueError):
-    """The step does not apply to the ticket's state."""
+class TicketRefused(StockoutError, ValueError):
+    """The step does not apply to the ticket's state; `code` is the step."""
+
+    family = "ticket-refused"
 
     def __init__(self, ticket_id: int, step: str, state: str) -> None:
-        super().__init__(f"ticket {ticket_id} is {state}: cannot {step} it")
+        super().__init__(f"ticket {ticket_id} is {state}: cannot {step} it", code=step)
         self.ticket_id = ticket_id
         self.step = step
         self.state = state
+
+    def problem_fields(self) -> dict[str, Any]:
+        return {"state": self.state}
 
 
 def _when(at: datetime) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stockout.domain.errors import StockoutError
 from stockout.domain.times import format_time
 from stockout.services.access.principals import Forbidden, NotFound, Principal, Role
 from stockout.services.common.clock import Clock
@@ -14,8 +15,10 @@ from stockout.services.judging.ledger import audit_row
 from stockout.store.uow import UnitOfWork
 
 
-class CouponNotRedeemable(ValueError):
+class CouponNotRedeemable(StockoutError, ValueError):
     """Only an issued coupon can be used (not a voided, clawed back or used one)."""
+
+    family = "coupon-not-redeemable"
 
 
 def coupon_view(row: dict[str, Any]) -> dict[str, Any]:

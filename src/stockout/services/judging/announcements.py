@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from stockout.adapters.event_schema import AnnouncementModel, describe
 from stockout.domain.announcements import Announcement, implausibility
+from stockout.domain.errors import StockoutError
 from stockout.services.access.principals import Forbidden, NotFound, Principal
 from stockout.services.appeals.workflow import approve_proved_by
 from stockout.services.common.clock import Clock
@@ -27,14 +28,18 @@ from stockout.store.uow import UnitOfWork
 CHUNK = 500
 
 
-class InvalidAnnouncement(ValueError):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+class InvalidAnnouncement(StockoutError, ValueError):
+    family = "invalid-announcement"
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason, field=field)
         self.reason = reason
 
 
-class AnnouncementConflict(ValueError):
+class AnnouncementConflict(StockoutError, ValueError):
     """The id is taken by an announcement with other figures."""
+
+    family = "announcement-conflict"
 
 
 @dataclass(slots=True)

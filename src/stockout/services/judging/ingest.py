@@ -15,8 +15,10 @@ import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from stockout.adapters.event_schema import InvalidEvent, parse_event_object
+from stockout.domain.errors import StockoutError
 from stockout.domain.events import Event, EventType
 from stockout.domain.provenance import (
     PLATFORM,
@@ -38,19 +40,30 @@ MAX_EVENTS = 1000
 IMMUTABLE = "order_facts/immutable"
 
 
-class TooManyEvents(ValueError):
+class TooManyEvents(StockoutError, ValueError):
+    family = "too-many-events"
+
     def __init__(self, count: int) -> None:
         super().__init__(f"{count} events in one post; at most {MAX_EVENTS}")
         self.count = count
 
+    def problem_fields(self) -> dict[str, Any]:
+        return {"count": self.count}
 
-class EventsRefused(RuntimeError):
+
+class EventsRefused(StockoutError, RuntimeError):
     """Events a service writes itself (a report, a remedy) were refused: the service's whole
     transaction is rolled back, so nothing half-done stands."""
 
     def __init__(self, rejected: Sequence[Rejection]) -> None:
         super().__init__("; ".join(f"{r.event_id}: {r.reason}" for r in rejected))
         self.rejected = list(rejected)
+
+    family = "events-refused"
+
+    def problem_fields(self) -> dict[str, Any]:
+        return {"rejected": [{"event_id": r.event_id, "reason": r.reason,
+                              "status": r.status} for r in self.rejected]}
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from stockout.domain.errors import InvalidInput, StockoutError
 from stockout.domain.inventory import Commitment, Receipt, plan_capacity, reservations_by_order
 from stockout.domain.times import format_time, shanghai_day
 from stockout.services.access.principals import NotFound, Principal
@@ -18,7 +19,9 @@ from stockout.services.stock.movements import register_sku, visible_sku
 from stockout.store.uow import UnitOfWork
 
 
-class CapacityNotSet(LookupError):
+class CapacityNotSet(StockoutError, LookupError):
+    family = "capacity-not-set"
+
     def __init__(self, sku_id: str) -> None:
         super().__init__(f"SKU {sku_id!r} has no daily shipping capacity yet; set it first "
                          "(PUT /v1/skus/{id}/capacity)")
@@ -28,7 +31,7 @@ class CapacityNotSet(LookupError):
 def set_capacity(uow: UnitOfWork, clock: Clock, who: Principal, sku_id: str, daily: int
                  ) -> None:
     if daily <= 0:
-        raise ValueError(f"daily_capacity: must be a positive number of units, got {daily}")
+        raise InvalidInput("daily_capacity", f"must be a positive number of units, got {daily}")
     visible_sku(uow, who, sku_id)
     in_transaction(uow, lambda u: u.capacity.set_daily(sku_id, daily, clock.now(), who.actor))
 
@@ -36,10 +39,10 @@ def set_capacity(uow: UnitOfWork, clock: Clock, who: Principal, sku_id: str, dai
 def expect_receipt(uow: UnitOfWork, clock: Clock, who: Principal, sku_id: str, day: date,
                    quantity: int) -> None:
     if quantity <= 0:
-        raise ValueError(f"quantity: must be a positive number of units, got {quantity}")
+        raise InvalidInput("quantity", f"must be a positive number of units, got {quantity}")
     now = clock.now()
     if day < shanghai_day(now):
-        raise ValueError(f"day: {day.isoformat()} is already past (Asia/Shanghai)")
+        raise InvalidInput("day", f"{day.isoformat()} is already past (Asia/Shanghai)")
     visible_sku(uow, who, sku_id)
     in_transaction(uow, lambda u: u.capacity.add_receipt(sku_id, day.isoformat(), quantity, now,
                                                          who.actor))
@@ -95,7 +98,7 @@ def register(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, sku_id
     if not who.may_post_for(shop_id):
         raise NotFound(f"shop {shop_id!r} not found")
     if price_cents < 0:
-        raise ValueError(f"price_cents: must not be negative, got {price_cents}")
+        raise InvalidInput("price_cents", f"must not be negative, got {price_cents}")
     if safety_stock is None:
         safety_stock = rules.book.pack_at(clock.now()).inventory.safety_stock
     return register_sku(uow, clock, sku_id, shop_id, safety_stock=safety_stock, title=title,

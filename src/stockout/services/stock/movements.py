@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from stockout.domain.errors import InvalidInput, StockoutError
 from stockout.domain.inventory import Balance, ListingState, Movement, MovementKind, listing_after
 from stockout.services.access.principals import NotFound, Principal
 from stockout.services.common.clock import Clock
@@ -20,8 +21,10 @@ from stockout.services.common.tx import in_transaction
 from stockout.store.uow import UnitOfWork
 
 
-class UnknownSku(LookupError):
+class UnknownSku(StockoutError, LookupError):
     """No SKU with this id is tracked by the store."""
+
+    family = "unknown-sku"
 
     def __init__(self, sku_id: str) -> None:
         super().__init__(f"SKU {sku_id!r} is not tracked")
@@ -51,7 +54,7 @@ def register_sku(uow: UnitOfWork, clock: Clock, sku_id: str, shop_id: str, *,
                  price_cents: int | None = None) -> bool:
     """Start tracking a SKU (nothing in stock, delisted until a receipt); False if known."""
     if safety_stock < 0:
-        raise ValueError("safety stock cannot be negative")
+        raise InvalidInput("safety_stock", "cannot be negative")
 
     def work(uow: UnitOfWork) -> bool:
         now = clock.now()
@@ -199,4 +202,5 @@ def record_movement(uow: UnitOfWork, clock: Clock, who: Principal, sku_id: str,
         return receive(uow, clock, sku_id, quantity, who.actor, reason)
     if kind is MovementKind.ADJUSTMENT:
         return adjust(uow, clock, sku_id, quantity, reason, who.actor)
-    raise ValueError("only receipts and adjustments are posted by hand; orders move the rest")
+    raise InvalidInput("kind", "only receipts and adjustments are posted by hand; orders move "
+                              "the rest")

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from stockout.domain.context import ReportRefusal, report_refusal
+from stockout.domain.errors import StockoutError
 from stockout.domain.events import Event, EventType
 from stockout.domain.inventory import reservations_by_order
 from stockout.domain.provenance import Via
@@ -34,19 +35,27 @@ from stockout.store.uow import UnitOfWork
 RULE_SECTION = "self_report"
 
 
-class ReportRefused(Exception):
-    """The pack refuses this report; `code` and `rule` say which rule."""
+class ReportRefused(StockoutError):
+    """The pack refuses this report; `code` (the `refusal`) and `rule` say which rule."""
+
+    family = "report-refused"
 
     def __init__(self, order_id: str, code: ReportRefusal, rule: str, detail: str) -> None:
-        super().__init__(f"order {order_id!r}: {detail}")
+        super().__init__(f"order {order_id!r}: {detail}", code=code, rule=rule)
         self.order_id = order_id
-        self.code = code
-        self.rule = rule
+        self.refusal = code
+        self.rule: str = rule
         self.detail = detail
 
     def to_dict(self) -> dict[str, str]:
-        return {"order_id": self.order_id, "code": self.code.value, "rule": self.rule,
+        return {"order_id": self.order_id, "code": self.refusal.value, "rule": self.rule,
                 "detail": self.detail}
+
+    def problem_detail(self) -> str:
+        return self.detail
+
+    def problem_fields(self) -> dict[str, Any]:
+        return {"rule": self.rule, "order_id": self.order_id}
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from stockout.adapters.pdd.gateway import PddGateway
 from stockout.adapters.pdd.orders import FIRST_SIGHTING, lacks_detail, map_orders, order_sn_of
 from stockout.adapters.pdd.refunds import map_refunds
 from stockout.adapters.pdd.values import FieldError
+from stockout.domain.errors import StockoutError
 from stockout.services.common.clock import Clock
 from stockout.services.common.tx import in_transaction
 from stockout.services.judging.ingest import Rejection, append_events
@@ -40,8 +41,10 @@ ALL = 5          # order_status / refund_status: 5 全部
 ALL_AFTER_SALES = 1  # after_sales_status / after_sales_type in the request: 1 全部
 
 
-class NoStart(ValueError):
+class NoStart(StockoutError, ValueError):
     """Nothing synced yet for this shop, and no start time given."""
+
+    family = "no-start"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from stockout.domain.errors import StockoutError
 from stockout.domain.remedies import RemedyRefused
 from stockout.domain.triage import Action, Option, options, restock_until
 from stockout.services.access.principals import NotFound, Principal
@@ -21,15 +22,20 @@ from stockout.services.triage.plan import load_shortage, option_body
 from stockout.store.uow import UnitOfWork
 
 
-class DecisionRefused(ValueError):
+class DecisionRefused(StockoutError, ValueError):
     """A decision that is not (or no longer) one of its order's options; `index` is its place
     in the request."""
+
+    family = "triage-decision-refused"
 
     def __init__(self, index: int, order_id: str, detail: str) -> None:
         super().__init__(f"decisions[{index}] ({order_id}): {detail}")
         self.index = index
         self.order_id = order_id
         self.detail = detail
+
+    def problem_fields(self) -> dict[str, Any]:
+        return {"index": self.index, "order_id": self.order_id}
 
 
 def apply_decisions(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, shop_id: str,

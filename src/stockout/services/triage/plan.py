@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from stockout.domain.errors import InvalidInput
 from stockout.domain.events import EventType
 from stockout.domain.inventory import Receipt, reservations_by_order
 from stockout.domain.money import MAX_CENTS
@@ -43,9 +44,9 @@ def load_shortage(uow: UnitOfWork, rules: Rules, clock: Clock, who: Principal, s
     waybill is uploaded is on its way: it is not planned, and the units it holds are not
     stock for the others. `NotFound` for a shop that is not the caller's."""
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
-        raise ValueError(f"horizon_days: must be 1 to {MAX_HORIZON_DAYS}, got {horizon_days}")
+        raise InvalidInput("horizon_days", f"must be 1 to {MAX_HORIZON_DAYS}, got {horizon_days}")
     if not 0 <= margin_percent <= 100:
-        raise ValueError(f"margin_percent: must be 0 to 100, got {margin_percent}")
+        raise InvalidInput("margin_percent", f"must be 0 to 100, got {margin_percent}")
     if not who.sees_shop(shop_id):
         raise NotFound(f"shop {shop_id!r} not found")
     now = clock.now()

@@ -3,13 +3,13 @@ scores and the message check. The platform may open them for any shop."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from stockout.domain.inventory import MovementKind
+from stockout.adapters.fields import Day, RowId
+from stockout.domain.inventory import MAX_UNITS, MovementKind
 from stockout.services.appeals.workflow import EvidenceFile, file_appeal, list_appeals
 from stockout.services.console.history import score_history
 from stockout.services.console.merchant import check_message, report_quota, shop_skus, work_queue
@@ -66,7 +66,7 @@ def _sku_page(sku_id: str) -> str:
 
 @router.post("/skus/{sku_id}/movements", dependencies=[CsrfDep])
 def movement(request: Request, sku_id: str, rt: RuntimeDep, who: ViewerDep,
-             kind: Annotated[str, Form()], quantity: Annotated[int, Form()],
+             kind: Annotated[str, Form()], quantity: Annotated[int, Form(ge=-MAX_UNITS, le=MAX_UNITS)],
              reason: Annotated[str, Form(max_length=500)] = "") -> Response:
     chosen = MovementKind.RECEIPT if kind == "receipt" else MovementKind.ADJUSTMENT
     state = record_movement(rt.uow(), rt.clock, who, sku_id, chosen, quantity, reason)
@@ -86,14 +86,14 @@ def listing(request: Request, sku_id: str, rt: RuntimeDep, who: ViewerDep,
 
 @router.post("/skus/{sku_id}/capacity", dependencies=[CsrfDep])
 def set_capacity(request: Request, sku_id: str, rt: RuntimeDep, who: ViewerDep,
-                 daily_capacity: Annotated[int, Form(gt=0)]) -> Response:
+                 daily_capacity: Annotated[int, Form(gt=0, le=MAX_UNITS)]) -> Response:
     capacity.set_capacity(rt.uow(), rt.clock, who, sku_id, daily_capacity)
     return back(request, _sku_page(sku_id), say("saved", lang_of(request)))
 
 
 @router.post("/skus/{sku_id}/expected-receipts", dependencies=[CsrfDep])
 def expect(request: Request, sku_id: str, rt: RuntimeDep, who: ViewerDep,
-           day: Annotated[date, Form()], quantity: Annotated[int, Form(gt=0)]) -> Response:
+           day: Annotated[Day, Form()], quantity: Annotated[int, Form(gt=0, le=MAX_UNITS)]) -> Response:
     capacity.expect_receipt(rt.uow(), rt.clock, who, sku_id, day, quantity)
     return back(request, _sku_page(sku_id), say("saved", lang_of(request)))
 
@@ -119,7 +119,7 @@ def appeals(request: Request, shop_id: str, rt: RuntimeDep, who: ViewerDep,
 
 @router.post("/shops/{shop_id}/appeals", dependencies=[CsrfDep])
 def appeal(request: Request, shop_id: str, rt: RuntimeDep, who: ViewerDep,
-           verdict_id: Annotated[int, Form()], ground: Annotated[str, Form()],
+           verdict_id: Annotated[RowId, Form()], ground: Annotated[str, Form()],
            statement: Annotated[str, Form(max_length=5000)] = "",
            evidence: Annotated[list[UploadFile] | None, File()] = None) -> Response:
     limit = max(p.appeals.evidence_max_bytes for p in rt.rules.book.packs)

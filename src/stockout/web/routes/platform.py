@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
+from stockout.adapters.fields import MAX_HOURS, PathId
 from stockout.domain.rulebook import pack_diff
 from stockout.rulepacks import builtin_packs
 from stockout.services.access.principals import NotFound, Principal
@@ -59,7 +60,7 @@ def appeal_queue(request: Request, rt: RuntimeDep, who: ViewerDep) -> Response:
 
 
 @router.get("/appeals/{appeal_id}")
-def appeal_page(request: Request, appeal_id: int, rt: RuntimeDep, who: ViewerDep) -> Response:
+def appeal_page(request: Request, appeal_id: PathId, rt: RuntimeDep, who: ViewerDep) -> Response:
     _platform(who)
     with rt.uow().reader() as r:
         found = get_appeal(r, who, appeal_id, rt.clock.now())
@@ -69,7 +70,7 @@ def appeal_page(request: Request, appeal_id: int, rt: RuntimeDep, who: ViewerDep
 
 
 @router.get("/appeals/{appeal_id}/evidence/{evidence_id}")
-def evidence(appeal_id: int, evidence_id: int, rt: RuntimeDep, who: ViewerDep) -> Response:
+def evidence(appeal_id: PathId, evidence_id: PathId, rt: RuntimeDep, who: ViewerDep) -> Response:
     """Always as an attachment, never rendered (as the API serves it)."""
     _platform(who)
     with rt.uow().reader() as r:
@@ -83,7 +84,7 @@ def evidence(appeal_id: int, evidence_id: int, rt: RuntimeDep, who: ViewerDep) -
 
 
 @router.post("/appeals/{appeal_id}/decision", dependencies=[CsrfDep])
-def decide(request: Request, appeal_id: int, rt: RuntimeDep, who: ViewerDep,
+def decide(request: Request, appeal_id: PathId, rt: RuntimeDep, who: ViewerDep,
            decision: Annotated[str, Form(pattern="^(approve|reject)$")],
            reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
     _platform(who)
@@ -118,7 +119,7 @@ def _listed(value: str) -> list[str] | None:
 def announce(request: Request, rt: RuntimeDep, who: ViewerDep,
              id: Annotated[str, Form(min_length=1, max_length=200)],
              starts: Annotated[str, Form()], ends: Annotated[str, Form()],
-             extend_hours: Annotated[float, Form(gt=0)],
+             extend_hours: Annotated[float, Form(gt=0, le=MAX_HOURS, allow_inf_nan=False)],
              ship_from_regions: Annotated[str, Form()] = "",
              ship_to_regions: Annotated[str, Form()] = "",
              categories: Annotated[str, Form()] = "",
