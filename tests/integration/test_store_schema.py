@@ -3,12 +3,12 @@ a second active verdict or a second coupon for one verdict (both stores)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event, insert
+from sqlalchemy import Text, cast, event, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from stockout.store.engine import Store
@@ -86,3 +86,28 @@ def test_due_orders_are_found_through_the_due_index_not_a_scan_of_all_orders(sto
             plan = " ".join(str(r[0]) for r in conn.exec_driver_sql(
                 "EXPLAIN " + statement, params))  # type: ignore[arg-type]
     assert "ix_orders_due" in plan, plan
+
+
+def test_bulk_writes_store_times_as_sqlalchemy_does_and_read_them_back_in_utc(
+        store: Store) -> None:
+    """The dialects' bulk writes (`insert_rows`, `update_rows`) bypass SQLAlchemy's parameter
+    processing: a time in any offset is stored exactly as SQLAlchemy stores it itself, so
+    comparisons in SQL keep agreeing, and comes back the same instant, in UTC."""
+    at = datetime(2025, 6, 1, 8, 30, 15, 123, tzinfo=timezone(timedelta(hours=8)))
+    later = at + timedelta(days=1, microseconds=7)
+    with store.engine.begin() as conn:
+        conn.execute(insert(verdicts), [_verdict(order_id="a", detected_at=at, deadline=later)])
+        written = store.dialect.insert_rows(
+            conn, verdicts, [_verdict(order_id="b", detected_at=at)],
+            returning=("id", "detected_at"))
+        store.dialect.update_rows(conn, verdicts, "id",
+                                  [{"id": written[0][0], "deadline": later}])
+        rows = {r.order_id: r for r in conn.execute(select(verdicts))}
+        spelled = {o: (d, e) for o, d, e in conn.execute(select(
+            verdicts.c.order_id, cast(verdicts.c.detected_at, Text),
+            cast(verdicts.c.deadline, Text)))}
+    assert written[0][1] == at and written[0][1].utcoffset() == timedelta(0)
+    assert rows["b"].detected_at == rows["a"].detected_at == at
+    assert rows["b"].deadline == rows["a"].deadline == later
+    assert rows["b"].detected_at.utcoffset() == timedelta(0)
+    assert spelled["b"] == spelled["a"]

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from stockout.api.problems import Unauthorized
 from stockout.bootstrap import Runtime
 from stockout.services.access.principals import Forbidden, Principal, Role
-from stockout.services.access.tokens import authenticate
+from stockout.services.access.tokens import authenticate_recent, recent_token
 
 _bearer = HTTPBearer(auto_error=False, description="`stockout tokens create --role ...`")
 
@@ -26,17 +27,22 @@ async def runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 
 
-def poster(rt: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                                  Depends(_bearer)]) -> Principal:
+async def poster(rt: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                                        Depends(_bearer)]) -> Principal:
+    """`async`: a token seen in the last seconds is trusted on the event loop
+    (`authenticate_recent`); only a lookup goes to the thread pool."""
     if credentials is None:
         raise Unauthorized("a bearer token is required")
-    found = authenticate(rt.uow(), credentials.credentials, carriers=True)
+    secret = credentials.credentials
+    found = recent_token(secret)
+    if found is None:
+        found = await run_in_threadpool(authenticate_recent, rt.uow(), secret)
     if found is None:
         raise Unauthorized("unknown or revoked token")
     return found
 
 
-def principal(who: Annotated[Principal, Depends(poster)]) -> Principal:
+async def principal(who: Annotated[Principal, Depends(poster)]) -> Principal:
     if who.role is Role.CARRIER:
         raise Forbidden("a carrier token only posts carrier scans (POST /v1/events)",
                         rule="provenance/carrier")

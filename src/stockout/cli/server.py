@@ -86,7 +86,7 @@ def worker_app() -> FastAPI:
 
 def _app(rt: Runtime) -> FastAPI:
     from stockout.api.app import create_app
-    from stockout.bootstrap import step_times_dir
+    from stockout.bootstrap import settle_heap, step_times_dir
 
     folder = step_times_dir()
     if folder is not None:
@@ -95,7 +95,9 @@ def _app(rt: Runtime) -> FastAPI:
         steps.enable()
         target = folder / f"steps-{os.getpid()}.json"
         signal.signal(signal.SIGUSR1, lambda *_: steps.dump(target))
-    return create_app(rt)
+    app = create_app(rt)
+    settle_heap()
+    return app
 
 
 def _sweep_once(rt: Runtime) -> tuple[SweepReport, int]:

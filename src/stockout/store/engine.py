@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +38,10 @@ class StoreDialect(Protocol):
         rows written, in no particular order."""
         ...
     def update_rows(self, conn: Connection, table: Table, key: str,
-                    rows: Sequence[dict[str, Any]]) -> None:
-        """Rewrite the given columns of the rows found by `key`."""
+                    rows: Sequence[dict[str, Any]], only: Mapping[str, str] | None = None
+                    ) -> None:
+        """Rewrite the given columns of the rows found by `key` (and, with `only`, whose
+        columns still hold those values: a row that changed meanwhile is left alone)."""
         ...
     def one_of(self, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
         """`column IN (values)`, spelled the way the database handles best."""

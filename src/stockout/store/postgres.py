@@ -4,7 +4,7 @@ order `locks.lock_plan` gives, and retries on deadlock or serialization failure.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
@@ -73,15 +73,20 @@ class PostgresDialect:
         return []
 
     def update_rows(self, conn: Connection, table: Table, key: str,
-                    rows: Sequence[dict[str, Any]]) -> None:
+                    rows: Sequence[dict[str, Any]], only: Mapping[str, str] | None = None
+                    ) -> None:
         """Rewrite rows found by `key`, all in one statement (`UPDATE ... FROM` the rows)."""
         if not rows:
             return
         columns = list(rows[0])
+        guards = sorted((only or {}).items())
         sets = ", ".join(f"{_q(c)} = u.{_q(c)}" for c in columns if c != key)
         sql = (f"UPDATE {table.name} AS t SET {sets} FROM {_recordset(table, columns, 'u')} "
-               f"WHERE t.{_q(key)} = u.{_q(key)}")
-        conn.execute(self.prepared(sql, lambda: text(sql)), {"rows": _json_rows(rows)})
+               f"WHERE t.{_q(key)} = u.{_q(key)}"
+               + "".join(f" AND t.{_q(c)} = :only_{i}" for i, (c, _) in enumerate(guards)))
+        params = {"rows": _json_rows(rows)}
+        params.update((f"only_{i}", v) for i, (_, v) in enumerate(guards))
+        conn.execute(self.prepared(sql, lambda: text(sql)), params)
 
     def one_of(self, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
         """`column = ANY(:array)`: one parameter, so the statement text is the same (and its

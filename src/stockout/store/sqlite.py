@@ -3,19 +3,27 @@ process so that threads queue instead of polling), durable against a killed proc
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, create_engine, event, insert, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, bindparam, create_engine, event, func, literal_column, select
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import Text, TypeDecorator
+
+from stockout.store.types import UTCDateTime
 
 T = TypeVar("T")
+# SQLite's limit on the parameters of one statement (32,766 since 3.32; 999 before).
+_MAX_PARAMETERS = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
 _WRITERS: dict[str, threading.Lock] = {}
 _WRITERS_GUARD = threading.Lock()
 
@@ -61,37 +69,74 @@ class SqliteDialect:
     def insert_rows(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
                     ignore: Sequence[str] = (), returning: Sequence[str] = ()
                     ) -> list[tuple[Any, ...]]:
+        """Straight to the driver, values converted here once: SQLAlchemy's per-row parameter
+        processing cost more than SQLite's own work. With `returning`, multi-row VALUES
+        statements (as many rows as the bound-parameter limit allows); otherwise one
+        `executemany`."""
         if not rows:
             return []
-
-        def build() -> Any:
-            stmt = (sqlite_insert(table).on_conflict_do_nothing(index_elements=list(ignore))
-                    if ignore else insert(table))
-            return stmt.returning(*[table.c[c] for c in returning]) if returning else stmt
-
-        stmt = self.prepared(f"insert:{table.name}:{','.join(ignore)}:{','.join(returning)}",
-                             build)
-        if returning:
-            return [tuple(r) for r in conn.execute(stmt, list(rows))]
-        conn.execute(stmt, list(rows))
-        return []
+        columns = tuple(rows[0])
+        convert = self._converters(table, columns)
+        values = [tuple([f(r[c]) if f is not None else r[c]
+                         for c, f in zip(columns, convert, strict=True)]) for r in rows]
+        names = ", ".join(_q(c) for c in columns)
+        conflict = f" ON CONFLICT ({', '.join(_q(c) for c in ignore)}) DO NOTHING" if ignore \
+            else ""
+        row_marks = "(" + ", ".join("?" * len(columns)) + ")"
+        if not returning:
+            conn.exec_driver_sql(f"INSERT INTO {_q(table.name)} ({names}) VALUES {row_marks}"
+                                 f"{conflict}", values)
+            return []
+        back = ", ".join(_q(c) for c in returning)
+        result_types = [table.c[c].type for c in returning]
+        readers = [_reader(t) for t in result_types]
+        out: list[tuple[Any, ...]] = []
+        per = max(1, _MAX_PARAMETERS // len(columns))
+        for start in range(0, len(values), per):
+            part = values[start:start + per]
+            sql = (f"INSERT INTO {_q(table.name)} ({names}) VALUES "
+                   f"{', '.join([row_marks] * len(part))}{conflict} RETURNING {back}")
+            flat = tuple(v for row in part for v in row)
+            for r in conn.exec_driver_sql(sql, flat):
+                out.append(tuple([f(v) if f is not None else v
+                                  for f, v in zip(readers, r, strict=True)]))
+        return out
 
     def update_rows(self, conn: Connection, table: Table, key: str,
-                    rows: Sequence[dict[str, Any]]) -> None:
+                    rows: Sequence[dict[str, Any]], only: Mapping[str, str] | None = None
+                    ) -> None:
+        """One `executemany` straight to the driver (values converted here, as above)."""
         if not rows:
             return
-        columns = [c for c in rows[0] if c != key]
-        stmt = self.prepared(
-            f"update:{table.name}:{key}:{','.join(columns)}",
-            lambda: (update(table).where(table.c[key] == bindparam(f"b_{key}"))
-                     .values({c: bindparam(f"b_{c}") for c in columns})))
-        conn.execute(stmt, [{f"b_{k}": v for k, v in r.items()} for r in rows])
+        columns = tuple(c for c in rows[0] if c != key)
+        guards = sorted((only or {}).items())
+        order = (*columns, key)
+        convert = self._converters(table, order)
+        extra = tuple(v for _, v in guards)
+        values = [(*[f(r[c]) if f is not None else r[c]
+                     for c, f in zip(order, convert, strict=True)], *extra) for r in rows]
+        sets = ", ".join(f"{_q(c)} = ?" for c in columns)
+        where = "".join(f" AND {_q(c)} = ?" for c, _ in guards)
+        conn.exec_driver_sql(f"UPDATE {_q(table.name)} SET {sets} WHERE {_q(key)} = ?{where}",
+                             values)
+
+    def _converters(self, table: Table, columns: tuple[str, ...]
+                    ) -> list[Callable[[Any], Any] | None]:
+        return self.prepared(f"convert:{table.name}:{','.join(columns)}", lambda: [
+            _sqlite_time if isinstance(table.c[c].type, UTCDateTime) else None
+            for c in columns])
 
     def one_of(self, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
         return column.in_(list(values))
 
     def any_of(self, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
-        return column.in_(bindparam(name, expanding=True))
+        """`column IN (SELECT value FROM json_each(:name))`, the list bound as one JSON text:
+        the statement's text is the same whatever the number of values, so it is compiled
+        once (an expanding `IN` is rendered again at every execution), and SQLite still
+        looks each value up in the column's index."""
+        values: Select[Any] = select(literal_column("value")).select_from(
+            func.json_each(bindparam(name, type_=_JsonList())))
+        return column.in_(values.scalar_subquery())
 
     def prepared(self, key: str, build: Callable[[], T]) -> T:
         found = self._statements.get(key)
@@ -104,3 +149,35 @@ class SqliteDialect:
 
     def is_retryable(self, exc: BaseException) -> bool:
         return isinstance(exc, OperationalError) and "locked" in str(exc.orig)
+
+
+class _JsonList(TypeDecorator[list[Any]]):
+    """A list of values bound as one JSON text (for `json_each`)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else json.dumps(list(value), ensure_ascii=False)
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+def _sqlite_time(value: Any) -> str | None:
+    """An aware time as the text `UTCDateTime` stores on SQLite (naive UTC, microseconds)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValueError(f"an aware datetime is required, got {value!r}")
+    utc: datetime = value if value.tzinfo is UTC else value.astimezone(UTC)
+    return utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _reader(kind: Any) -> Callable[[Any], Any] | None:
+    """How a RETURNING column read straight from the driver becomes its Python value."""
+    if isinstance(kind, UTCDateTime):
+        return lambda v: (datetime.fromisoformat(v).replace(tzinfo=UTC) if v is not None
+                          else None)
+    return None

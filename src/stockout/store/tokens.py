@@ -6,11 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from stockout.store.engine import StoreDialect
 from stockout.store.tables import audit_log, tokens
+
+# Every request looks its token up: the statement is built once.
+_BY_HASH = select(tokens).where(tokens.c.secret_hash == bindparam("b_hash"))
 
 
 class TokenRepo:
@@ -21,7 +24,7 @@ class TokenRepo:
         self.conn.execute(insert(tokens), [row])
 
     def by_hash(self, secret_hash: str) -> dict[str, Any] | None:
-        row = self.conn.execute(select(tokens).where(tokens.c.secret_hash == secret_hash)).first()
+        row = self.conn.execute(_BY_HASH, {"b_hash": secret_hash}).first()
         return dict(row._mapping) if row is not None else None
 
     def all(self) -> list[dict[str, Any]]:

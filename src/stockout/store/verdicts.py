@@ -13,18 +13,6 @@ from stockout.store.engine import StoreDialect
 from stockout.store.events import chunks
 from stockout.store.tables import coupons, verdicts
 
-_VOID = (update(verdicts).where(verdicts.c.id == bindparam("b_id"), verdicts.c.status == "active")
-         .values(status="voided", voided_at=bindparam("b_at"), void_reason=bindparam("b_reason"),
-                 void_cause=bindparam("b_cause")))
-_DEADLINE = (update(verdicts).where(verdicts.c.id == bindparam("b_id"))
-             .values(deadline=bindparam("b_deadline")))
-_REPLACED = (update(verdicts).where(verdicts.c.id == bindparam("b_id"))
-             .values(replaced_by=bindparam("b_new")))
-_COUPON_STATE = (update(coupons).where(coupons.c.id == bindparam("b_id"),
-                                       coupons.c.state == "issued")
-                 .values(state=bindparam("b_state"), changed_at=bindparam("b_at"),
-                         change_reason=bindparam("b_reason")))
-
 
 class VerdictRepo:
     def __init__(self, conn: Connection, dialect: StoreDialect) -> None:
@@ -60,19 +48,19 @@ class VerdictRepo:
 
     def void(self, ids: Sequence[int], at: datetime, reasons: Sequence[str],
              causes: Sequence[str]) -> None:
-        if ids:
-            self.conn.execute(_VOID, [{"b_id": i, "b_at": at, "b_reason": r, "b_cause": c}
-                                      for i, r, c in zip(ids, reasons, causes, strict=True)])
+        self.dialect.update_rows(self.conn, verdicts, "id", [
+            {"id": i, "status": "voided", "voided_at": at, "void_reason": r, "void_cause": c}
+            for i, r, c in zip(ids, reasons, causes, strict=True)], only={"status": "active"})
 
     def set_deadlines(self, pairs: Sequence[tuple[int, datetime | None]]) -> None:
         """Correct the deadline an active verdict states (nothing else of it changed)."""
-        if pairs:
-            self.conn.execute(_DEADLINE, [{"b_id": i, "b_deadline": d} for i, d in pairs])
+        self.dialect.update_rows(self.conn, verdicts, "id",
+                                 [{"id": i, "deadline": d} for i, d in pairs])
 
     def link(self, pairs: Sequence[tuple[int, int]]) -> None:
         """Old verdict id -> the id of the verdict that replaced it."""
-        if pairs:
-            self.conn.execute(_REPLACED, [{"b_id": a, "b_new": b} for a, b in pairs])
+        self.dialect.update_rows(self.conn, verdicts, "id",
+                                 [{"id": a, "replaced_by": b} for a, b in pairs])
 
     def page(self, *, shop_ids: Sequence[str] | None, buyer_id: str | None,
              violation: str | None, since: datetime | None,
@@ -152,9 +140,9 @@ class CouponRepo:
 
     def set_state(self, changes: Sequence[tuple[int, str, str]], at: datetime) -> None:
         """(coupon id, new state, reason): only a coupon still `issued` changes."""
-        if changes:
-            self.conn.execute(_COUPON_STATE, [
-                {"b_id": i, "b_state": s, "b_at": at, "b_reason": r} for i, s, r in changes])
+        self.dialect.update_rows(self.conn, coupons, "id", [
+            {"id": i, "state": s, "changed_at": at, "change_reason": r} for i, s, r in changes],
+            only={"state": "issued"})
 
     def of_order(self, order_id: str) -> list[dict[str, Any]]:
         q = select(coupons).where(coupons.c.order_id == order_id).order_by(coupons.c.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,13 @@ from stockout.services.judging.ledger import audit_row
 from stockout.store.uow import UnitOfWork
 
 PREFIX = "so"
+# How long a server process trusts a token it has just looked up without looking again: every
+# request looked its token up in a read transaction of its own (a tenth of a single post's
+# CPU). A revocation takes effect at once in the process that makes it, and within this many
+# seconds in the other server processes (`stockout tokens revoke` from the command line).
+RECENT_SECONDS = 2.0
+_RECENT_MAX = 10_000
+_recent: dict[str, tuple[float, Principal]] = {}
 
 
 class BadTokenRequest(StockoutError, ValueError):
@@ -82,6 +90,29 @@ def authenticate(uow: UnitOfWork, secret: str, carriers: bool = False) -> Princi
                      row["buyer_id"])
 
 
+def authenticate_recent(uow: UnitOfWork, secret: str) -> Principal | None:
+    """`authenticate(..., carriers=True)` for the API's requests, trusting for
+    `RECENT_SECONDS` a live token this process has just looked up (keyed by its hash; an
+    unknown or revoked token is looked up every time)."""
+    key = hash_secret(secret)
+    now = time.monotonic()
+    hit = _recent.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    found = authenticate(uow, secret, carriers=True)
+    if found is not None:
+        if len(_recent) >= _RECENT_MAX:
+            _recent.clear()
+        _recent[key] = (now + RECENT_SECONDS, found)
+    return found
+
+
+def recent_token(secret: str) -> Principal | None:
+    """The principal `authenticate_recent` trusts without a lookup, if any."""
+    hit = _recent.get(hash_secret(secret))
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
 def revoke_token(uow: UnitOfWork, clock: Clock, token_id: str, actor: str = "cli") -> bool:
     def work(uow: UnitOfWork) -> bool:
         now = clock.now()
@@ -90,7 +121,9 @@ def revoke_token(uow: UnitOfWork, clock: Clock, token_id: str, actor: str = "cli
             uow.audit.append([audit_row(now, actor, "token.revoked", f"token:{token_id}", {})])
         return done
 
-    return in_transaction(uow, work)
+    done = in_transaction(uow, work)
+    _recent.clear()  # this process trusts no recently seen token any longer
+    return done
 
 
 def list_tokens(uow: UnitOfWork) -> list[dict[str, object]]:

@@ -147,7 +147,7 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
            outcome: Outcome) -> set[str]:
     with step("timelines"):
         stored = uow.events.for_orders(ids)
-        rows = uow.orders.get_many(ids)
+        rows = uow.orders.last_judged(ids)
         now = _not_before_ledger(uow, rows, now, actor, cause, outcome)
         orders = [_prepare(oid, evs, rows.get(oid), rules, now) for oid in ids
                   if (evs := stored.get(oid))]

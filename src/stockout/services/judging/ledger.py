@@ -38,6 +38,22 @@ class LedgerChanges:
     used: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class _Writes:
+    """What one recording adds to the outbox and the audit log, written once at its end (one
+    statement each, however many verdicts were voided, moved and issued), in the order the
+    decisions were made."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    cancel: list[str] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+
+    def flush(self, uow: UnitOfWork) -> None:
+        uow.outbox.cancel(self.cancel)
+        uow.outbox.enqueue(self.messages)
+        uow.audit.append(self.audit)
+
+
 def coupon_key(order_id: str, violation: str, generation: int) -> str:
     """The coupon's idempotency key: one per verdict generation, whatever retries happen."""
     return f"{order_id}/{violation}/{generation}"
@@ -89,9 +105,10 @@ def record(uow: UnitOfWork, judged: Sequence[Judged], now: datetime, actor: str,
                 to_void.append((held, "replaced" if fresh is not None else "grounds_removed"))
             if fresh is not None:
                 to_issue.append((fresh, item, held))
+    writes = _Writes()
     if moved:
         uow.verdicts.set_deadlines([(row["id"], v.deadline) for row, v in moved])
-        uow.audit.append([_audit(now, actor, "verdict.deadline_changed", f"verdict:{row['id']}",
+        writes.audit.extend([_audit(now, actor, "verdict.deadline_changed", f"verdict:{row['id']}",
                                  v.order_id, None, {
                                      "from": row["deadline"].isoformat() if row["deadline"]
                                      else None,
@@ -99,9 +116,10 @@ def record(uow: UnitOfWork, judged: Sequence[Judged], now: datetime, actor: str,
                                      "cause": cause_of(cause, v.order_id)})
                           for row, v in moved])
     if to_void:
-        _void(uow, to_void, now, actor, cause, changes)
+        _void(uow, to_void, now, actor, cause, changes, writes)
     if to_issue:
-        _issue(uow, to_issue, now, actor, cause, changes)
+        _issue(uow, to_issue, now, actor, cause, changes, writes)
+    writes.flush(uow)
     return changes
 
 
@@ -111,12 +129,14 @@ def void_verdicts(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now:
     coupons exactly as the judge's own voids do."""
     changes = LedgerChanges()
     if items:
-        _void(uow, items, now, actor, cause, changes)
+        writes = _Writes()
+        _void(uow, items, now, actor, cause, changes, writes)
+        writes.flush(uow)
     return changes
 
 
 def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetime, actor: str,
-          causes: Cause, changes: LedgerChanges) -> None:
+          causes: Cause, changes: LedgerChanges, writes: _Writes) -> None:
     # Never voided before it was issued, whatever the caller's clock says.
     now = max([now, *(r["issued_at"] for r, _ in items if r["issued_at"] is not None)])
     uow.verdicts.void([r["id"] for r, _ in items], now, [why for _, why in items],
@@ -126,11 +146,9 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
     verdicts = {r["id"]: verdict_from_row(r) for r, _ in items}
     keys += [notices.verdict_notice_key(verdicts[r["id"]], r["generation"]) for r, _ in items]
     told = {k for k, state in uow.outbox.states(keys).items() if state == "delivered"}
-    cancel: list[str] = []
-    messages: list[dict[str, Any]] = []
+    cancel, messages, audit = writes.cancel, writes.messages, writes.audit
     coupon_changes: list[tuple[int, str, str]] = []
     lifted: list[tuple[int, str]] = []
-    audit: list[dict[str, Any]] = []
     for row, why in items:
         v = verdicts[row["id"]]
         cause = cause_of(causes, v.order_id)
@@ -183,13 +201,11 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
         messages.append(notices.appeal_decided(appeal, now))
     uow.coupons.set_state(coupon_changes, now)
     uow.coupons.charge_to_platform(lifted, now)
-    uow.outbox.cancel(cancel)
-    uow.outbox.enqueue(messages)
-    uow.audit.append(audit)
 
 
 def _issue(uow: UnitOfWork, items: list[tuple[Verdict, Judged, dict[str, Any] | None]],
-           now: datetime, actor: str, causes: Cause, changes: LedgerChanges) -> None:
+           now: datetime, actor: str, causes: Cause, changes: LedgerChanges, writes: _Writes
+           ) -> None:
     fresh_pairs = [(v.order_id, v.violation.value) for v, _, held in items if held is None]
     generations = uow.verdicts.generations(fresh_pairs) if fresh_pairs else {}
     rows: list[dict[str, Any]] = []
@@ -207,8 +223,7 @@ def _issue(uow: UnitOfWork, items: list[tuple[Verdict, Judged, dict[str, Any] | 
     uow.verdicts.link([(held["id"], new_id) for (_, _, held), new_id in zip(items, ids, strict=True)
                        if held is not None])
     coupon_rows: list[dict[str, Any]] = []
-    messages: list[dict[str, Any]] = []
-    audit: list[dict[str, Any]] = []
+    messages, audit = writes.messages, writes.audit
     for (v, item, _), row, verdict_id in zip(items, rows, ids, strict=True):
         changes.issued.append(v.order_id)
         changes.shops.add(v.shop_id)
@@ -234,8 +249,6 @@ def _issue(uow: UnitOfWork, items: list[tuple[Verdict, Judged, dict[str, Any] | 
                             c["amount_cents"], {"idempotency_key": c["idempotency_key"],
                                                 "buyer_id": c["buyer_id"],
                                                 "cause": cause_of(causes, c["order_id"])}))
-    uow.outbox.enqueue(messages)
-    uow.audit.append(audit)
 
 
 def _audit(now: datetime, actor: str, action: str, subject: str, order_id: str | None,
