@@ -17,7 +17,7 @@ from stockout.domain.announcements import Announcement
 from stockout.domain.explain import name
 from stockout.domain.money import format_yuan
 from stockout.domain.rulebook import PackError, RuleBook
-from stockout.domain.times import format_time
+from stockout.domain.times import human_time
 from stockout.domain.verdicts import Violation
 from stockout.i18n import Texts
 
@@ -104,7 +104,7 @@ def judge_bulk(ctx: typer.Context, events: Path, rules: str, announcements: Path
     import pyarrow.compute as pc
 
     money = pc.sum(result["compensation_cents"]).as_py() or 0
-    out.print(t("bulk_summary", at=format_time(now), engine=engine,
+    out.print(t("bulk_summary", at=human_time(now, t.lang), engine=engine,
                 verdicts=f"{result.num_rows:,}", money=format_yuan(money), seconds=seconds))
 
 

@@ -27,7 +27,7 @@ from stockout.domain.explain import explain_deadline, explain_verdict, name
 from stockout.domain.money import format_yuan
 from stockout.domain.rulebook import PackError
 from stockout.domain.timeline import Timeline
-from stockout.domain.times import format_time
+from stockout.domain.times import format_time, human_time
 from stockout.i18n import Texts
 from stockout.services.judging.files import JudgeRun, judge_file
 
@@ -79,13 +79,13 @@ def judge(ctx: typer.Context,
             out.print(t("shown_of", shown=limit, total=len(verdicts)))
         out.print(totals_table(verdicts, t))
     else:
-        out.print(t("no_verdicts", at=format_time(run.now)))
+        out.print(t("no_verdicts", at=human_time(run.now, t.lang)))
     print_summary(run, t)
 
 
 def print_summary(run: JudgeRun, t: Texts) -> None:
     verdicts = run.verdicts
-    out.print(t("judged_summary", at=format_time(run.now), orders=f"{len(run.judgements):,}",
+    out.print(t("judged_summary", at=human_time(run.now, t.lang), orders=f"{len(run.judgements):,}",
                 verdicts=f"{len(verdicts):,}",
                 money=format_yuan(sum(v.compensation_cents for v in verdicts))))
     if run.log.duplicates:
@@ -122,7 +122,7 @@ def explain(ctx: typer.Context, order_id: Annotated[str, typer.Argument(help="è®
         out.print(t("report_refused", event=refused.event_id,
                     reason=t(f"refusal_{refused.reason.value}")))
     if not j.verdicts:
-        out.print(t("no_verdicts", at=format_time(run.now)))
+        out.print(t("no_verdicts", at=human_time(run.now, t.lang)))
     for v in j.verdicts:
         out.print(f"â€¢ [bold]{name(v.violation, t.lang)}[/] ({v.trigger.value}, "
                   f"{format_time(v.detected_at)}): {explain_verdict(v, pack, t.lang)} "
