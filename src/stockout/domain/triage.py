@@ -323,33 +323,27 @@ class Ledger:
         return min(self.slack[option.sku_id][i:]) >= quantity
 
     def take(self, option: Option, quantity: int) -> None:
-        if option.report:
-            self.reports_left -= 1
-        if option.sku_id is None or option.day is None:
-            return
-        i = self.index[option.day]
-        room = self.room[option.sku_id]
-        r = room[i]
-        if r is not None:
-            room[i] = r - quantity
-        slack = self.slack[option.sku_id]
-        for j in range(i, len(slack)):
-            slack[j] -= quantity
+        self._shift(option, -quantity, -1)
 
     def give(self, option: Option, quantity: int) -> None:
         """Undo `take`."""
+        self._shift(option, quantity, 1)
+
+    def _shift(self, option: Option, units: int, reports: int) -> None:
+        """Move the option's units on its day (and its report, if it files one) by `units` and
+        `reports`: negative takes, positive gives back."""
         if option.report:
-            self.reports_left += 1
+            self.reports_left += reports
         if option.sku_id is None or option.day is None:
             return
         i = self.index[option.day]
         room = self.room[option.sku_id]
         r = room[i]
         if r is not None:
-            room[i] = r + quantity
+            room[i] = r + units
         slack = self.slack[option.sku_id]
         for j in range(i, len(slack)):
-            slack[j] += quantity
+            slack[j] += units
 
     def problems(self) -> list[str]:
         out = [] if self.reports_left >= 0 else \
