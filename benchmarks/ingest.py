@@ -193,14 +193,18 @@ def batched(base: str, token: str, events: list[dict[str, Any]], size: int, stre
                 answer.raise_for_status()
                 issued[n] += answer.json()["verdicts_issued"]
 
-    threads = [threading.Thread(target=post, args=(n,)) for n in range(streams)]
+    elapsed = _run_all([threading.Thread(target=post, args=(n,)) for n in range(streams)])
+    return len(events) / elapsed, sum(issued)
+
+
+def _run_all(threads: list[threading.Thread]) -> float:
+    """Start the threads together and wait for all: the seconds they took."""
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - started
-    return len(events) / elapsed, sum(issued)
+    return time.perf_counter() - started
 
 
 def singles(base: str, token: str, events: list[dict[str, Any]], clients: int
@@ -220,14 +224,8 @@ def singles(base: str, token: str, events: list[dict[str, Any]], clients: int
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker, args=(bodies[i::clients],))
-               for i in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    elapsed = _run_all([threading.Thread(target=worker, args=(bodies[i::clients],))
+                        for i in range(clients)])
     q = statistics.quantiles(latencies, n=100)
     return q[49] * 1000, q[98] * 1000, len(latencies) / elapsed
 

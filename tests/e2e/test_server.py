@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -145,24 +146,11 @@ def test_a_killed_server_loses_no_event_and_pays_no_coupon_twice(
             served = get_all(client, "/v1/verdicts", limit=500)
     finally:
         server.stop()
-    judged = stockout("judge", str(events), "--json", env=env)
-    assert served == read_jsonl_text(judged.stdout)
-    from sqlalchemy import text
-
-    with store.engine.connect() as conn:
-        def one(sql: str) -> int:
-            return int(conn.execute(text(sql)).scalar_one())
-
-        assert one("SELECT count(*) FROM events") == len({e["event_id"] for e in lines})
-        assert one("SELECT count(*) FROM (SELECT event_id FROM events GROUP BY event_id "
-                   "HAVING count(*) > 1) d") == 0
-        # Every verdict ever issued that owes money has exactly one coupon; live ones are issued.
-        assert one("SELECT count(*) FROM verdicts v WHERE v.compensation_cents > 0 AND "
-                   "(SELECT count(*) FROM coupons c WHERE c.verdict_id = v.id) <> 1") == 0
-        assert one("SELECT count(*) FROM coupons c JOIN verdicts v ON v.id = c.verdict_id "
-                   "WHERE (v.status = 'active') <> (c.state = 'issued')") == 0
-        assert one("SELECT count(*) FROM coupons WHERE state = 'issued'") == sum(
-            1 for v in served if v["compensation_cents"] > 0)
+    one = _served_is_judged_once(store, served, events, lines, env)
+    assert one("SELECT count(*) FROM (SELECT event_id FROM events GROUP BY event_id "
+               "HAVING count(*) > 1) d") == 0
+    assert one("SELECT count(*) FROM coupons c JOIN verdicts v ON v.id = c.verdict_id "
+               "WHERE (v.status = 'active') <> (c.state = 'issued')") == 0
     store.dispose()
 
 
@@ -211,20 +199,32 @@ def test_several_workers_on_postgresql_take_concurrent_streams_and_survive_a_kil
             served = get_all(client, "/v1/verdicts", limit=500)
     finally:
         server.stop()
-    judged = stockout("judge", str(events), "--json", env=env)
-    assert served == read_jsonl_text(judged.stdout)
+    _served_is_judged_once(store, served, events, lines, env)
+    store.dispose()
+
+
+
+def _served_is_judged_once(store: Any, served: list[dict[str, Any]], events: Path,
+                           lines: list[dict[str, Any]], env: dict[str, str]
+                           ) -> Callable[[str], int]:
+    """What a server that was killed and restarted must still hold: `stockout judge`'s verdicts,
+    each event once, one coupon for every verdict that owes money, the live ones issued. The
+    store's counter, for the test's own checks."""
     from sqlalchemy import text
 
-    with store.engine.connect() as conn:
-        def one(sql: str) -> int:
+    judged = stockout("judge", str(events), "--json", env=env)
+    assert served == read_jsonl_text(judged.stdout)
+
+    def one(sql: str) -> int:
+        with store.engine.connect() as conn:
             return int(conn.execute(text(sql)).scalar_one())
 
-        assert one("SELECT count(*) FROM events") == len({e["event_id"] for e in lines})
-        assert one("SELECT count(*) FROM verdicts v WHERE v.compensation_cents > 0 AND "
-                   "(SELECT count(*) FROM coupons c WHERE c.verdict_id = v.id) <> 1") == 0
-        assert one("SELECT count(*) FROM coupons WHERE state = 'issued'") == sum(
-            1 for v in served if v["compensation_cents"] > 0)
-    store.dispose()
+    assert one("SELECT count(*) FROM events") == len({e["event_id"] for e in lines})
+    assert one("SELECT count(*) FROM verdicts v WHERE v.compensation_cents > 0 AND "
+               "(SELECT count(*) FROM coupons c WHERE c.verdict_id = v.id) <> 1") == 0
+    assert one("SELECT count(*) FROM coupons WHERE state = 'issued'") == sum(
+        1 for v in served if v["compensation_cents"] > 0)
+    return one
 
 
 def test_several_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
