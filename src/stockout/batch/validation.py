@@ -114,6 +114,10 @@ CHECKS: dict[str, tuple[Check, ...]] = {
 FIELD_TYPES: dict[str, tuple[str, ...]] = {
     name: tuple(k for k, checks in CHECKS.items() if any(c.name == name for c in checks))
     for name in EVENT_SCHEMA.names if name not in COMMON and name != "seq"}
+# The columns each event type carries (the others are NULL in its rows).
+CARRIED: dict[str, tuple[str, ...]] = {
+    kind: tuple(n for n in EVENT_SCHEMA.names if kind in FIELD_TYPES.get(n, (kind,)))
+    for kind in MODELS}
 
 
 def _q(name: str) -> str:
