@@ -68,6 +68,8 @@ def judge_prepared(prep: Prepared, book: RuleBook, now: datetime,
         from stockout.batch import duckdb_engine, pure_engine
 
         spill = temp_directory or (prep.workdir / "spill" if prep.workdir else None)
+        if engine is Engine.PYTHON:  # DuckDB only sorts a range of orders at a time for it
+            memory_limit = pure_engine.MEMORY_LIMIT
         con = duckdb_engine.connect(memory_limit, spill)
         try:
             if engine is Engine.PYTHON:

@@ -61,7 +61,7 @@ from stockout.batch.validation import (
 LAYOUT_COMPRESSION = "lz4"
 LAYOUT_ROW_GROUP = 1 << 18
 # Rows laid out at a time (a few buckets): what is held in memory at once (twice, as Arrow).
-SLICE_ROWS = 2_000_000
+SLICE_ROWS = 1_000_000
 BUCKETS = 16  # at least; one more for each `BUCKET_ROWS` rows of input
 BUCKET_ROWS = 1_000_000
 JSON_LINE_BYTES = 200  # about the size of a line, to guess a JSON Lines file's rows

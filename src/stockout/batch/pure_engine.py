@@ -32,7 +32,8 @@ _ENUMS: dict[str, type[Enum]] = {"type": EventType, "by": Party, "initiator": Pa
 _FLUSH = 100_000  # verdicts turned into Arrow at a time
 # Orders read and sorted at a time: the layout's row groups are sorted by `ok` within each type,
 # so a range of `ok` reads only the row groups that overlap it (memory stays bounded).
-ORDERS_PER_RANGE = 200_000
+ORDERS_PER_RANGE = 100_000
+MEMORY_LIMIT = "512MB"  # DuckDB's, for sorting one range (it spills past it)
 
 
 def events_of(batch: pa.RecordBatch | pa.Table) -> Iterator[Event]:
