@@ -101,7 +101,7 @@ class _Item:
 
 
 @dataclass(slots=True)
-class _Post:
+class Post:
     """One post, parsed: who states it, its first item of each event id, and what parsing
     already answered (invalid lines, repeats within the post)."""
     principal: Principal
@@ -132,13 +132,15 @@ def _parse(items: Sequence[object]) -> tuple[list[_Item], list[Rejection]]:
 def ingest_events(uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[object],
                   principal: Principal) -> IngestResult:
     """POST /v1/events (and the console's forms built on it), in a transaction of its own."""
-    post = _received(items, principal)
+    post = received(items, principal)
     if not post.candidates:
         return _finished(post.parsed)
     return _alone(uow, rules, clock, post)
 
 
-def _received(items: Sequence[object], principal: Principal) -> _Post:
+def received(items: Sequence[object], principal: Principal) -> Post:
+    """A post parsed, before any database work: refused whole when the caller may not post
+    or sends too many events."""
     if principal.role is Role.BUYER:
         raise Forbidden("buyers do not post events")
     if len(items) > MAX_EVENTS:
@@ -146,7 +148,7 @@ def _received(items: Sequence[object], principal: Principal) -> _Post:
     with step("parse"):
         parsed, rejected = _parse(items)
         candidates, result = _first_of_each(parsed, rejected)
-    return _Post(principal, candidates, result)
+    return Post(principal, candidates, result)
 
 
 def _finished(result: IngestResult) -> IngestResult:
@@ -154,7 +156,7 @@ def _finished(result: IngestResult) -> IngestResult:
     return result
 
 
-def commit_posts(uow: UnitOfWork, rules: Rules, clock: Clock, posts: Sequence[_Post]
+def commit_posts(uow: UnitOfWork, rules: Rules, clock: Clock, posts: Sequence[Post]
                  ) -> list[IngestResult | Exception]:
     """Several posts in one transaction, each with its own answer; if that transaction fails,
     each post alone (so one failing post takes no other down), each answered by its own result
@@ -175,14 +177,14 @@ def commit_posts(uow: UnitOfWork, rules: Rules, clock: Clock, posts: Sequence[_P
     return answers
 
 
-def _alone(uow: UnitOfWork, rules: Rules, clock: Clock, post: _Post) -> IngestResult:
+def _alone(uow: UnitOfWork, rules: Rules, clock: Clock, post: Post) -> IngestResult:
     return _finished(in_transaction(uow, lambda u: _append(u, rules, clock.now(), [post],
                                                            Via.EVENTS, ()))[0])
 
 
 @dataclass(frozen=True, slots=True)
 class _Queued:
-    post: _Post
+    post: Post
     uow: UnitOfWork
     rules: Rules
     clock: Clock
@@ -200,7 +202,7 @@ class IngestGroups:
 
     def ingest(self, uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[object],
                principal: Principal) -> IngestResult:
-        post = _received(items, principal)
+        post = received(items, principal)
         if not post.candidates:
             return _finished(post.parsed)
         return self._groups.submit(_Queued(post, uow, rules, clock))
@@ -223,7 +225,7 @@ def append_events(uow: UnitOfWork, rules: Rules, now: datetime, principal: Princ
     parsed, rejected = _parse(items)
     candidates, result = _first_of_each(parsed, rejected)
     if candidates:
-        result = _append(uow, rules, now, [_Post(principal, candidates, result)], via,
+        result = _append(uow, rules, now, [Post(principal, candidates, result)], via,
                          by_platform)[0]
     if result.rejected and strict:
         raise EventsRefused(sorted(result.rejected, key=lambda r: r.index))
@@ -247,7 +249,7 @@ def _first_of_each(parsed: list[_Item], rejected: list[Rejection]
     return candidates, result
 
 
-def _append(uow: UnitOfWork, rules: Rules, now: datetime, posts: Sequence[_Post], via: Via,
+def _append(uow: UnitOfWork, rules: Rules, now: datetime, posts: Sequence[Post], via: Via,
             by_platform: Collection[str]) -> list[IngestResult]:
     """Inside the transaction: lock the orders of every post at once (one ordered plan), then
     each run of posts that share no order, no event id and have one author: keep what each
@@ -262,10 +264,10 @@ def _append(uow: UnitOfWork, rules: Rules, now: datetime, posts: Sequence[_Post]
     return results
 
 
-def _runs(posts: Sequence[_Post]) -> Iterator[list[_Post]]:
+def _runs(posts: Sequence[Post]) -> Iterator[list[Post]]:
     """The posts in order, cut where one shares an order or an event id with the run so far
     or has another author (the ledger records one actor a judging)."""
-    run: list[_Post] = []
+    run: list[Post] = []
     orders: set[str] = set()
     ids: set[str] = set()
     for post in posts:
@@ -282,7 +284,7 @@ def _runs(posts: Sequence[_Post]) -> Iterator[list[_Post]]:
         yield run
 
 
-def _append_run(uow: UnitOfWork, rules: Rules, now: datetime, posts: list[_Post], via: Via,
+def _append_run(uow: UnitOfWork, rules: Rules, now: datetime, posts: list[Post], via: Via,
                 by_platform: Collection[str]) -> list[IngestResult]:
     outs = [IngestResult(duplicates=list(p.parsed.duplicates), rejected=list(p.parsed.rejected))
             for p in posts]
@@ -393,7 +395,7 @@ def _placed_once(uow: UnitOfWork, fresh: list[_Item], outs: list[IngestResult]
     return kept
 
 
-def _order_rows(uow: UnitOfWork, posts: Sequence[_Post]) -> dict[str, Any]:
+def _order_rows(uow: UnitOfWork, posts: Sequence[Post]) -> dict[str, Any]:
     """The stored orders of the posts whose authors' rights depend on them (one read)."""
     wanted = {i.event.order_id for p in posts if not p.principal.is_platform
               for i in p.candidates}
