@@ -168,3 +168,18 @@ def test_concurrent_posts_through_the_groups_each_get_their_own_answer(bench: Be
         assert answer(result).outcome.issued == 1
     assert bench.rows("SELECT count(*) AS n FROM events")[0]["n"] == 2 * len(answers)
     assert bench.rows("SELECT count(*) AS n FROM coupons")[0]["n"] == len(answers)
+
+
+def test_posts_of_one_order_in_a_group_are_judged_together_and_pay_one_coupon(
+        bench: Bench) -> None:
+    """The order's placing and, in another post of the same group, its stockout report: both
+    taken, the order judged once with both, one verdict and one coupon."""
+    a = confirmed("A")
+    report = a.report(T + 2 * H)
+    placed, reported = (answer(r) for r in together(bench.at(T + 3 * H), (a.events[:2], CLI),
+                                                    ([a.events[2]], CLI)))
+    assert placed.accepted == ["A.placed", "A.confirmed"] and reported.accepted == [report]
+    assert placed.outcome.issued == reported.outcome.issued == 1  # the order's, told to both
+    verdicts = bench.rows("SELECT status, trigger FROM verdicts")
+    assert verdicts == [{"status": "active", "trigger": "self_report"}]
+    assert bench.rows("SELECT count(*) AS n FROM coupons")[0]["n"] == 1

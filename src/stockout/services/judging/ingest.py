@@ -252,9 +252,9 @@ def _first_of_each(parsed: list[_Item], rejected: list[Rejection]
 def _append(uow: UnitOfWork, rules: Rules, now: datetime, posts: Sequence[Post], via: Via,
             by_platform: Collection[str]) -> list[IngestResult]:
     """Inside the transaction: lock the orders of every post at once (one ordered plan), then
-    each run of posts that share no order, no event id and have one author: keep what each
-    caller may post, write what is new, re-judge the orders whose timelines grew. A later run
-    sees what the earlier ones wrote, as if the posts came one after the other."""
+    each run of posts of one author that repeat no event id: keep what each caller may post,
+    write what is new, re-judge the orders whose timelines grew. A later run sees what the
+    earlier ones wrote, as if the posts came one after the other."""
     items = [i for p in posts for i in p.candidates]
     with step("locks"):
         lock_orders(uow, sorted({i.event.order_id for i in items}), (i.event for i in items))
@@ -265,20 +265,18 @@ def _append(uow: UnitOfWork, rules: Rules, now: datetime, posts: Sequence[Post],
 
 
 def _runs(posts: Sequence[Post]) -> Iterator[list[Post]]:
-    """The posts in order, cut where one shares an order or an event id with the run so far
-    or has another author (the ledger records one actor a judging)."""
+    """The posts in order, cut where one has another author (the ledger records one actor a
+    judging) or repeats an event id of the run. Posts of one author may share orders: what
+    the author may state does not depend on its own other posts (a party places no order),
+    and an order's events of several posts are judged together, as one post of them would be."""
     run: list[Post] = []
-    orders: set[str] = set()
     ids: set[str] = set()
     for post in posts:
-        mine = {i.event.order_id for i in post.candidates}
         own_ids = {i.event.event_id for i in post.candidates}
-        if run and (post.principal.actor != run[0].principal.actor or not orders.isdisjoint(mine)
-                    or not ids.isdisjoint(own_ids)):
+        if run and (post.principal.actor != run[0].principal.actor or not ids.isdisjoint(own_ids)):
             yield run
-            run, orders, ids = [], set(), set()
+            run, ids = [], set()
         run.append(post)
-        orders |= mine
         ids |= own_ids
     if run:
         yield run
@@ -309,8 +307,9 @@ def _append_run(uow: UnitOfWork, rules: Rules, now: datetime, posts: list[Post],
 
 
 def _share(outcome: Outcome, mine: set[str], every: set[str]) -> Outcome:
-    """A post's part of a judging of several posts' orders: its own orders, and the orders
-    judged again as their neighbours (all of it when the post was alone)."""
+    """A post's part of a judging of several posts' orders: its own orders (an order that
+    several posts touched counts for each) and the orders judged again as their neighbours
+    (all of it when the post was alone)."""
     if mine == every:
         return outcome
     return Outcome(
