@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ from stockout.i18n import Texts
 
 if TYPE_CHECKING:
     from stockout.services.common.clock import Clock
+    from stockout.services.judging.ingest import IngestGroups
     from stockout.services.judging.rules import Rules
     from stockout.services.notifications.delivery import Notifier
     from stockout.store.engine import Store
@@ -137,6 +138,8 @@ class Runtime:
     rules: Rules
     clock: Clock
     notifier: Notifier
+    # POST /v1/events: the process's concurrent posts committed together.
+    ingest_groups: IngestGroups = field(default_factory=lambda: _ingest_groups())
 
     def uow(self) -> UnitOfWork:
         from stockout.store.uow import UnitOfWork
@@ -145,6 +148,12 @@ class Runtime:
 
     def close(self) -> None:
         self.store.dispose()
+
+
+def _ingest_groups() -> IngestGroups:
+    from stockout.services.judging.ingest import IngestGroups
+
+    return IngestGroups()
 
 
 def build_runtime(settings: Settings, server: ServerSettings, migrate: bool = True) -> Runtime:

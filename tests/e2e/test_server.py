@@ -154,6 +154,55 @@ def test_a_killed_server_loses_no_event_and_pays_no_coupon_twice(
     store.dispose()
 
 
+def test_concurrent_single_posts_each_get_their_own_answer_and_survive_a_kill(
+        store_url: str, tmp_path: Path) -> None:
+    """Eight clients post one event at a time, side by side (the server commits them in groups):
+    each answer names that post's own event and nothing else; killed mid-stream and restarted,
+    what was not acknowledged is sent again, and every event and every coupon is there once."""
+    data = tmp_path / "data"
+    env = environment(data)
+    events = tmp_path / "events.jsonl"
+    assert stockout("simulate", "--orders", "60", "--seed", "13", "--days", "20", "--out",
+                    str(events), env=env).returncode == 0
+    lines = read_jsonl(events)
+    store = open_store(store_url)
+    upgrade(store)
+    token = create_token(UnitOfWork(store), SystemClock(), Role.PLATFORM).secret
+    parts: list[list[dict[str, Any]]] = [[] for _ in range(8)]
+    for e in lines:  # each client holds whole orders, in time order
+        parts[sum(map(ord, e["order_id"])) % len(parts)].append(e)
+    streams = [Stream([[e] for e in p]) for p in parts]
+
+    def run_all(server: Server, until: int | None = None) -> None:
+        threads = [threading.Thread(target=s.run, args=(server, token)) for s in streams]
+        for t in threads:
+            t.start()
+        while until is not None and any(t.is_alive() for t in threads) and sum(
+                len(s.acked) for s in streams) < until:
+            time.sleep(0.002)
+        if until is not None:
+            server.kill()
+        for t in threads:
+            t.join(120)
+
+    run_all(Server(store_url, data), until=len(lines) // 3)
+    server = Server(store_url, data)
+    try:
+        run_all(server)
+        with server.client(token) as client:
+            served = get_all(client, "/v1/verdicts", limit=500)
+    finally:
+        server.stop()
+    for s in streams:
+        assert s.acked == set(range(len(s.batches)))
+        for i, answer in s.answers.items():
+            own = [s.batches[i][0]["event_id"]]
+            assert answer["rejected"] == []
+            assert (answer["accepted"], answer["duplicates"]) in ((own, []), ([], own))
+    _served_is_judged_once(store, served, events, lines, env)
+    store.dispose()
+
+
 def test_several_workers_on_postgresql_take_concurrent_streams_and_survive_a_kill(
         postgres_server: Any, tmp_path: Path) -> None:
     """`serve --workers 2`: clients post their orders' batches at once, to whichever process

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from stockout.adapters.event_schema import EVENT_ADAPTER
 from stockout.api.auth import PosterDep, RuntimeDep
 from stockout.api.problems import NotAnArray
-from stockout.services.judging.ingest import MAX_EVENTS, ingest_events
+from stockout.services.judging.ingest import MAX_EVENTS
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -54,7 +54,8 @@ def post_events(rt: RuntimeDep, who: PosterDep,
     """
     if not isinstance(payload, list):
         raise NotAnArray("the body must be a JSON array of events")
-    result = ingest_events(rt.uow(), rt.rules, rt.clock, payload, who)
+    # Posts that arrive together share a transaction, each answered as if alone.
+    result = rt.ingest_groups.ingest(rt.uow(), rt.rules, rt.clock, payload, who)
     answer = IngestAnswer(
         accepted=result.accepted, duplicates=result.duplicates,
         rejected=[RejectedEvent(index=r.index, event_id=r.event_id, reason=r.reason,

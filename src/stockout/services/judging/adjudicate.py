@@ -13,7 +13,7 @@ later report's rank); those orders are re-judged in a further round of the same 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,8 +52,8 @@ class Outcome:
     voided: int = 0
     rounds: int = 0
     deferred: int = 0
-    issued_orders: set[str] = field(default_factory=set)
-    voided_orders: set[str] = field(default_factory=set)
+    issued_orders: Counter[str] = field(default_factory=Counter)  # verdicts issued per order
+    voided_orders: Counter[str] = field(default_factory=Counter)
     shops: set[str] = field(default_factory=set)  # whose verdicts changed
     clock_behind: datetime | None = None  # the clock, when it was earlier than the ledger
     ledger_at: datetime | None = None  # the time the ledger recorded (the clock, or clamped)

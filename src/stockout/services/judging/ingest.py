@@ -6,13 +6,16 @@ table (403 with the rule named otherwise); a merchant or buyer states only what 
 first `order_placed` of an order fixes its facts (another one is a 409). Every stored event
 records its source. Everything of one post -- the events, the verdicts,
 coupons and notices they cause -- commits in one transaction or not at all, so a client that
-got no answer sends the same post again and nothing is counted twice.
+got no answer sends the same post again and nothing is counted twice. Posts that arrive
+together in one server process may share that transaction (`IngestGroups`): each still gets
+its own answer, after the commit, and one that fails is tried again alone.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+import logging
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +32,7 @@ from stockout.domain.provenance import (
 )
 from stockout.services.access.principals import Forbidden, Principal, Role
 from stockout.services.common.clock import Clock
+from stockout.services.common.group_commit import GroupCommit
 from stockout.services.common.steps import step
 from stockout.services.common.tx import in_transaction
 from stockout.services.judging.adjudicate import Outcome, lock_orders, rejudge
@@ -36,6 +40,7 @@ from stockout.services.judging.rules import Rules
 from stockout.store.mapping import event_row, normalised
 from stockout.store.uow import UnitOfWork
 
+log = logging.getLogger("stockout.ingest")
 MAX_EVENTS = 1000
 IMMUTABLE = "order_facts/immutable"
 
@@ -92,6 +97,16 @@ class _Item:
     fields: str
     digest: str
     source: str = ""
+    post: int = 0  # its post's place in a run of posts judged together
+
+
+@dataclass(slots=True)
+class Post:
+    """One post, parsed: who states it, its first item of each event id, and what parsing
+    already answered (invalid lines, repeats within the post)."""
+    principal: Principal
+    candidates: list[_Item]
+    parsed: IngestResult
 
 
 def _parse(items: Sequence[object]) -> tuple[list[_Item], list[Rejection]]:
@@ -116,7 +131,16 @@ def _parse(items: Sequence[object]) -> tuple[list[_Item], list[Rejection]]:
 
 def ingest_events(uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[object],
                   principal: Principal) -> IngestResult:
-    """POST /v1/events (and the console's forms built on it)."""
+    """POST /v1/events (and the console's forms built on it), in a transaction of its own."""
+    post = received(items, principal)
+    if not post.candidates:
+        return _finished(post.parsed)
+    return _alone(uow, rules, clock, post)
+
+
+def received(items: Sequence[object], principal: Principal) -> Post:
+    """A post parsed, before any database work: refused whole when the caller may not post
+    or sends too many events."""
     if principal.role is Role.BUYER:
         raise Forbidden("buyers do not post events")
     if len(items) > MAX_EVENTS:
@@ -124,12 +148,69 @@ def ingest_events(uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[o
     with step("parse"):
         parsed, rejected = _parse(items)
         candidates, result = _first_of_each(parsed, rejected)
-    if not candidates:
-        return IngestResult(duplicates=result.duplicates, rejected=rejected)
-    result = in_transaction(uow, lambda u: _append(u, rules, clock.now(), principal,
-                                                   candidates, result, Via.EVENTS, ()))
+    return Post(principal, candidates, result)
+
+
+def _finished(result: IngestResult) -> IngestResult:
     result.rejected.sort(key=lambda r: r.index)
     return result
+
+
+def commit_posts(uow: UnitOfWork, rules: Rules, clock: Clock, posts: Sequence[Post]
+                 ) -> list[IngestResult | Exception]:
+    """Several posts in one transaction, each with its own answer; if that transaction fails,
+    each post alone (so one failing post takes no other down), each answered by its own result
+    or error."""
+    if len(posts) > 1:
+        try:
+            results = in_transaction(uow, lambda u: _append(u, rules, clock.now(), posts,
+                                                            Via.EVENTS, ()))
+            return [_finished(r) for r in results]
+        except Exception as exc:  # one of them, or the group: find out post by post
+            log.info("a group of %d posts failed (%s); each is tried alone", len(posts), exc)
+    answers: list[IngestResult | Exception] = []
+    for post in posts:
+        try:
+            answers.append(_alone(uow, rules, clock, post))
+        except Exception as exc:
+            answers.append(exc)
+    return answers
+
+
+def _alone(uow: UnitOfWork, rules: Rules, clock: Clock, post: Post) -> IngestResult:
+    return _finished(in_transaction(uow, lambda u: _append(u, rules, clock.now(), [post],
+                                                           Via.EVENTS, ()))[0])
+
+
+@dataclass(frozen=True, slots=True)
+class _Queued:
+    post: Post
+    uow: UnitOfWork
+    rules: Rules
+    clock: Clock
+
+
+class IngestGroups:
+    """`ingest_events` for the concurrent posts of one server process: the posts that arrive
+    while a transaction runs are committed together in the next one (`GroupCommit`, at most
+    `MAX_EVENTS` events a group), each answered as if posted alone. Parsing and the checks
+    that need no database run in the caller's thread first."""
+
+    def __init__(self) -> None:
+        self._groups: GroupCommit[_Queued, IngestResult] = GroupCommit(
+            self._run, MAX_EVENTS, size=lambda q: len(q.post.candidates))
+
+    def ingest(self, uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[object],
+               principal: Principal) -> IngestResult:
+        post = received(items, principal)
+        if not post.candidates:
+            return _finished(post.parsed)
+        return self._groups.submit(_Queued(post, uow, rules, clock))
+
+    @staticmethod
+    def _run(queued: Sequence[_Queued]) -> list[IngestResult | Exception]:
+        first = queued[0]  # one process, one runtime: every post's store, rules and clock
+        return commit_posts(first.uow, first.rules, first.clock, [q.post for q in queued])
 
 
 def append_events(uow: UnitOfWork, rules: Rules, now: datetime, principal: Principal,
@@ -143,8 +224,9 @@ def append_events(uow: UnitOfWork, rules: Rules, now: datetime, principal: Princ
     platform carries out on that party's word (the refund of a refund remedy)."""
     parsed, rejected = _parse(items)
     candidates, result = _first_of_each(parsed, rejected)
-    result = _append(uow, rules, now, principal, candidates, result, via, by_platform) \
-        if candidates else IngestResult(duplicates=result.duplicates, rejected=rejected)
+    if candidates:
+        result = _append(uow, rules, now, [Post(principal, candidates, result)], via,
+                         by_platform)[0]
     if result.rejected and strict:
         raise EventsRefused(sorted(result.rejected, key=lambda r: r.index))
     return result
@@ -167,28 +249,82 @@ def _first_of_each(parsed: list[_Item], rejected: list[Rejection]
     return candidates, result
 
 
-def _append(uow: UnitOfWork, rules: Rules, now: datetime, principal: Principal,
-            candidates: list[_Item], result: IngestResult, via: Via,
-            by_platform: Collection[str]) -> IngestResult:
-    """Inside the transaction: lock, keep what the caller may post, write what is new, and
-    re-judge the orders whose timelines grew."""
-    out = IngestResult(duplicates=list(result.duplicates), rejected=list(result.rejected))
-    order_ids = sorted({i.event.order_id for i in candidates})
+def _append(uow: UnitOfWork, rules: Rules, now: datetime, posts: Sequence[Post], via: Via,
+            by_platform: Collection[str]) -> list[IngestResult]:
+    """Inside the transaction: lock the orders of every post at once (one ordered plan), then
+    each run of posts of one author that repeat no event id: keep what each caller may post,
+    write what is new, re-judge the orders whose timelines grew. A later run sees what the
+    earlier ones wrote, as if the posts came one after the other."""
+    items = [i for p in posts for i in p.candidates]
     with step("locks"):
-        lock_orders(uow, order_ids, (i.event for i in candidates))
-    allowed = _allowed(uow, rules, now, principal, candidates, out, via, by_platform)
+        lock_orders(uow, sorted({i.event.order_id for i in items}), (i.event for i in items))
+    results: list[IngestResult] = []
+    for run in _runs(posts):
+        results.extend(_append_run(uow, rules, now, run, via, by_platform))
+    return results
+
+
+def _runs(posts: Sequence[Post]) -> Iterator[list[Post]]:
+    """The posts in order, cut where one has another author (the ledger records one actor a
+    judging) or repeats an event id of the run. Posts of one author may share orders: what
+    the author may state does not depend on its own other posts (a party places no order),
+    and an order's events of several posts are judged together, as one post of them would be."""
+    run: list[Post] = []
+    ids: set[str] = set()
+    for post in posts:
+        own_ids = {i.event.event_id for i in post.candidates}
+        if run and (post.principal.actor != run[0].principal.actor or not ids.isdisjoint(own_ids)):
+            yield run
+            run, ids = [], set()
+        run.append(post)
+        ids |= own_ids
+    if run:
+        yield run
+
+
+def _append_run(uow: UnitOfWork, rules: Rules, now: datetime, posts: list[Post], via: Via,
+                by_platform: Collection[str]) -> list[IngestResult]:
+    outs = [IngestResult(duplicates=list(p.parsed.duplicates), rejected=list(p.parsed.rejected))
+            for p in posts]
+    shown = _order_rows(uow, posts)
+    allowed: list[_Item] = []
+    for n, (post, out) in enumerate(zip(posts, outs, strict=True)):
+        for i in _allowed(rules, now, post.principal, post.candidates, out, via, by_platform,
+                          shown):
+            i.post = n
+            allowed.append(i)
+    actor = posts[0].principal.actor
     with step("event writes"):
-        touched = _write_new(uow, now, principal, allowed, out)
-    if touched:
-        out.outcome = rejudge(uow, rules, touched, now, principal.actor,
-                              _causes(allowed, set(out.accepted)), locked=True)
-    return out
+        touched = _write_new(uow, now, actor, allowed, outs)
+    every = set().union(*touched)
+    if every:
+        accepted = {e for out in outs for e in out.accepted}
+        outcome = rejudge(uow, rules, every, now, actor, _causes(allowed, accepted),
+                          locked=True)
+        for out, orders in zip(outs, touched, strict=True):
+            out.outcome = _share(outcome, orders, every)
+    return outs
 
 
-def _write_new(uow: UnitOfWork, now: datetime, principal: Principal, items: list[_Item],
-               out: IngestResult) -> set[str]:
-    """Append the items not stored yet (one read, one insert); sort each into accepted,
-    duplicate or conflict. The orders whose timelines grew."""
+def _share(outcome: Outcome, mine: set[str], every: set[str]) -> Outcome:
+    """A post's part of a judging of several posts' orders: its own orders (an order that
+    several posts touched counts for each) and the orders judged again as their neighbours
+    (all of it when the post was alone)."""
+    if mine == every:
+        return outcome
+    return Outcome(
+        judged=len(mine) + outcome.judged - len(every),
+        issued=sum(n for o, n in outcome.issued_orders.items() if o in mine or o not in every),
+        voided=sum(n for o, n in outcome.voided_orders.items() if o in mine or o not in every),
+        rounds=outcome.rounds, deferred=outcome.deferred, clock_behind=outcome.clock_behind,
+        ledger_at=outcome.ledger_at)
+
+
+def _write_new(uow: UnitOfWork, now: datetime, actor: str, items: list[_Item],
+               outs: list[IngestResult]) -> list[set[str]]:
+    """Append the items not stored yet (one read, one insert, whatever the number of posts);
+    sort each into its post's accepted, duplicate or conflict. Each post's orders whose
+    timelines grew."""
     stored = uow.events.digests([i.event.event_id for i in items])
     fresh: list[_Item] = []
     for item in items:
@@ -196,25 +332,27 @@ def _write_new(uow: UnitOfWork, now: datetime, principal: Principal, items: list
         if known is None:
             fresh.append(item)
         elif known[0] == item.digest:
-            out.duplicates.append(item.event.event_id)
+            outs[item.post].duplicates.append(item.event.event_id)
         else:
-            out.rejected.append(_conflict(item))
-    fresh = _placed_once(uow, fresh, out)
-    rows = [event_row(i.event, i.raw, now, principal.actor, i.fields, i.digest, i.source)
-            for i in fresh]
+            outs[item.post].rejected.append(_conflict(item))
+    fresh = _placed_once(uow, fresh, outs)
+    rows = [event_row(i.event, i.raw, now, actor, i.fields, i.digest, i.source) for i in fresh]
     # Where writers run one at a time, the read above is the last word: nothing to skip.
     written = uow.events.insert(rows, checked=not uow.shares_writes)
     raced = [i for i in fresh if i.event.event_id not in written]
     # Stored meanwhile by another post: the same rule as above.
     again = uow.events.digests([i.event.event_id for i in raced]) if raced else {}
+    touched: list[set[str]] = [set() for _ in outs]
     for item in fresh:
+        out = outs[item.post]
         if item.event.event_id in written:
             out.accepted.append(item.event.event_id)
+            touched[item.post].add(item.event.order_id)
         elif again.get(item.event.event_id, ("", ""))[0] == item.digest:
             out.duplicates.append(item.event.event_id)
         else:
             out.rejected.append(_conflict(item))
-    return {i.event.order_id for i in fresh if i.event.event_id in written}
+    return touched
 
 
 def _causes(items: list[_Item], accepted: set[str]) -> dict[str, str]:
@@ -233,7 +371,8 @@ def _conflict(item: _Item) -> Rejection:
                      "body; the first one is kept", 409)
 
 
-def _placed_once(uow: UnitOfWork, fresh: list[_Item], out: IngestResult) -> list[_Item]:
+def _placed_once(uow: UnitOfWork, fresh: list[_Item], outs: list[IngestResult]
+                 ) -> list[_Item]:
     """The first `order_placed` of an order fixes its shop, buyer, SKU, quantity and price:
     another one (another event id, whoever sends it) is a conflict. One query for the batch."""
     placing = {i.event.order_id for i in fresh if i.event.type is EventType.ORDER_PLACED}
@@ -246,7 +385,7 @@ def _placed_once(uow: UnitOfWork, fresh: list[_Item], out: IngestResult) -> list
         if e.type is EventType.ORDER_PLACED:
             first = held.setdefault(e.order_id, e.event_id)
             if first != e.event_id:
-                out.rejected.append(Rejection(
+                outs[i.post].rejected.append(Rejection(
                     i.index, e.event_id, f"order {e.order_id!r} was already placed by event "
                     f"{first!r}; its shop, buyer, SKU, quantity and price do not change", 409,
                     IMMUTABLE))
@@ -255,8 +394,15 @@ def _placed_once(uow: UnitOfWork, fresh: list[_Item], out: IngestResult) -> list
     return kept
 
 
-def _allowed(uow: UnitOfWork, rules: Rules, now: datetime, principal: Principal,
-             items: list[_Item], out: IngestResult, via: Via, by_platform: Collection[str]
+def _order_rows(uow: UnitOfWork, posts: Sequence[Post]) -> dict[str, Any]:
+    """The stored orders of the posts whose authors' rights depend on them (one read)."""
+    wanted = {i.event.order_id for p in posts if not p.principal.is_platform
+              for i in p.candidates}
+    return uow.orders.get_many(wanted) if wanted else {}
+
+
+def _allowed(rules: Rules, now: datetime, principal: Principal, items: list[_Item],
+             out: IngestResult, via: Via, by_platform: Collection[str], rows: dict[str, Any]
              ) -> list[_Item]:
     """The items the caller may state (the provenance table, the party's own orders, no
     backdating by a party); each kept item gets its source."""
@@ -266,7 +412,6 @@ def _allowed(uow: UnitOfWork, rules: Rules, now: datetime, principal: Principal,
             i.source = stated
         return items
     party = principal.role in (Role.MERCHANT, Role.BUYER)
-    rows = uow.orders.get_many({i.event.order_id for i in items})
     kept: list[_Item] = []
     for i in items:
         e = i.event
