@@ -12,13 +12,8 @@ import pytest
 
 from stockout.services.access.principals import CLI, Forbidden, Principal
 from stockout.services.judging import ingest
-from stockout.services.judging.ingest import (
-    IngestGroups,
-    IngestResult,
-    Post,
-    commit_posts,
-    received,
-)
+from stockout.services.judging.ingest import IngestResult, Post, received
+from stockout.services.judging.ingest_groups import IngestGroups, commit_posts
 from tests.helpers import Order
 from tests.online import Bench, buyer, merchant
 
