@@ -30,6 +30,7 @@ from stockout.domain.provenance import (
     timing_refusal,
 )
 from stockout.services.access.principals import Forbidden, Principal, Role
+from stockout.services.common.actors import narrowed
 from stockout.services.common.clock import Clock
 from stockout.services.common.steps import step
 from stockout.services.common.tx import in_transaction
@@ -195,11 +196,12 @@ def _first_of_each(parsed: list[_Item], rejected: list[Rejection]
     return candidates, result
 
 
-def append_posts(uow: UnitOfWork, rules: Rules, now: datetime, posts: Sequence[Post], via: Via,
-            by_platform: Collection[str]) -> list[IngestResult]:
+def append_posts(uow: UnitOfWork, rules: Rules, now: datetime, posts: Sequence[Post],
+                 via: Via, by_platform: Collection[str]) -> list[IngestResult]:
     """Inside the transaction: lock the orders of every post at once (one ordered plan), then
-    each run of posts of one author that repeat no event id: keep what each caller may post,
-    write what is new, re-judge the orders whose timelines grew. A later run sees what the
+    each run of posts that repeat no event id and share no order with another author's post:
+    keep what each caller may post, write what is new, re-judge the orders whose timelines
+    grew (one judging a run, each order recorded as its author's). A later run sees what the
     earlier ones wrote, as if the posts came one after the other."""
     items = [i for p in posts for i in p.candidates]
     with step("locks"):
@@ -211,19 +213,26 @@ def append_posts(uow: UnitOfWork, rules: Rules, now: datetime, posts: Sequence[P
 
 
 def _runs(posts: Sequence[Post]) -> Iterator[list[Post]]:
-    """The posts in order, cut where one has another author (the ledger records one actor a
-    judging) or repeats an event id of the run. Posts of one author may share orders: what
-    the author may state does not depend on its own other posts (a party places no order),
-    and an order's events of several posts are judged together, as one post of them would be."""
+    """The posts in order, cut where one repeats an event id of the run or names an order that
+    a post of another author in the run names. So each order of a run has one author (the
+    ledger records it as that author's), and what an author may state -- which depends only
+    on its own orders' stored rows, read once a run -- is what it would be were the posts
+    sent one after the other. Posts of one author may share orders: an order's events of
+    several posts are judged together, as one post of them would be."""
     run: list[Post] = []
     ids: set[str] = set()
+    authors: dict[str, str] = {}  # order id -> the actor whose posts of the run name it
     for post in posts:
+        actor = post.principal.actor
         own_ids = {i.event.event_id for i in post.candidates}
-        if run and (post.principal.actor != run[0].principal.actor or not ids.isdisjoint(own_ids)):
+        orders = {i.event.order_id for i in post.candidates}
+        if run and (not ids.isdisjoint(own_ids)
+                    or any(authors.get(o, actor) != actor for o in orders)):
             yield run
-            run, ids = [], set()
+            run, ids, authors = [], set(), {}
         run.append(post)
         ids |= own_ids
+        authors.update(dict.fromkeys(orders, actor))
     if run:
         yield run
 
@@ -239,13 +248,14 @@ def _append_run(uow: UnitOfWork, rules: Rules, now: datetime, posts: list[Post],
                           shown):
             i.post = n
             allowed.append(i)
-    actor = posts[0].principal.actor
+    actors = [p.principal.actor for p in posts]
     with step("event writes"):
-        touched = _write_new(uow, now, actor, allowed, outs)
+        touched = _write_new(uow, now, actors, allowed, outs)
     every = set().union(*touched)
     if every:
         accepted = {e for out in outs for e in out.accepted}
-        outcome = rejudge(uow, rules, every, now, actor, _causes(allowed, accepted),
+        by_order = narrowed({o: actors[n] for n, orders in enumerate(touched) for o in orders})
+        outcome = rejudge(uow, rules, every, now, by_order, _causes(allowed, accepted),
                           locked=True)
         for out, orders in zip(outs, touched, strict=True):
             out.outcome = _share(outcome, orders, every)
@@ -266,7 +276,7 @@ def _share(outcome: Outcome, mine: set[str], every: set[str]) -> Outcome:
         ledger_at=outcome.ledger_at)
 
 
-def _write_new(uow: UnitOfWork, now: datetime, actor: str, items: list[_Item],
+def _write_new(uow: UnitOfWork, now: datetime, actors: list[str], items: list[_Item],
                outs: list[IngestResult]) -> list[set[str]]:
     """Append the items not stored yet (one read, one insert, whatever the number of posts);
     sort each into its post's accepted, duplicate or conflict. Each post's orders whose
@@ -282,7 +292,8 @@ def _write_new(uow: UnitOfWork, now: datetime, actor: str, items: list[_Item],
         else:
             outs[item.post].rejected.append(_conflict(item))
     fresh = _placed_once(uow, fresh, outs)
-    rows = [event_row(i.event, i.raw, now, actor, i.fields, i.digest, i.source) for i in fresh]
+    rows = [event_row(i.event, i.raw, now, actors[i.post], i.fields, i.digest, i.source)
+            for i in fresh]
     # Where writers run one at a time, the read above is the last word: nothing to skip.
     written = uow.events.insert(rows, checked=not uow.shares_writes)
     raced = [i for i in fresh if i.event.event_id not in written]
