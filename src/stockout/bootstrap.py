@@ -17,7 +17,7 @@ from stockout.i18n import Texts
 
 if TYPE_CHECKING:
     from stockout.services.common.clock import Clock
-    from stockout.services.judging.ingest import IngestGroups
+    from stockout.services.judging.ingest_groups import IngestGroups
     from stockout.services.judging.rules import Rules
     from stockout.services.notifications.delivery import Notifier
     from stockout.store.engine import Store
@@ -151,7 +151,7 @@ class Runtime:
 
 
 def _ingest_groups() -> IngestGroups:
-    from stockout.services.judging.ingest import IngestGroups
+    from stockout.services.judging.ingest_groups import IngestGroups
 
     return IngestGroups()
 

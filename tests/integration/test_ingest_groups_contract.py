@@ -12,13 +12,8 @@ import pytest
 
 from stockout.services.access.principals import CLI, Forbidden, Principal
 from stockout.services.judging import ingest
-from stockout.services.judging.ingest import (
-    IngestGroups,
-    IngestResult,
-    Post,
-    commit_posts,
-    received,
-)
+from stockout.services.judging.ingest import IngestResult, Post, received
+from stockout.services.judging.ingest_groups import IngestGroups, commit_posts
 from tests.helpers import Order
 from tests.online import Bench, buyer, merchant
 
@@ -183,3 +178,67 @@ def test_posts_of_one_order_in_a_group_are_judged_together_and_pay_one_coupon(
     verdicts = bench.rows("SELECT status, trigger FROM verdicts")
     assert verdicts == [{"status": "active", "trigger": "self_report"}]
     assert bench.rows("SELECT count(*) AS n FROM coupons")[0]["n"] == 1
+
+
+def test_posts_of_two_merchants_and_the_platform_are_one_judging_each_recorded_as_its_author(
+        bench: Bench, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The platform places a late order while two merchants report their own orders out of
+    stock, in one group: one judging for the three posts; each post answered with its own
+    lines and verdict; each verdict, its coupon's audit and its events recorded as made by its
+    own post's author."""
+    b, c = confirmed("B"), confirmed("C")
+    bench.at(T + H).post(b.events + c.events)
+    a = confirmed("A")  # late at T + 50 h
+    b_report, c_report = b.report(T + 50 * H), c.report(T + 50 * H)
+    judgings: list[set[str]] = []
+    judge = ingest.rejudge
+
+    def counted(uow: Any, rules: Any, order_ids: Any, *args: Any, **kw: Any) -> Any:
+        judgings.append(set(order_ids))
+        return judge(uow, rules, order_ids, *args, **kw)
+
+    monkeypatch.setattr(ingest, "rejudge", counted)
+    shop_b, shop_c = merchant("shop-B"), merchant("shop-C")
+    placed, b_answer, c_answer = (answer(r) for r in together(
+        bench.at(T + 50 * H), (a.events, CLI), ([b.events[-1]], shop_b),
+        ([c.events[-1]], shop_c)))
+    assert judgings == [{"A", "B", "C"}]
+    assert placed.accepted == ["A.placed", "A.confirmed"] and placed.outcome.issued == 1
+    assert b_answer.accepted == [b_report] and b_answer.outcome.issued >= 1
+    assert c_answer.accepted == [c_report] and c_answer.outcome.issued >= 1
+    assert (placed.outcome.judged, b_answer.outcome.judged, c_answer.outcome.judged) == (1, 1, 1)
+    by_order = {r["order_id"]: r["issued_by"] for r in bench.rows(
+        "SELECT order_id, issued_by FROM verdicts WHERE status = 'active'")}
+    assert by_order == {"A": CLI.actor, "B": shop_b.actor, "C": shop_c.actor}
+    audit = {(r["order_id"], r["action"]): r["actor"] for r in bench.rows(
+        "SELECT order_id, action, actor FROM audit_log WHERE action IN "
+        "('verdict.issued', 'coupon.issued')")}
+    assert audit[("A", "coupon.issued")] == CLI.actor
+    assert {o: audit[(o, "verdict.issued")] for o in "ABC"} == by_order
+    received = {r["event_id"]: r["received_by"] for r in bench.rows(
+        "SELECT event_id, received_by FROM events WHERE received_at IS NOT NULL")}
+    assert (received["A.placed"], received[b_report], received[c_report]) == (
+        CLI.actor, shop_b.actor, shop_c.actor)
+
+
+def test_a_post_naming_an_order_of_another_authors_post_in_the_group_is_judged_after_it(
+        bench: Bench, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The platform's post and a merchant's post of the same order: two judgings, one after
+    the other, each order's change recorded as its own post's author's."""
+    a = confirmed("A")
+    report = a.report(T + 2 * H)
+    judgings: list[set[str]] = []
+    judge = ingest.rejudge
+
+    def counted(uow: Any, rules: Any, order_ids: Any, *args: Any, **kw: Any) -> Any:
+        judgings.append(set(order_ids))
+        return judge(uow, rules, order_ids, *args, **kw)
+
+    monkeypatch.setattr(ingest, "rejudge", counted)
+    shop = merchant("shop-A")
+    placed, reported = (answer(r) for r in together(
+        bench.at(T + 2 * H), (a.events[:2], CLI), ([a.events[2]], shop)))
+    assert judgings == [{"A"}, {"A"}]
+    assert placed.accepted == ["A.placed", "A.confirmed"] and reported.accepted == [report]
+    assert bench.rows("SELECT issued_by FROM verdicts WHERE status = 'active'") == [
+        {"issued_by": shop.actor}]

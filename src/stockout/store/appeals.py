@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -45,17 +45,22 @@ class AppealRepo:
                     announcement_id=announcement_id))
         return bool(done.rowcount)
 
-    def close_pending(self, verdict_ids: list[int], at: datetime, by: str, reason: str
-                      ) -> list[AppealRecord]:
-        """Mark the pending appeals of these verdicts moot; the rows closed."""
-        q = select(appeals).where(appeals.c.verdict_id.in_(verdict_ids),
-                                  appeals.c.state == _PENDING)
-        rows = [appeal_from_row(dict(r._mapping)) for r in self.conn.execute(q)]
-        if rows:
-            self.conn.execute(update(appeals).where(appeals.c.id.in_([r.id for r in rows]))
-                              .values(state=_MOOT, decided_at=at, decided_by=by,
+    def close_pending(self, verdict_ids: list[int], at: datetime, by: Mapping[int, str],
+                      reason: str) -> list[AppealRecord]:
+        """Mark the pending appeals of these verdicts moot, each decided by its verdict's
+        actor (`by`: verdict id -> actor); the rows closed. One read when none is pending."""
+        q = self.dialect.prepared("appeals.pending_of", lambda: select(appeals).where(
+            self.dialect.any_of(appeals.c.verdict_id, "ids"), appeals.c.state == _PENDING))
+        rows = [appeal_from_row(dict(r._mapping)) for part in chunks(verdict_ids)
+                for r in self.conn.execute(q, {"ids": part})]
+        closed: dict[str, list[int]] = {}
+        for r in rows:
+            closed.setdefault(by[r.verdict_id], []).append(r.id)
+        for actor, ids in closed.items():
+            self.conn.execute(update(appeals).where(appeals.c.id.in_(ids))
+                              .values(state=_MOOT, decided_at=at, decided_by=actor,
                                       decision_reason=reason))
-        return [replace(r, state=AppealState.MOOT, decided_at=at, decided_by=by,
+        return [replace(r, state=AppealState.MOOT, decided_at=at, decided_by=by[r.verdict_id],
                         decision_reason=reason) for r in rows]
 
     def approved_for(self, order_ids: Iterable[str]) -> set[tuple[str, str]]:

@@ -29,15 +29,23 @@ class VerdictRepo:
                 out.setdefault(r.order_id, {})[r.violation] = dict(r._mapping)
         return out
 
-    def generations(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """The highest generation issued so far for each (order, violation)."""
-        out: dict[tuple[str, str], int] = {}
-        for part in chunks(sorted(set(pairs))):
-            q = (select(verdicts.c.order_id, verdicts.c.violation, func.max(verdicts.c.generation))
-                 .where(tuple_(verdicts.c.order_id, verdicts.c.violation).in_(part))
-                 .group_by(verdicts.c.order_id, verdicts.c.violation))
-            out.update(((o, v), int(g)) for o, v, g in self.conn.execute(q))
-        return out
+    def ledger_of(self, order_ids: Iterable[str]
+                  ) -> tuple[dict[str, dict[str, dict[str, Any]]], dict[tuple[str, str], int]]:
+        """What recording a judging needs, in one read of the orders' verdicts: order id ->
+        violation -> the active verdict row, and the highest generation issued so far for each
+        (order, violation)."""
+        active: dict[str, dict[str, dict[str, Any]]] = {}
+        top: dict[tuple[str, str], int] = {}
+        q = self.dialect.prepared("verdicts.ledger_of", lambda: select(verdicts).where(
+            self.dialect.any_of(verdicts.c.order_id, "ids")))
+        for part in chunks(order_ids):
+            for r in self.conn.execute(q, {"ids": part}):
+                pair = (r.order_id, r.violation)
+                if r.generation > top.get(pair, 0):
+                    top[pair] = r.generation
+                if r.status == "active":
+                    active.setdefault(r.order_id, {})[r.violation] = dict(r._mapping)
+        return active, top
 
     def insert(self, rows: list[dict[str, Any]]) -> list[int]:
         """The new rows' ids, in the order given."""

@@ -28,6 +28,7 @@ from stockout.domain.rulebook import RulePack
 from stockout.domain.timeline import OrderFacts, Timeline, fold
 from stockout.domain.times import shanghai_day
 from stockout.domain.verdicts import Verdict
+from stockout.services.common.actors import Actor, every_actor, joined, narrowed
 from stockout.services.common.steps import step
 from stockout.services.judging import ledger
 from stockout.services.judging.rules import Rules
@@ -54,7 +55,8 @@ class Outcome:
     deferred: int = 0
     issued_orders: Counter[str] = field(default_factory=Counter)  # verdicts issued per order
     voided_orders: Counter[str] = field(default_factory=Counter)
-    shops: set[str] = field(default_factory=set)  # whose verdicts changed
+    # shop -> the actors whose judging changed its verdicts
+    shops: dict[str, set[str]] = field(default_factory=dict)
     clock_behind: datetime | None = None  # the clock, when it was earlier than the ledger
     ledger_at: datetime | None = None  # the time the ledger recorded (the clock, or clamped)
 
@@ -72,6 +74,11 @@ class _Order:
     @property
     def judged_seq(self) -> int:
         return max(self.seqs.values())
+
+    @property
+    def judged_before(self) -> bool:
+        """Judged by an earlier round or post: only then can it hold verdicts."""
+        return self.old is not None and self.old["judged_at"] is not None
 
     @property
     def buyer(self) -> str | None:
@@ -106,16 +113,18 @@ def lock_orders(uow: UnitOfWork, order_ids: Sequence[str], incoming: Iterable[Ev
     uow.lock(lock_plan(order_ids, tracking, shop_days))
 
 
-def rejudge(uow: UnitOfWork, rules: Rules, order_ids: Iterable[str], now: datetime, actor: str,
-            cause: ledger.Cause, locked: bool = False) -> Outcome:
+def rejudge(uow: UnitOfWork, rules: Rules, order_ids: Iterable[str], now: datetime,
+            actor: Actor, cause: ledger.Cause, locked: bool = False) -> Outcome:
     """Judge the orders again as of `now` and record what changed (inside `uow`'s transaction).
     `cause`: one text for every order, or each order's own (the events posted for it); the
-    orders judged again in later rounds (neighbours) get a `related:` cause.
+    orders judged again in later rounds (neighbours) get a `related:` cause. `actor`: who the
+    changes are recorded as made by, one for every order or each order's own (the author of
+    its events); neighbours are recorded as made by all of them.
     `locked`: the caller already holds the orders' locks (`lock_orders`)."""
     announcements = uow.announcements.all()
     outcome = Outcome()
     pending = sorted(set(order_ids))
-    round_cause = cause
+    round_cause, round_actor = cause, narrowed(actor)
     while pending:
         if outcome.rounds == MAX_ROUNDS:
             uow.orders.mark_due(pending, now)  # the worker finishes them
@@ -124,14 +133,15 @@ def rejudge(uow: UnitOfWork, rules: Rules, order_ids: Iterable[str], now: dateti
         if not (locked and outcome.rounds == 0):
             with step("locks"):
                 lock_orders(uow, pending)
-        pending = sorted(_round(uow, rules, pending, now, announcements, actor, round_cause,
-                                outcome))
+        pending = sorted(_round(uow, rules, pending, now, announcements, round_actor,
+                                round_cause, outcome))
         now = outcome.ledger_at or now
         outcome.rounds += 1
-        round_cause = ledger.related_cause(cause)
+        round_cause, round_actor = ledger.related_cause(cause), every_actor(actor)
     if outcome.shops:
         with step("measures"):
-            measures.review_shops(uow, rules.book, outcome.shops, now, actor)
+            measures.review_shops(uow, rules.book, outcome.shops, now, narrowed(
+                {shop: joined(actors) for shop, actors in outcome.shops.items()}))
     return outcome
 
 
@@ -143,7 +153,7 @@ def without_lifted(j: Judgement, lifted: set[tuple[str, str]]) -> Judgement:
 
 
 def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
-           announcements: Sequence[Announcement], actor: str, cause: ledger.Cause,
+           announcements: Sequence[Announcement], actor: Actor, cause: ledger.Cause,
            outcome: Outcome) -> set[str]:
     with step("timelines"):
         stored = uow.events.for_orders(ids)
@@ -170,7 +180,7 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
             j = judge_facts(o.order_id, o.facts, o.pack, now, announcements, context)
             if j.judged:
                 judged.append(ledger.Judged(without_lifted(j, lifted), o.pack, o.buyer,
-                                            o.judged_seq))
+                                            o.judged_seq, o.judged_before))
                 stockouts.append((j.facts, o.pack, j.verdicts))
             row, warning = _order_row(o, j, rules, now)
             order_rows.append((row, o.old is None))
@@ -189,12 +199,13 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
     outcome.voided += len(changes.voided)
     outcome.issued_orders.update(changes.issued)
     outcome.voided_orders.update(changes.voided)
-    outcome.shops |= changes.shops
+    for shop, actors in changes.shops.items():
+        outcome.shops.setdefault(shop, set()).update(actors)
     return neighbours - batch
 
 
 def _not_before_ledger(uow: UnitOfWork, rows: dict[str, dict[str, Any]], now: datetime,
-                       actor: str, cause: ledger.Cause, outcome: Outcome) -> datetime:
+                       actor: Actor, cause: ledger.Cause, outcome: Outcome) -> datetime:
     """`now`, or the orders' last judging when the clock is earlier (said in the log and the
     audit): a verdict is never voided before it was issued, nor a later judging dated earlier."""
     last = max((r["judged_at"] for r in rows.values() if r["judged_at"] is not None),
@@ -208,9 +219,10 @@ def _not_before_ledger(uow: UnitOfWork, rows: dict[str, dict[str, Any]], now: da
         log.warning("the clock (%s) is earlier than the ledger (%s): judging and recording "
                     "as of %s (%s)", now.isoformat(), last.isoformat(), last.isoformat(),
                     "; ".join(causes))
-        uow.audit.append([ledger.audit_row(last, actor, "ledger.clock_behind", "clock", {
-            "clock": now.isoformat(), "recorded_as_of": last.isoformat(), "causes": causes,
-            "orders": behind[:20], "count": len(behind)})])
+        details = {"clock": now.isoformat(), "recorded_as_of": last.isoformat(),
+                   "causes": causes, "orders": behind[:20], "count": len(behind)}
+        uow.audit.append([ledger.audit_row(last, every_actor(actor), "ledger.clock_behind",
+                                           "clock", details)])
         now = last
     outcome.ledger_at = now
     return now

@@ -7,14 +7,13 @@ first `order_placed` of an order fixes its facts (another one is a 409). Every s
 records its source. Everything of one post -- the events, the verdicts,
 coupons and notices they cause -- commits in one transaction or not at all, so a client that
 got no answer sends the same post again and nothing is counted twice. Posts that arrive
-together in one server process may share that transaction (`IngestGroups`): each still gets
-its own answer, after the commit, and one that fails is tried again alone.
+together in one server process may share that transaction (`ingest_groups`, on
+`append_posts`): each still gets its own answer, after the commit.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,8 +30,8 @@ from stockout.domain.provenance import (
     timing_refusal,
 )
 from stockout.services.access.principals import Forbidden, Principal, Role
+from stockout.services.common.actors import narrowed
 from stockout.services.common.clock import Clock
-from stockout.services.common.group_commit import GroupCommit
 from stockout.services.common.steps import step
 from stockout.services.common.tx import in_transaction
 from stockout.services.judging.adjudicate import Outcome, lock_orders, rejudge
@@ -40,7 +39,6 @@ from stockout.services.judging.rules import Rules
 from stockout.store.mapping import event_row, normalised
 from stockout.store.uow import UnitOfWork
 
-log = logging.getLogger("stockout.ingest")
 MAX_EVENTS = 1000
 IMMUTABLE = "order_facts/immutable"
 
@@ -134,8 +132,8 @@ def ingest_events(uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[o
     """POST /v1/events (and the console's forms built on it), in a transaction of its own."""
     post = received(items, principal)
     if not post.candidates:
-        return _finished(post.parsed)
-    return _alone(uow, rules, clock, post)
+        return finished(post.parsed)
+    return ingest_alone(uow, rules, clock, post)
 
 
 def received(items: Sequence[object], principal: Principal) -> Post:
@@ -151,66 +149,15 @@ def received(items: Sequence[object], principal: Principal) -> Post:
     return Post(principal, candidates, result)
 
 
-def _finished(result: IngestResult) -> IngestResult:
+def finished(result: IngestResult) -> IngestResult:
     result.rejected.sort(key=lambda r: r.index)
     return result
 
 
-def commit_posts(uow: UnitOfWork, rules: Rules, clock: Clock, posts: Sequence[Post]
-                 ) -> list[IngestResult | Exception]:
-    """Several posts in one transaction, each with its own answer; if that transaction fails,
-    each post alone (so one failing post takes no other down), each answered by its own result
-    or error."""
-    if len(posts) > 1:
-        try:
-            results = in_transaction(uow, lambda u: _append(u, rules, clock.now(), posts,
-                                                            Via.EVENTS, ()))
-            return [_finished(r) for r in results]
-        except Exception as exc:  # one of them, or the group: find out post by post
-            log.info("a group of %d posts failed (%s); each is tried alone", len(posts), exc)
-    answers: list[IngestResult | Exception] = []
-    for post in posts:
-        try:
-            answers.append(_alone(uow, rules, clock, post))
-        except Exception as exc:
-            answers.append(exc)
-    return answers
-
-
-def _alone(uow: UnitOfWork, rules: Rules, clock: Clock, post: Post) -> IngestResult:
-    return _finished(in_transaction(uow, lambda u: _append(u, rules, clock.now(), [post],
+def ingest_alone(uow: UnitOfWork, rules: Rules, clock: Clock, post: Post) -> IngestResult:
+    """One parsed post in a transaction of its own."""
+    return finished(in_transaction(uow, lambda u: append_posts(u, rules, clock.now(), [post],
                                                            Via.EVENTS, ()))[0])
-
-
-@dataclass(frozen=True, slots=True)
-class _Queued:
-    post: Post
-    uow: UnitOfWork
-    rules: Rules
-    clock: Clock
-
-
-class IngestGroups:
-    """`ingest_events` for the concurrent posts of one server process: the posts that arrive
-    while a transaction runs are committed together in the next one (`GroupCommit`, at most
-    `MAX_EVENTS` events a group), each answered as if posted alone. Parsing and the checks
-    that need no database run in the caller's thread first."""
-
-    def __init__(self) -> None:
-        self._groups: GroupCommit[_Queued, IngestResult] = GroupCommit(
-            self._run, MAX_EVENTS, size=lambda q: len(q.post.candidates))
-
-    def ingest(self, uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[object],
-               principal: Principal) -> IngestResult:
-        post = received(items, principal)
-        if not post.candidates:
-            return _finished(post.parsed)
-        return self._groups.submit(_Queued(post, uow, rules, clock))
-
-    @staticmethod
-    def _run(queued: Sequence[_Queued]) -> list[IngestResult | Exception]:
-        first = queued[0]  # one process, one runtime: every post's store, rules and clock
-        return commit_posts(first.uow, first.rules, first.clock, [q.post for q in queued])
 
 
 def append_events(uow: UnitOfWork, rules: Rules, now: datetime, principal: Principal,
@@ -225,7 +172,7 @@ def append_events(uow: UnitOfWork, rules: Rules, now: datetime, principal: Princ
     parsed, rejected = _parse(items)
     candidates, result = _first_of_each(parsed, rejected)
     if candidates:
-        result = _append(uow, rules, now, [Post(principal, candidates, result)], via,
+        result = append_posts(uow, rules, now, [Post(principal, candidates, result)], via,
                          by_platform)[0]
     if result.rejected and strict:
         raise EventsRefused(sorted(result.rejected, key=lambda r: r.index))
@@ -249,11 +196,12 @@ def _first_of_each(parsed: list[_Item], rejected: list[Rejection]
     return candidates, result
 
 
-def _append(uow: UnitOfWork, rules: Rules, now: datetime, posts: Sequence[Post], via: Via,
-            by_platform: Collection[str]) -> list[IngestResult]:
+def append_posts(uow: UnitOfWork, rules: Rules, now: datetime, posts: Sequence[Post],
+                 via: Via, by_platform: Collection[str]) -> list[IngestResult]:
     """Inside the transaction: lock the orders of every post at once (one ordered plan), then
-    each run of posts of one author that repeat no event id: keep what each caller may post,
-    write what is new, re-judge the orders whose timelines grew. A later run sees what the
+    each run of posts that repeat no event id and share no order with another author's post:
+    keep what each caller may post, write what is new, re-judge the orders whose timelines
+    grew (one judging a run, each order recorded as its author's). A later run sees what the
     earlier ones wrote, as if the posts came one after the other."""
     items = [i for p in posts for i in p.candidates]
     with step("locks"):
@@ -265,19 +213,26 @@ def _append(uow: UnitOfWork, rules: Rules, now: datetime, posts: Sequence[Post],
 
 
 def _runs(posts: Sequence[Post]) -> Iterator[list[Post]]:
-    """The posts in order, cut where one has another author (the ledger records one actor a
-    judging) or repeats an event id of the run. Posts of one author may share orders: what
-    the author may state does not depend on its own other posts (a party places no order),
-    and an order's events of several posts are judged together, as one post of them would be."""
+    """The posts in order, cut where one repeats an event id of the run or names an order that
+    a post of another author in the run names. So each order of a run has one author (the
+    ledger records it as that author's), and what an author may state -- which depends only
+    on its own orders' stored rows, read once a run -- is what it would be were the posts
+    sent one after the other. Posts of one author may share orders: an order's events of
+    several posts are judged together, as one post of them would be."""
     run: list[Post] = []
     ids: set[str] = set()
+    authors: dict[str, str] = {}  # order id -> the actor whose posts of the run name it
     for post in posts:
+        actor = post.principal.actor
         own_ids = {i.event.event_id for i in post.candidates}
-        if run and (post.principal.actor != run[0].principal.actor or not ids.isdisjoint(own_ids)):
+        orders = {i.event.order_id for i in post.candidates}
+        if run and (not ids.isdisjoint(own_ids)
+                    or any(authors.get(o, actor) != actor for o in orders)):
             yield run
-            run, ids = [], set()
+            run, ids, authors = [], set(), {}
         run.append(post)
         ids |= own_ids
+        authors.update(dict.fromkeys(orders, actor))
     if run:
         yield run
 
@@ -293,13 +248,14 @@ def _append_run(uow: UnitOfWork, rules: Rules, now: datetime, posts: list[Post],
                           shown):
             i.post = n
             allowed.append(i)
-    actor = posts[0].principal.actor
+    actors = [p.principal.actor for p in posts]
     with step("event writes"):
-        touched = _write_new(uow, now, actor, allowed, outs)
+        touched = _write_new(uow, now, actors, allowed, outs)
     every = set().union(*touched)
     if every:
         accepted = {e for out in outs for e in out.accepted}
-        outcome = rejudge(uow, rules, every, now, actor, _causes(allowed, accepted),
+        by_order = narrowed({o: actors[n] for n, orders in enumerate(touched) for o in orders})
+        outcome = rejudge(uow, rules, every, now, by_order, _causes(allowed, accepted),
                           locked=True)
         for out, orders in zip(outs, touched, strict=True):
             out.outcome = _share(outcome, orders, every)
@@ -320,7 +276,7 @@ def _share(outcome: Outcome, mine: set[str], every: set[str]) -> Outcome:
         ledger_at=outcome.ledger_at)
 
 
-def _write_new(uow: UnitOfWork, now: datetime, actor: str, items: list[_Item],
+def _write_new(uow: UnitOfWork, now: datetime, actors: list[str], items: list[_Item],
                outs: list[IngestResult]) -> list[set[str]]:
     """Append the items not stored yet (one read, one insert, whatever the number of posts);
     sort each into its post's accepted, duplicate or conflict. Each post's orders whose
@@ -336,7 +292,8 @@ def _write_new(uow: UnitOfWork, now: datetime, actor: str, items: list[_Item],
         else:
             outs[item.post].rejected.append(_conflict(item))
     fresh = _placed_once(uow, fresh, outs)
-    rows = [event_row(i.event, i.raw, now, actor, i.fields, i.digest, i.source) for i in fresh]
+    rows = [event_row(i.event, i.raw, now, actors[i.post], i.fields, i.digest, i.source)
+            for i in fresh]
     # Where writers run one at a time, the read above is the last word: nothing to skip.
     written = uow.events.insert(rows, checked=not uow.shares_writes)
     raced = [i for i in fresh if i.event.event_id not in written]

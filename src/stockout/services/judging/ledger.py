@@ -13,6 +13,7 @@ from typing import Any
 from stockout.domain.judge import Judgement
 from stockout.domain.rulebook import RulePack
 from stockout.domain.verdicts import Verdict
+from stockout.services.common.actors import Actor, actor_of
 from stockout.services.notifications import notices
 from stockout.store.mapping import dumps, verdict_columns, verdict_from_row
 from stockout.store.uow import UnitOfWork
@@ -26,13 +27,15 @@ class Judged:
     pack: RulePack
     buyer_id: str | None
     judged_seq: int
+    known: bool = True  # judged before, so it may hold verdicts (False: none to read)
 
 
 @dataclass(slots=True)
 class LedgerChanges:
     issued: list[str] = field(default_factory=list)
     voided: list[str] = field(default_factory=list)
-    shops: set[str] = field(default_factory=set)  # whose verdicts changed (measures follow)
+    # shop -> the actors whose judging changed its verdicts (measures follow)
+    shops: dict[str, set[str]] = field(default_factory=dict)
     # (order, violation) → fen the buyer already used of a coupon whose verdict is replaced:
     # the replacing verdict's coupon pays only what is still owed.
     used: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -80,10 +83,15 @@ def related_cause(cause: Cause) -> str:
     return "related:" + ";".join(cause[i] for i in ids[:3]) + (";..." if len(ids) > 3 else "")
 
 
-def record(uow: UnitOfWork, judged: Sequence[Judged], now: datetime, actor: str, cause: Cause
+def record(uow: UnitOfWork, judged: Sequence[Judged], now: datetime, actor: Actor, cause: Cause
            ) -> LedgerChanges:
+    """Bring the orders' active verdicts in line with their fresh judgements; `actor` is who
+    the changes are recorded as made by: one for all, or each order's own."""
     changes = LedgerChanges()
-    active = uow.verdicts.active_for([j.judgement.order_id for j in judged])
+    # One read for what the orders hold; none when every order is judged for the first time
+    # (a new order holds no verdict).
+    known = [j.judgement.order_id for j in judged if j.known]
+    active, generations = uow.verdicts.ledger_of(known) if known else ({}, {})
     to_void: list[tuple[dict[str, Any], str]] = []
     to_issue: list[tuple[Verdict, Judged, dict[str, Any] | None]] = []
     moved: list[tuple[dict[str, Any], Verdict]] = []
@@ -108,8 +116,8 @@ def record(uow: UnitOfWork, judged: Sequence[Judged], now: datetime, actor: str,
     writes = _Writes()
     if moved:
         uow.verdicts.set_deadlines([(row["id"], v.deadline) for row, v in moved])
-        writes.audit.extend([_audit(now, actor, "verdict.deadline_changed", f"verdict:{row['id']}",
-                                 v.order_id, None, {
+        writes.audit.extend([_audit(now, actor_of(actor, v.order_id), "verdict.deadline_changed",
+                                    f"verdict:{row['id']}", v.order_id, None, {
                                      "from": row["deadline"].isoformat() if row["deadline"]
                                      else None,
                                      "to": v.deadline.isoformat() if v.deadline else None,
@@ -118,13 +126,13 @@ def record(uow: UnitOfWork, judged: Sequence[Judged], now: datetime, actor: str,
     if to_void:
         _void(uow, to_void, now, actor, cause, changes, writes)
     if to_issue:
-        _issue(uow, to_issue, now, actor, cause, changes, writes)
+        _issue(uow, to_issue, generations, now, actor, cause, changes, writes)
     writes.flush(uow)
     return changes
 
 
 def void_verdicts(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetime,
-                  actor: str, cause: str) -> LedgerChanges:
+                  actor: Actor, cause: str) -> LedgerChanges:
     """Void active verdicts for a decision outside the judge (an approved appeal), with their
     coupons exactly as the judge's own voids do."""
     changes = LedgerChanges()
@@ -135,8 +143,8 @@ def void_verdicts(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now:
     return changes
 
 
-def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetime, actor: str,
-          causes: Cause, changes: LedgerChanges, writes: _Writes) -> None:
+def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetime,
+          actors: Actor, causes: Cause, changes: LedgerChanges, writes: _Writes) -> None:
     # Never voided before it was issued, whatever the caller's clock says.
     now = max([now, *(r["issued_at"] for r, _ in items if r["issued_at"] is not None)])
     uow.verdicts.void([r["id"] for r, _ in items], now, [why for _, why in items],
@@ -152,8 +160,9 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
     for row, why in items:
         v = verdicts[row["id"]]
         cause = cause_of(causes, v.order_id)
+        actor = actor_of(actors, v.order_id)
         changes.voided.append(v.order_id)
-        changes.shops.add(v.shop_id)
+        changes.shops.setdefault(v.shop_id, set()).add(actor)
         audit.append(_audit(now, actor, "verdict.voided", f"verdict:{row['id']}", v.order_id,
                             v.compensation_cents, {"reason": why, "cause": cause,
                                                    "violation": v.violation.value}))
@@ -193,9 +202,11 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
         audit.append(_audit(now, actor, f"coupon.{state}", f"coupon:{coupon['id']}", v.order_id,
                             -coupon["amount_cents"], {"idempotency_key": coupon["idempotency_key"],
                                                       "reason": why, "cause": cause}))
-    for appeal in uow.appeals.close_pending([r["id"] for r, _ in items], now, actor,
-                                            ",".join(sorted({why for _, why in items}))):
-        audit.append(_audit(now, actor, "appeal.moot", f"appeal:{appeal.id}",
+    for appeal in uow.appeals.close_pending(
+            [r["id"] for r, _ in items], now,
+            {r["id"]: actor_of(actors, r["order_id"]) for r, _ in items},
+            ",".join(sorted({why for _, why in items}))):
+        audit.append(_audit(now, appeal.decided_by or "", "appeal.moot", f"appeal:{appeal.id}",
                             appeal.order_id, None, {"verdict_id": appeal.verdict_id,
                                                     "cause": cause_of(causes, appeal.order_id)}))
         messages.append(notices.appeal_decided(appeal, now))
@@ -204,17 +215,16 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
 
 
 def _issue(uow: UnitOfWork, items: list[tuple[Verdict, Judged, dict[str, Any] | None]],
-           now: datetime, actor: str, causes: Cause, changes: LedgerChanges, writes: _Writes
-           ) -> None:
-    fresh_pairs = [(v.order_id, v.violation.value) for v, _, held in items if held is None]
-    generations = uow.verdicts.generations(fresh_pairs) if fresh_pairs else {}
+           generations: Mapping[tuple[str, str], int], now: datetime, actors: Actor,
+           causes: Cause, changes: LedgerChanges, writes: _Writes) -> None:
     rows: list[dict[str, Any]] = []
     for v, item, held in items:
         generation = (held["generation"] if held is not None
                       else generations.get((v.order_id, v.violation.value), 0)) + 1
         row = verdict_columns(v)
         row.update(generation=generation, buyer_id=item.buyer_id, pack_id=item.pack.id,
-                   judged_seq=item.judged_seq, status="active", issued_at=now, issued_by=actor,
+                   judged_seq=item.judged_seq, status="active", issued_at=now,
+                   issued_by=actor_of(actors, v.order_id),
                    cause=cause_of(causes, v.order_id), voided_at=None, void_reason=None,
                    void_cause=None,
                    replaced_by=None)
@@ -226,9 +236,9 @@ def _issue(uow: UnitOfWork, items: list[tuple[Verdict, Judged, dict[str, Any] | 
     messages, audit = writes.messages, writes.audit
     for (v, item, _), row, verdict_id in zip(items, rows, ids, strict=True):
         changes.issued.append(v.order_id)
-        changes.shops.add(v.shop_id)
+        changes.shops.setdefault(v.shop_id, set()).add(row["issued_by"])
         generation = row["generation"]
-        audit.append(_audit(now, actor, "verdict.issued", f"verdict:{verdict_id}", v.order_id,
+        audit.append(_audit(now, row["issued_by"], "verdict.issued", f"verdict:{verdict_id}", v.order_id,
                             v.compensation_cents, {"record": v.to_record(),
                                                    "cause": row["cause"],
                                                    "pack": item.pack.id}))
@@ -245,7 +255,8 @@ def _issue(uow: UnitOfWork, items: list[tuple[Verdict, Judged, dict[str, Any] | 
         messages.append(notices.coupon_issued(v, key, item.buyer_id, item.pack, now, owed))
     coupon_ids = uow.coupons.insert(coupon_rows)
     for c, coupon_id in zip(coupon_rows, coupon_ids, strict=True):
-        audit.append(_audit(now, actor, "coupon.issued", f"coupon:{coupon_id}", c["order_id"],
+        audit.append(_audit(now, actor_of(actors, c["order_id"]), "coupon.issued",
+                            f"coupon:{coupon_id}", c["order_id"],
                             c["amount_cents"], {"idempotency_key": c["idempotency_key"],
                                                 "buyer_id": c["buyer_id"],
                                                 "cause": cause_of(causes, c["order_id"])}))

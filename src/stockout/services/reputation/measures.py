@@ -31,6 +31,7 @@ from stockout.domain.measures import (
 from stockout.domain.rulebook import RuleBook
 from stockout.domain.times import SHANGHAI, shanghai_day
 from stockout.domain.verdicts import Violation
+from stockout.services.common.actors import Actor, actor_of
 from stockout.services.notifications import notices
 from stockout.store.locks import lock_key
 from stockout.store.mapping import dumps
@@ -113,7 +114,7 @@ def _rekeyed(message: dict[str, Any], tag: str) -> dict[str, Any]:
 
 
 class _Review:
-    def __init__(self, uow: UnitOfWork, now: datetime, actor: str) -> None:
+    def __init__(self, uow: UnitOfWork, now: datetime, actor: Actor) -> None:
         self.uow, self.now, self.actor = uow, now, actor
         self.changes = MeasureChanges()
         self.audit: list[dict[str, Any]] = []
@@ -123,7 +124,7 @@ class _Review:
         row = _row(c, rule, key, self.now)
         self.uow.measures.insert([row])
         self.changes.applied += 1
-        self.audit.append(self._audit("measure.applied", key, {
+        self.audit.append(self._audit("measure.applied", key, c.shop_id, {
             "rule": rule.id, "sku_id": c.sku_id, "offences": c.count, "base": c.base,
             "measures": [m.value for m in c.measures], "starts": c.starts.isoformat(),
             "ends": c.ends.isoformat(), "orders": list(c.order_ids)}))
@@ -151,7 +152,7 @@ class _Review:
         row = dict(held, offences=c.count, base=c.base, order_ids=orders, ends=ends,
                    state=ACTIVE, changed_at=self.now, change_reason="cause_restored")
         self.changes.applied += 1
-        self.audit.append(self._audit("measure.applied", held["key"], {
+        self.audit.append(self._audit("measure.applied", held["key"], held["shop_id"], {
             "rule": held["rule_id"], "sku_id": c.sku_id, "offences": c.count, "base": c.base,
             "measures": [m.value for m in c.measures], "starts": held["starts"].isoformat(),
             "ends": ends.isoformat(), "orders": list(c.order_ids), "reapplied": True}))
@@ -172,12 +173,14 @@ class _Review:
             self.changes.lifted += 1
         else:
             self.changes.ended += 1
-        self.audit.append(self._audit(f"measure.{state}", held["key"], {"reason": reason}))
+        self.audit.append(self._audit(f"measure.{state}", held["key"], held["shop_id"],
+                                      {"reason": reason}))
         self.messages.append(notices.measure_closed(dict(held, state=state, changed_at=at,
                                                          change_reason=reason), self.now))
 
-    def _audit(self, action: str, key: str, details: dict[str, Any]) -> dict[str, Any]:
-        return {"at": self.now, "actor": self.actor, "action": action,
+    def _audit(self, action: str, key: str, shop_id: str, details: dict[str, Any]
+               ) -> dict[str, Any]:
+        return {"at": self.now, "actor": actor_of(self.actor, shop_id), "action": action,
                 "subject": f"measure:{key}", "order_id": None, "amount_cents": None,
                 "details": dumps(details)}
 
@@ -188,8 +191,9 @@ class _Review:
 
 
 def review_shops(uow: UnitOfWork, book: RuleBook, shops: Iterable[str], now: datetime,
-                 actor: str) -> MeasureChanges:
-    """Find each shop's crossings again and bring its stored measures in line."""
+                 actor: Actor) -> MeasureChanges:
+    """Find each shop's crossings again and bring its stored measures in line; `actor`: who
+    the changes are recorded as made by, one for all or each shop's own."""
     pack = book.pack_at(now)
     review = _Review(uow, now, actor)
     if pack.measures:

@@ -1,0 +1,82 @@
+"""Posts that arrive together in one server process share one transaction (group commit),
+each answered as if posted alone; if the shared transaction fails, each post is tried again
+alone, so one failing post takes no other down. The posts' database work is `append_posts`
+of `ingest`; this module only groups, commits and answers them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from stockout.domain.provenance import Via
+from stockout.services.access.principals import Principal
+from stockout.services.common.clock import Clock
+from stockout.services.common.group_commit import GroupCommit
+from stockout.services.common.tx import in_transaction
+from stockout.services.judging.ingest import (
+    MAX_EVENTS,
+    IngestResult,
+    Post,
+    append_posts,
+    finished,
+    ingest_alone,
+    received,
+)
+from stockout.services.judging.rules import Rules
+from stockout.store.uow import UnitOfWork
+
+log = logging.getLogger("stockout.ingest")
+
+
+def commit_posts(uow: UnitOfWork, rules: Rules, clock: Clock, posts: Sequence[Post]
+                 ) -> list[IngestResult | Exception]:
+    """Several posts in one transaction, each with its own answer; if that transaction fails,
+    each post alone (so one failing post takes no other down), each answered by its own result
+    or error."""
+    if len(posts) > 1:
+        try:
+            results = in_transaction(uow, lambda u: append_posts(u, rules, clock.now(), posts,
+                                                                 Via.EVENTS, ()))
+            return [finished(r) for r in results]
+        except Exception as exc:  # one of them, or the group: find out post by post
+            log.info("a group of %d posts failed (%s); each is tried alone", len(posts), exc)
+    answers: list[IngestResult | Exception] = []
+    for post in posts:
+        try:
+            answers.append(ingest_alone(uow, rules, clock, post))
+        except Exception as exc:
+            answers.append(exc)
+    return answers
+
+
+@dataclass(frozen=True, slots=True)
+class _Queued:
+    post: Post
+    uow: UnitOfWork
+    rules: Rules
+    clock: Clock
+
+
+class IngestGroups:
+    """`ingest_events` for the concurrent posts of one server process: the posts that arrive
+    while a transaction runs are committed together in the next one (`GroupCommit`, at most
+    `MAX_EVENTS` events a group), each answered as if posted alone. Parsing and the checks
+    that need no database run in the caller's thread first."""
+
+    def __init__(self) -> None:
+        self._groups: GroupCommit[_Queued, IngestResult] = GroupCommit(
+            self._run, MAX_EVENTS, size=lambda q: len(q.post.candidates))
+
+    def ingest(self, uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[object],
+               principal: Principal) -> IngestResult:
+        post = received(items, principal)
+        if not post.candidates:
+            return finished(post.parsed)
+        return self._groups.submit(_Queued(post, uow, rules, clock))
+
+    @staticmethod
+    def _run(queued: Sequence[_Queued]) -> list[IngestResult | Exception]:
+        first = queued[0]  # one process, one runtime: every post's store, rules and clock
+        return commit_posts(first.uow, first.rules, first.clock, [q.post for q in queued])
