@@ -116,3 +116,22 @@ def test_spark_stages_read_only_the_views_of_earlier_stages_and_keep_the_materia
         assert read <= earlier | {"events"}, (step, read - earlier)
         if step is not None:
             earlier.add(step.view)
+
+
+def test_spark_broadcast_hints_name_relations_that_each_stage_joins() -> None:
+    from stockout.batch.spark_engine import BROADCAST, BROADCAST_SMALL, stages
+
+    query = rules_query(BOOK, NOW)
+    hints = {**BROADCAST, **BROADCAST_SMALL}
+    steps, final = stages(query.duckdb, broadcast=hints)
+    texts = {s.view.removeprefix("stockout_"): s.sql for s in steps} | {"": final}
+    for stage, relations in hints.items():
+        tree = sqlglot.parse_one(texts[stage], read="spark")
+        hinted = {str(h.this) for hint in tree.find_all(exp.Hint) for h in hint.expressions}
+        named = {r.name for hint in tree.find_all(exp.Hint) for h in hint.expressions
+                 for r in h.expressions}
+        assert hinted == {"BROADCAST"}, stage
+        wanted = {"s" if r == "IN" else r for r in relations}
+        assert named == wanted, (stage, named, wanted)
+    plain, _ = stages(query.duckdb)
+    assert not any("BROADCAST" in s.sql for s in plain)

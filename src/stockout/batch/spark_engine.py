@@ -185,6 +185,51 @@ CHECKPOINTED = frozenset({"facts", "keyed"})
 _VIEW_PREFIX = "stockout_"
 
 
+# Relations that Spark joins by broadcasting them (`/*+ BROADCAST */`) instead of shuffling and
+# sorting both sides, by stage: the per-order results of the rules on a few events, joined to
+# every order in `facts`. Spark cannot see that they are small (a checkpoint keeps the estimate
+# of the plan it replaced, far above the threshold of an automatic broadcast), so it is told.
+# A stage's `IN (subquery)` (a semi-join) broadcasts its subquery: the few events named.
+BROADCAST: dict[str, tuple[str, ...]] = {
+    "facts": ("merchant_refund", "chat_hit", "induced", "report", "reuse", "claim", "route"),
+    "said_pk": ("s",), "induced": ("m",), "reports": ("e",), "shared": ("u",),
+    "within": ("x", "b"), "claim": ("d", "cf"), "same_instant": ("IN",), "tie_ids": ("IN",),
+}
+# Broadcast too while the input has at most `BROADCAST_ROWS` events: relations of one row per
+# order (or per verdict); beyond that they stay shuffled joins, which need no room in memory.
+BROADCAST_SMALL: dict[str, tuple[str, ...]] = {
+    "o": ("c", "k", "k2", "u", "x"), "route": ("d",), "names": ("IN",),
+    "": ("n0", "n1", "n2"),
+}
+BROADCAST_ROWS = 20_000_000
+
+
+def _broadcast(query: Any, relations: Sequence[str]) -> None:
+    """Hint the query blocks of `query` to broadcast `relations` (aliases of the tables or
+    subqueries they join; "IN": the subqueries of its IN tests). Spark reads a hint in the
+    query block that names the relation, so each goes where its alias is."""
+    hints: dict[int, tuple[exp.Select, list[str]]] = {}
+    for node in query.find_all(exp.Table, exp.Subquery):
+        block = node.parent_select
+        if node.alias_or_name in relations and block is not None:
+            hints.setdefault(id(block), (block, []))[1].append(node.alias_or_name)
+    for block, names in hints.values():
+        block.set("hint", _hint(names))
+    if "IN" in relations:
+        for test in list(query.find_all(exp.In)):
+            subquery = test.args.get("query")
+            if subquery is not None:
+                inner = exp.select("*").from_(exp.Subquery(
+                    this=subquery.this, alias=exp.TableAlias(this=exp.to_identifier("s"))))
+                inner.set("hint", _hint(["s"]))
+                subquery.set("this", inner)
+
+
+def _hint(names: Sequence[str]) -> exp.Hint:
+    return exp.Hint(expressions=[exp.Anonymous(
+        this="BROADCAST", expressions=[exp.to_identifier(n) for n in sorted(set(names))])])
+
+
 @dataclass(frozen=True, slots=True)
 class Stage:
     """One CTE of the rules as a Spark SQL statement, registered as the view `view`."""
@@ -194,14 +239,19 @@ class Stage:
     keep: bool
 
 
-def stages(duckdb_sql: str, keep: frozenset[str] = CHECKPOINTED) -> tuple[list[Stage], str]:
+def stages(duckdb_sql: str, keep: frozenset[str] = CHECKPOINTED,
+           broadcast: dict[str, tuple[str, ...]] | None = None) -> tuple[list[Stage], str]:
     """The rules' CTEs, in order, as Spark statements reading each other's views (prefixed
-    `stockout_`), and the final SELECT. A stage is kept if `rules.sql` materialises it or its
-    name is in `keep`. The text stays the one of `rules.sql`, only run in pieces."""
+    `stockout_`), and the final SELECT (the stage ""). A stage is kept if `rules.sql`
+    materialises it or its name is in `keep`; the relations `broadcast` names for a stage are
+    hinted to be broadcast. The text stays the one of `rules.sql`, only run in pieces."""
     tree = sqlglot.parse_one(duckdb_sql, read="duckdb")
     key = "with_" if "with_" in tree.args else "with"  # the name changed in SQLGlot 28
     ctes = tree.args[key].expressions
     names = {cte.alias for cte in ctes}
+    for cte in ctes:
+        _broadcast(cte.this, (broadcast or {}).get(cte.alias, ()))
+    _broadcast(tree, (broadcast or {}).get("", ()))
     for table in tree.find_all(exp.Table):
         if table.name in names and not table.args.get("db"):
             if not table.alias:  # columns qualified by the CTE's name still resolve
@@ -235,7 +285,11 @@ def judge(spark: Any, book: RuleBook, now: datetime,
                                                 PythonEvalType.SQL_SCALAR_PANDAS_UDF))
     # A file in the layout is read where each stage needs it (columns and row groups pruned);
     # otherwise the layout is computed once, over every row, and kept.
-    steps, final = stages(query.duckdb, CHECKPOINTED if layout else CHECKPOINTED | {"ev"})
+    broadcast = dict(BROADCAST)
+    if _rows(source, table) <= BROADCAST_ROWS:
+        broadcast.update(BROADCAST_SMALL)
+    steps, final = stages(query.duckdb, CHECKPOINTED if layout else CHECKPOINTED | {"ev"},
+                          broadcast)
     with _views(spark, [s.view for s in steps]):
         for step in steps:
             frame = spark.sql(step.sql)
@@ -245,6 +299,16 @@ def judge(spark: Any, book: RuleBook, now: datetime,
         result = spark.sql(final).toArrow()
     assert isinstance(result, pa.Table)
     return result
+
+
+def _rows(source: EventSource | None, table: pa.Table | None) -> int:
+    """The events of the input, from the Parquet footers."""
+    if table is not None:
+        return int(table.num_rows)
+    assert source is not None
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in source.files)
 
 
 @contextlib.contextmanager
