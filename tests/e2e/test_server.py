@@ -105,6 +105,22 @@ class Stream:
                     self.answers[i] = answer.json()
 
 
+def run_streams(streams: list[Stream], server: Server, token: str,
+                until: int | None = None) -> None:
+    """The streams side by side, each in a thread, until they are done; or, with `until`, until
+    that many batches are acknowledged, when the server is killed."""
+    threads = [threading.Thread(target=s.run, args=(server, token)) for s in streams]
+    for t in threads:
+        t.start()
+    while until is not None and any(t.is_alive() for t in threads) and sum(
+            len(s.acked) for s in streams) < until:
+        time.sleep(0.002)
+    if until is not None:
+        server.kill()
+    for t in threads:
+        t.join(120)
+
+
 def test_a_killed_server_loses_no_event_and_pays_no_coupon_twice(
         store_url: str, tmp_path: Path) -> None:
     data = tmp_path / "data"
@@ -173,22 +189,10 @@ def test_concurrent_single_posts_each_get_their_own_answer_and_survive_a_kill(
         parts[sum(map(ord, e["order_id"])) % len(parts)].append(e)
     streams = [Stream([[e] for e in p]) for p in parts]
 
-    def run_all(server: Server, until: int | None = None) -> None:
-        threads = [threading.Thread(target=s.run, args=(server, token)) for s in streams]
-        for t in threads:
-            t.start()
-        while until is not None and any(t.is_alive() for t in threads) and sum(
-                len(s.acked) for s in streams) < until:
-            time.sleep(0.002)
-        if until is not None:
-            server.kill()
-        for t in threads:
-            t.join(120)
-
-    run_all(Server(store_url, data), until=len(lines) // 3)
+    run_streams(streams, Server(store_url, data), token, until=len(lines) // 3)
     server = Server(store_url, data)
     try:
-        run_all(server)
+        run_streams(streams, server, token)
         with server.client(token) as client:
             served = get_all(client, "/v1/verdicts", limit=500)
     finally:
@@ -225,24 +229,12 @@ def test_several_workers_on_postgresql_take_concurrent_streams_and_survive_a_kil
         parts[sum(map(ord, e["order_id"])) % len(parts)].append(e)
     streams = [Stream([p[i:i + 20] for i in range(0, len(p), 20)]) for p in parts]
 
-    def run_all(server: Server, until: int | None = None) -> None:
-        threads = [threading.Thread(target=s.run, args=(server, token)) for s in streams]
-        for t in threads:
-            t.start()
-        while until is not None and any(t.is_alive() for t in threads) and sum(
-                len(s.acked) for s in streams) < until:
-            time.sleep(0.002)
-        if until is not None:
-            server.kill()
-        for t in threads:
-            t.join(120)
-
     server = Server(url, data, "--workers", "2")
     assert len(server.workers()) >= 2  # the workers (and multiprocessing's tracker)
-    run_all(server, until=sum(len(s.batches) for s in streams) // 2)
+    run_streams(streams, server, token, until=sum(len(s.batches) for s in streams) // 2)
     server = Server(url, data, "--workers", "2")
     try:
-        run_all(server)
+        run_streams(streams, server, token)
         assert all(s.acked == set(range(len(s.batches))) for s in streams)
         with server.client(token) as client:
             served = get_all(client, "/v1/verdicts", limit=500)
