@@ -13,6 +13,7 @@ import contextlib
 import os
 import signal
 import sys
+import tempfile
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
@@ -21,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
 
@@ -296,9 +298,22 @@ def judge(spark: Any, book: RuleBook, now: datetime,
             if step.keep:
                 frame = frame.localCheckpoint()
             frame.createOrReplaceTempView(step.view)
-        result = spark.sql(final).toArrow()
-    assert isinstance(result, pa.Table)
-    return result
+        return _collected(spark, spark.sql(final))
+
+
+def _collected(spark: Any, frame: Any) -> pa.Table:
+    """The result as Arrow. With a local master, the executors write it as Parquet and Python
+    reads it back: `toArrow` would first gather every verdict in the JVM's heap (out of heap at
+    10M orders). A cluster's or a Spark Connect server's files are not ours: there it is
+    collected."""
+    connect = type(spark).__module__.startswith("pyspark.sql.connect")
+    if connect or not str(spark.conf.get("spark.master", "")).startswith("local"):
+        result = frame.toArrow()
+        assert isinstance(result, pa.Table)
+        return result
+    with tempfile.TemporaryDirectory(prefix="stockout-spark-") as tmp:
+        frame.write.parquet(f"{tmp}/verdicts")
+        return pq.read_table(f"{tmp}/verdicts")
 
 
 def _rows(source: EventSource | None, table: pa.Table | None) -> int:
