@@ -100,12 +100,16 @@ def command_session(address: str | None = None) -> Iterator[Any]:
     spin on for minutes after an out-of-memory error)."""
     address = address or os.environ.get(ADDRESS_VARIABLE) or "local[2]"
     main = threading.current_thread() is threading.main_thread()
-    previous = signal.getsignal(signal.SIGTERM)
+    previous = {s: signal.getsignal(s) for s in _STOPS}
     if main:
         signal.signal(signal.SIGTERM, _exit_on_term)
     before = _descendants(os.getpid())
     try:
         started = session(address)
+        if main:  # PySpark's own Ctrl-C handler asks the JVM to cancel first, from inside the
+            # signal handler, while the main thread may be waiting on that JVM (the command
+            # then ran on to the end): ours only leaves, and the JVM is killed below
+            signal.signal(signal.SIGINT, _exit_on_term)
         yield started
         started.stop()
     finally:
@@ -113,7 +117,11 @@ def command_session(address: str | None = None) -> Iterator[Any]:
             _kill_jvm()
             _kill_started(before)  # stopped while Spark was still starting
         if main:
-            signal.signal(signal.SIGTERM, previous)
+            for stop, handler in previous.items():
+                signal.signal(stop, handler)
+
+
+_STOPS = (signal.SIGTERM, signal.SIGINT)
 
 
 def _exit_on_term(signum: int, frame: Any) -> None:
