@@ -77,6 +77,7 @@ def local_session(cores: int = 2, shuffle_partitions: int = 8, driver_memory: st
 # Where `stockout judge --engine spark` runs: a master URL (`local[2]`, the default;
 # `spark://host:7077`, ...) or a Spark Connect server (`sc://host:15002`).
 ADDRESS_VARIABLE = "STOCKOUT_SPARK"
+_STOPS = (signal.SIGTERM, signal.SIGINT)  # what stops a command, and the JVM it started
 
 
 def session(address: str, driver_memory: str = "2g") -> Any:
@@ -101,14 +102,15 @@ def command_session(address: str | None = None) -> Iterator[Any]:
     address = address or os.environ.get(ADDRESS_VARIABLE) or "local[2]"
     main = threading.current_thread() is threading.main_thread()
     previous = {s: signal.getsignal(s) for s in _STOPS}
-    if main:
-        signal.signal(signal.SIGTERM, _exit_on_term)
+    if main:  # also when started with Ctrl-C ignored (a shell's background job)
+        for stop in _STOPS:
+            signal.signal(stop, _exit_on_term)
     before = _descendants(os.getpid())
     try:
         started = session(address)
-        if main:  # PySpark's own Ctrl-C handler asks the JVM to cancel first, from inside the
-            # signal handler, while the main thread may be waiting on that JVM (the command
-            # then ran on to the end): ours only leaves, and the JVM is killed below
+        if main:  # PySpark installs its own Ctrl-C handler, which calls the JVM from inside
+            # the signal while the main thread may be waiting on that JVM: ours only leaves,
+            # and the JVM is killed below
             signal.signal(signal.SIGINT, _exit_on_term)
         yield started
         started.stop()
@@ -120,8 +122,6 @@ def command_session(address: str | None = None) -> Iterator[Any]:
             for stop, handler in previous.items():
                 signal.signal(stop, handler)
 
-
-_STOPS = (signal.SIGTERM, signal.SIGINT)
 
 
 def _exit_on_term(signum: int, frame: Any) -> None:
