@@ -105,6 +105,25 @@ class Stream:
                     self.answers[i] = answer.json()
 
 
+def platform_streams(url: str, tmp_path: Path, env: dict[str, str], *, orders: int, seed: int,
+                     clients: int, batch: int
+                     ) -> tuple[Path, list[dict[str, Any]], Any, str, list[Stream]]:
+    """A simulated file, the store at `url` migrated, a platform token, and `clients` streams
+    of batches of `batch` events, each stream holding whole orders in time order."""
+    events = tmp_path / "events.jsonl"
+    assert stockout("simulate", "--orders", str(orders), "--seed", str(seed), "--days", "20",
+                    "--out", str(events), env=env).returncode == 0
+    lines = read_jsonl(events)
+    store = open_store(url)
+    upgrade(store)
+    token = create_token(UnitOfWork(store), SystemClock(), Role.PLATFORM).secret
+    parts: list[list[dict[str, Any]]] = [[] for _ in range(clients)]
+    for e in lines:
+        parts[sum(map(ord, e["order_id"])) % len(parts)].append(e)
+    streams = [Stream([p[i:i + batch] for i in range(0, len(p), batch)]) for p in parts]
+    return events, lines, store, token, streams
+
+
 def run_streams(streams: list[Stream], server: Server, token: str,
                 until: int | None = None) -> None:
     """The streams side by side, each in a thread, until they are done; or, with `until`, until
@@ -177,17 +196,8 @@ def test_concurrent_single_posts_each_get_their_own_answer_and_survive_a_kill(
     what was not acknowledged is sent again, and every event and every coupon is there once."""
     data = tmp_path / "data"
     env = environment(data)
-    events = tmp_path / "events.jsonl"
-    assert stockout("simulate", "--orders", "60", "--seed", "13", "--days", "20", "--out",
-                    str(events), env=env).returncode == 0
-    lines = read_jsonl(events)
-    store = open_store(store_url)
-    upgrade(store)
-    token = create_token(UnitOfWork(store), SystemClock(), Role.PLATFORM).secret
-    parts: list[list[dict[str, Any]]] = [[] for _ in range(8)]
-    for e in lines:  # each client holds whole orders, in time order
-        parts[sum(map(ord, e["order_id"])) % len(parts)].append(e)
-    streams = [Stream([[e] for e in p]) for p in parts]
+    events, lines, store, token, streams = platform_streams(
+        store_url, tmp_path, env, orders=60, seed=13, clients=8, batch=1)
 
     run_streams(streams, Server(store_url, data), token, until=len(lines) // 3)
     server = Server(store_url, data)
@@ -216,18 +226,8 @@ def test_several_workers_on_postgresql_take_concurrent_streams_and_survive_a_kil
     url = str(postgres_server.create_database())
     data = tmp_path / "data"
     env = environment(data)
-    events = tmp_path / "events.jsonl"
-    assert stockout("simulate", "--orders", "300", "--seed", "11", "--days", "20", "--out",
-                    str(events), env=env).returncode == 0
-    lines = read_jsonl(events)
-    store = open_store(url)
-    upgrade(store)
-    token = create_token(UnitOfWork(store), SystemClock(), Role.PLATFORM).secret
-    # Each stream holds whole orders, in time order; the streams run side by side.
-    parts: list[list[dict[str, Any]]] = [[], [], [], []]
-    for e in lines:
-        parts[sum(map(ord, e["order_id"])) % len(parts)].append(e)
-    streams = [Stream([p[i:i + 20] for i in range(0, len(p), 20)]) for p in parts]
+    events, lines, store, token, streams = platform_streams(
+        url, tmp_path, env, orders=300, seed=11, clients=4, batch=20)
 
     server = Server(url, data, "--workers", "2")
     assert len(server.workers()) >= 2  # the workers (and multiprocessing's tracker)

@@ -22,6 +22,19 @@ H = timedelta(hours=1)
 T = datetime(2025, 3, 3, 10, 0, tzinfo=CST)  # confirmation; the deadline is T + 48 h
 
 
+def counted_judgings(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
+    """The orders of each judging from now on, one set a judging, in order."""
+    judgings: list[set[str]] = []
+    judge = ingest.rejudge
+
+    def counted(uow: Any, rules: Any, order_ids: Any, *args: Any, **kw: Any) -> Any:
+        judgings.append(set(order_ids))
+        return judge(uow, rules, order_ids, *args, **kw)
+
+    monkeypatch.setattr(ingest, "rejudge", counted)
+    return judgings
+
+
 def confirmed(order_id: str, **kw: object) -> Order:
     o = Order(order_id, T - H, **kw)  # type: ignore[arg-type]
     o.confirm(T)
@@ -190,14 +203,7 @@ def test_posts_of_two_merchants_and_the_platform_are_one_judging_each_recorded_a
     bench.at(T + H).post(b.events + c.events)
     a = confirmed("A")  # late at T + 50 h
     b_report, c_report = b.report(T + 50 * H), c.report(T + 50 * H)
-    judgings: list[set[str]] = []
-    judge = ingest.rejudge
-
-    def counted(uow: Any, rules: Any, order_ids: Any, *args: Any, **kw: Any) -> Any:
-        judgings.append(set(order_ids))
-        return judge(uow, rules, order_ids, *args, **kw)
-
-    monkeypatch.setattr(ingest, "rejudge", counted)
+    judgings = counted_judgings(monkeypatch)
     shop_b, shop_c = merchant("shop-B"), merchant("shop-C")
     placed, b_answer, c_answer = (answer(r) for r in together(
         bench.at(T + 50 * H), (a.events, CLI), ([b.events[-1]], shop_b),
@@ -227,14 +233,7 @@ def test_a_post_naming_an_order_of_another_authors_post_in_the_group_is_judged_a
     the other, each order's change recorded as its own post's author's."""
     a = confirmed("A")
     report = a.report(T + 2 * H)
-    judgings: list[set[str]] = []
-    judge = ingest.rejudge
-
-    def counted(uow: Any, rules: Any, order_ids: Any, *args: Any, **kw: Any) -> Any:
-        judgings.append(set(order_ids))
-        return judge(uow, rules, order_ids, *args, **kw)
-
-    monkeypatch.setattr(ingest, "rejudge", counted)
+    judgings = counted_judgings(monkeypatch)
     shop = merchant("shop-A")
     placed, reported = (answer(r) for r in together(
         bench.at(T + 2 * H), (a.events[:2], CLI), ([a.events[2]], shop)))
