@@ -39,8 +39,8 @@ _SCHEMA = {"type": "array", "maxItems": MAX_EVENTS,
 @router.post("/events", response_model=IngestAnswer, summary="Post events",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": _SCHEMA}}}})
-def post_events(rt: RuntimeDep, who: PosterDep,
-                payload: Annotated[Any, Body()] = None) -> Response:
+async def post_events(rt: RuntimeDep, who: PosterDep,
+                      payload: Annotated[Any, Body()] = None) -> Response:
     """Append events (the event contract of DESIGN.md) and re-judge the orders they touch.
 
     An event id already received with the same body is a duplicate (a no-op); with another body
@@ -54,14 +54,14 @@ def post_events(rt: RuntimeDep, who: PosterDep,
     """
     if not isinstance(payload, list):
         raise NotAnArray("the body must be a JSON array of events")
-    # Posts that arrive together share a transaction, each answered as if alone.
-    result = rt.ingest_groups.ingest(rt.uow(), rt.rules, rt.clock, payload, who)
+    # Posts that arrive together share a transaction, each answered as if alone. `async`: the
+    # post waits for its group on the event loop; only the group goes to a thread.
+    result = await rt.ingest_groups.ingest_async(rt.uow(), rt.rules, rt.clock, payload, who)
     answer = IngestAnswer(
         accepted=result.accepted, duplicates=result.duplicates,
         rejected=[RejectedEvent(index=r.index, event_id=r.event_id, reason=r.reason,
                                 status=r.status, rule=r.rule) for r in result.rejected],
         orders_judged=result.outcome.judged, verdicts_issued=result.outcome.issued,
         verdicts_voided=result.outcome.voided)
-    # Serialised here, in the request's worker thread: a model returned as such would be
-    # validated again and serialised in another trip to the thread pool.
+    # Serialised here: a model returned as such would be validated again.
     return Response(answer.model_dump_json(), media_type="application/json")
