@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel
 
 from stockout.adapters.event_schema import EVENT_ADAPTER
-from stockout.api.auth import PosterDep, RuntimeDep
+from stockout.api.auth import poster_of
 from stockout.api.problems import NotAnArray
+from stockout.bootstrap import Runtime
 from stockout.services.judging.ingest import MAX_EVENTS
 
 router = APIRouter(prefix="/v1", tags=["events"])
@@ -38,9 +39,10 @@ _SCHEMA = {"type": "array", "maxItems": MAX_EVENTS,
 
 @router.post("/events", response_model=IngestAnswer, summary="Post events",
              openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/json": {"schema": _SCHEMA}}}})
-async def post_events(rt: RuntimeDep, who: PosterDep,
-                      payload: Annotated[Any, Body()] = None) -> Response:
+                 "application/json": {"schema": _SCHEMA}}},
+                 # The token is read in the function (`poster_of`), not by a dependency.
+                 "security": [{"HTTPBearer": []}]})
+async def post_events(request: Request, payload: Annotated[Any, Body()] = None) -> Response:
     """Append events (the event contract of DESIGN.md) and re-judge the orders they touch.
 
     An event id already received with the same body is a duplicate (a no-op); with another body
@@ -52,8 +54,10 @@ async def post_events(rt: RuntimeDep, who: PosterDep,
     403 naming the rule. A second `order_placed` of an order is a 409. Buyers do not post
     here (their steps have their own endpoints).
     """
+    who = await poster_of(request)
     if not isinstance(payload, list):
         raise NotAnArray("the body must be a JSON array of events")
+    rt: Runtime = request.app.state.runtime
     # Posts that arrive together share a transaction, each answered as if alone. `async`: the
     # post waits for its group on the event loop; only the group goes to a thread.
     result = await rt.ingest_groups.ingest_async(rt.uow(), rt.rules, rt.clock, payload, who)
