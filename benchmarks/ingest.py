@@ -14,7 +14,9 @@ as shipped (fsync on) -- then:
    `http.client`, each a keep-alive connection in a thread of this process. The clients share
    the machine with the server, and httpx spent about as much CPU a post as the server did
    (~1 ms): the lighter client leaves more of the cores to the server, so its latencies are the
-   fairer measure of the server. Both are printed, each with the clients' own CPU a post;
+   fairer measure of the server. Both are printed, each with the clients' own CPU a post
+   (the http.client connections are opened, and warmed with one GET, before the clock runs;
+   the httpx clients are timed from their first connection, as before);
 3. on PostgreSQL, serves again with `--workers N` on a fresh database and posts the batches from
    several clients at once (the orders split into streams, each stream in time order): the
    events/s a multi-process server reaches.
@@ -240,12 +242,20 @@ def singles(base: str, token: str, events: list[dict[str, Any]], clients: int,
 
     def with_http_client(part: list[bytes]) -> list[float]:
         import http.client
+        import socket
         from urllib.parse import urlsplit
 
         where = urlsplit(base)
         conn = http.client.HTTPConnection(where.hostname or "127.0.0.1", where.port, timeout=120)
         mine: list[float] = []
         try:
+            # Connected and warmed before the clock runs (one GET /healthz): with several
+            # workers, 32 connections opened at once sometimes waited a second for the
+            # accept (a SYN sent again), which is not the time of a post.
+            conn.connect()
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
             for body in part:
                 t0 = time.perf_counter()
                 conn.request("POST", "/v1/events", body=body, headers=headers)
