@@ -9,7 +9,14 @@ as shipped (fsync on) -- then:
 
 1. posts a simulated month of events in batches of 500, one batch after the other, and prints
    events/s (every post re-judges the orders it touches, records verdicts, coupons and notices);
-2. posts single events from 32 concurrent clients and prints the p50/p99 latency;
+2. posts single events from 32 concurrent clients and prints the p50/p99 latency, twice: with
+   httpx clients, then (other orders, the same simulation) with the standard library's
+   `http.client`, each a keep-alive connection in a thread of this process. The clients share
+   the machine with the server, and httpx spent about as much CPU a post as the server did
+   (~1 ms): the lighter client leaves more of the cores to the server, so its latencies are the
+   fairer measure of the server. Both are printed, each with the clients' own CPU a post
+   (the http.client connections are opened, and warmed with one GET, before the clock runs;
+   the httpx clients are timed from their first connection, as before);
 3. on PostgreSQL, serves again with `--workers N` on a fresh database and posts the batches from
    several clients at once (the orders split into streams, each stream in time order): the
    events/s a multi-process server reaches.
@@ -210,27 +217,70 @@ def _run_all(threads: list[threading.Thread]) -> float:
     return time.perf_counter() - started
 
 
-def singles(base: str, token: str, events: list[dict[str, Any]], clients: int
-            ) -> tuple[float, float, float]:
+CLIENTS = ("httpx", "http.client")
+
+
+def singles(base: str, token: str, events: list[dict[str, Any]], clients: int,
+            kind: str = "httpx") -> tuple[float, float, float, float]:
+    """Post each event alone from `clients` threads, each its own keep-alive connection, the
+    next post when the answer came (a closed loop): p50 and p99 latency (ms), posts/s, and
+    the CPU this benchmark process (the clients) spent a post (ms). `kind`: the client, httpx
+    or the standard library's `http.client` (lighter: more of the machine left to the server)."""
     bodies = [json.dumps([e], ensure_ascii=False).encode("utf-8") for e in events]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     latencies: list[float] = []
     lock = threading.Lock()
 
-    def worker(part: list[bytes]) -> None:
+    def with_httpx(part: list[bytes]) -> list[float]:
         mine: list[float] = []
         with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
             for body in part:
                 t0 = time.perf_counter()
                 client.post("/v1/events", content=body).raise_for_status()
                 mine.append(time.perf_counter() - t0)
+        return mine
+
+    def with_http_client(part: list[bytes]) -> list[float]:
+        import http.client
+        import socket
+        from urllib.parse import urlsplit
+
+        where = urlsplit(base)
+        conn = http.client.HTTPConnection(where.hostname or "127.0.0.1", where.port, timeout=120)
+        mine: list[float] = []
+        try:
+            # Connected and warmed before the clock runs (one GET /healthz): with several
+            # workers, 32 connections opened at once sometimes waited a second for the
+            # accept (a SYN sent again), which is not the time of a post.
+            conn.connect()
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            for body in part:
+                t0 = time.perf_counter()
+                conn.request("POST", "/v1/events", body=body, headers=headers)
+                answer = conn.getresponse()
+                answer.read()
+                if answer.status != 200:
+                    raise SystemExit(f"POST /v1/events: {answer.status}")
+                mine.append(time.perf_counter() - t0)
+        finally:
+            conn.close()
+        return mine
+
+    post = with_httpx if kind == "httpx" else with_http_client
+
+    def worker(part: list[bytes]) -> None:
+        mine = post(part)
         with lock:
             latencies.extend(mine)
 
+    cpu = time.process_time()
     elapsed = _run_all([threading.Thread(target=worker, args=(bodies[i::clients],))
                         for i in range(clients)])
+    cpu = time.process_time() - cpu
     q = statistics.quantiles(latencies, n=100)
-    return q[49] * 1000, q[98] * 1000, len(latencies) / elapsed
+    return q[49] * 1000, q[98] * 1000, len(latencies) / elapsed, 1000 * cpu / len(latencies)
 
 
 def load() -> str:
@@ -240,7 +290,7 @@ def load() -> str:
 
 
 def run(store: str, args: argparse.Namespace, events: list[dict[str, Any]],
-        single: list[dict[str, Any]], work: Path) -> None:
+        single: dict[str, list[dict[str, Any]]], work: Path) -> None:
     pg = None
     if store == "sqlite":
         url = f"sqlite:///{work / 'bench.db'}"
@@ -267,15 +317,18 @@ def run(store: str, args: argparse.Namespace, events: list[dict[str, Any]],
               f"{cpu:.1f} s = {len(events) / cpu:,.0f} events per CPU-second)", flush=True)
         if steps is not None:
             print_steps(store, steps_before, step_times(proc, steps), len(events), own)
-        own_before = cpu_seconds(stockout_pids(proc))
-        steps_before = step_times(proc, steps) if steps is not None else {}
-        p50, p99, rps = singles(base, token, single, args.clients)
-        own = cpu_seconds(stockout_pids(proc)) - own_before
-        print(f"{store:>10}: single-event posts, {args.clients} clients: p50 {p50:.1f} ms, "
-              f"p99 {p99:.1f} ms ({rps:,.0f} posts/s, {len(single):,} posts; server process "
-              f"CPU {1000 * own / len(single):.2f} ms a post; {load()})", flush=True)
-        if steps is not None:
-            print_steps(store, steps_before, step_times(proc, steps), len(single), own)
+        for kind in CLIENTS:
+            own_before = cpu_seconds(stockout_pids(proc))
+            steps_before = step_times(proc, steps) if steps is not None else {}
+            p50, p99, rps, client = singles(base, token, single[kind], args.clients, kind)
+            own = cpu_seconds(stockout_pids(proc)) - own_before
+            n = len(single[kind])
+            print(f"{store:>10}: single-event posts, {args.clients} {kind} clients: p50 "
+                  f"{p50:.1f} ms, p99 {p99:.1f} ms ({rps:,.0f} posts/s, {n:,} posts; server "
+                  f"process CPU {1000 * own / n:.2f} ms a post, clients' {client:.2f} ms; "
+                  f"{load()})", flush=True)
+            if steps is not None:
+                print_steps(store, steps_before, step_times(proc, steps), n, own)
         if pg is not None and args.workers > 1:
             stop(proc)
             proc = None
@@ -289,10 +342,12 @@ def run(store: str, args: argparse.Namespace, events: list[dict[str, Any]],
                   f"of {args.batch}: {rate:,.0f} events/s ({issued:,} verdicts issued; server "
                   f"CPU {cpu:.1f} s = {len(events) / cpu:,.0f} events per CPU-second)",
                   flush=True)
-            p50, p99, rps = singles(base, token, single, args.clients)
-            print(f"{store:>10}: {args.workers} workers, single-event posts, {args.clients} "
-                  f"clients: p50 {p50:.1f} ms, p99 {p99:.1f} ms ({rps:,.0f} posts/s; {load()})",
-                  flush=True)
+            for kind in CLIENTS:
+                p50, p99, rps, client = singles(base, token, single[kind], args.clients, kind)
+                print(f"{store:>10}: {args.workers} workers, single-event posts, "
+                      f"{args.clients} {kind} clients: p50 {p50:.1f} ms, p99 {p99:.1f} ms "
+                      f"({rps:,.0f} posts/s; clients' CPU {client:.2f} ms a post; {load()})",
+                      flush=True)
     finally:
         if proc is not None:
             stop(proc)
@@ -325,9 +380,11 @@ def main() -> None:
                         help="count and print the CPU time of each step of the online path")
     args = parser.parse_args()
     events = simulated(args.orders, args.seed)
-    single = simulated(args.single_orders, args.seed + 1, prefix="s-")
-    print(f"{len(events):,} events of {args.orders:,} orders batched; {len(single):,} single "
-          f"posts", flush=True)
+    # Each client posts its own orders (the same simulation, other ids): the same work twice.
+    single = {kind: simulated(args.single_orders, args.seed + 1, prefix=f"{n}-")
+              for n, kind in zip("st", CLIENTS, strict=True)}
+    print(f"{len(events):,} events of {args.orders:,} orders batched; "
+          f"{len(single['httpx']):,} single posts with each client", flush=True)
     for store in args.stores.split(","):
         with tempfile.TemporaryDirectory(prefix="stockout-bench-") as tmp:
             run(store.strip(), args, events, single, Path(tmp))

@@ -76,6 +76,39 @@ def test_a_body_that_is_not_an_array_of_events_is_a_problem_document(api: Any) -
         **auth(api), "content-type": "application/json"}), 422)
 
 
+def test_the_events_body_is_read_as_a_json_body_parameter_is(api: Any) -> None:
+    """POST /v1/events is answered past the framework's routing (`DirectEvents`): its body is
+    still read as FastAPI reads a `Body()` parameter, each case the same answer."""
+    json_type = {**auth(api), "content-type": "application/json"}
+    bad = is_problem(api.post("/v1/events", content=b"[1, {x", headers=json_type), 422)
+    assert bad["code"] == "invalid-request" and bad["errors"][0]["loc"] == ["body", "5"]
+    assert api.post("/v1/events", content=b"[]", headers=json_type).json()["accepted"] == []
+    text = {**auth(api), "content-type": "text/plain"}
+    # Empty, or not JSON by its content type (none, text): not an array of events.
+    for body, headers in ((b"", json_type), (b"", auth(api)), (b"[]", auth(api)), (b"[]", text)):
+        got = api.post("/v1/events", content=body, headers=headers)
+        assert is_problem(got, 422)["code"] == "not-an-array"
+    for kind in ("application/json; charset=utf-8", "application/vnd.orders+json"):
+        got = api.post("/v1/events", content=b"[]", headers={**auth(api), "content-type": kind})
+        assert got.status_code == 200
+    is_problem(api.post("/v1/events", content='["\xe9"]'.encode("latin-1"), headers=json_type),
+               400)
+    unauthorised = api.post("/v1/events", content=b"[]", headers={
+        "content-type": "application/json", "Authorization": "Basic x"})
+    assert is_problem(unauthorised, 401)["code"] == "unauthorized"
+    assert unauthorised.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_streamed_body_over_the_size_limit_is_refused_as_too_large(api: Any) -> None:
+    def chunks() -> Any:
+        for _ in range(5):
+            yield b" " * (1024 * 1024)
+
+    answer = api.post("/v1/events", content=chunks(), headers={
+        **auth(api), "content-type": "application/json"})
+    is_problem(answer, 413)
+
+
 def test_more_than_a_thousand_events_in_one_post_is_too_large(api: Any) -> None:
     body = is_problem(post(api, [{}] * 1001), 413)
     assert body["count"] == 1001

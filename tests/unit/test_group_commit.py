@@ -98,3 +98,53 @@ def test_a_single_call_runs_at_once_in_the_callers_thread() -> None:
     assert seen == [threading.current_thread().name]
     with pytest.raises(RuntimeError):
         GroupCommit(lambda items: [], most=10).submit(1)  # a run that answers nobody
+
+
+def test_callers_on_an_event_loop_join_the_same_groups_and_never_block_the_loop() -> None:
+    """Coroutines queue behind a held run with threads; each gets its own answer or error; the
+    runs happen off the loop's thread."""
+    import asyncio
+
+    runs = Runs()
+    queue: GroupCommit[int, str] = GroupCommit(runs, most=100)
+    first = threading.Thread(target=queue.submit, args=(1,))
+    first.start()
+    assert runs.started.wait(10)
+    loop_thread: list[str] = []
+
+    async def main() -> list[str | BaseException]:
+        loop_thread.append(threading.current_thread().name)
+        calls = [asyncio.ensure_future(queue.submit_async(i)) for i in (2, 13, 4)]
+        await asyncio.sleep(0)
+        while len(queue._queue) < 3:
+            await asyncio.sleep(0.001)
+        runs.hold.set()  # the loop is free while the run holds: it gets here
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    answers = asyncio.run(main())
+    first.join(10)
+    assert answers[0] == "done 2" and answers[2] == "done 4"
+    assert isinstance(answers[1], ValueError)
+    assert runs.groups == [[1], [2, 13, 4]]
+
+
+def test_a_lone_call_from_an_event_loop_runs_in_the_queues_thread() -> None:
+    import asyncio
+
+    seen: list[str] = []
+
+    def run(items: Sequence[int]) -> list[int | BaseException]:
+        seen.append(threading.current_thread().name)
+        return [i * 2 for i in items]
+
+    queue: GroupCommit[int, int] = GroupCommit(run, most=10)
+
+    async def main() -> tuple[int, int, str]:
+        return await queue.submit_async(21), await queue.submit_async(5), \
+            threading.current_thread().name
+
+    first, second, loop_thread = asyncio.run(main())
+    assert (first, second) == (42, 10)
+    assert len(seen) == 2 and loop_thread not in seen
+    assert queue.submit(1) == 2  # a thread after them still leads its own call
+    assert seen[-1] == threading.current_thread().name

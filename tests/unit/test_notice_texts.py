@@ -4,6 +4,7 @@ correct English, and a voided verdict's notice that says what became of the comp
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
@@ -41,8 +42,8 @@ def verdict(violation: Violation, trigger: Trigger) -> Verdict:
 
 
 def payload(row: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(row["payload"])
-    return out
+    """The payload as read and delivered (texts made now where stored without them)."""
+    return notices.with_texts(json.loads(row["payload"]))
 
 
 def test_human_time_is_beijing_time_to_the_minute_in_both_languages() -> None:
@@ -166,3 +167,26 @@ def test_merchant_and_remedy_notices_show_readable_times_and_keep_rfc3339_data()
         applied["texts"]["zh"]["body"]
     assert "received late shipment verdicts" in applied["texts"]["en"]["body"]
     assert applied["data"]["starts"] == "2025-03-05T10:00:00+08:00"
+
+
+@pytest.mark.parametrize(("violation", "trigger"), CASES)
+def test_a_verdicts_notices_are_stored_without_texts_and_read_with_the_texts_of_its_pack(
+        violation: Violation, trigger: Trigger) -> None:
+    """Stored: what the texts are made of, no texts; read: the texts rendered from it, the
+    same as rendering them with the verdict itself, and the keys in their stored order."""
+    v = verdict(violation, trigger)
+    for row, texts in ((notices.verdict_issued(v, 2, PACK, AT),
+                        notices._verdict_issued_texts(v, PACK)),
+                       (notices.coupon_issued(v, "k", "b1", PACK, AT, 300),
+                        notices._coupon_issued_texts(v, 300))):
+        stored = json.loads(row["payload"])
+        assert "texts" not in stored and "render" in stored
+        read = payload(row)
+        assert read["texts"] == texts and "render" not in read
+        assert list(read) == sorted(read)
+        assert read["data"] == stored["data"]
+    # A pack only the server knows (a pack file) is found among the packs it gives.
+    custom = dataclasses.replace(PACK, id="custom-1")
+    read = notices.with_texts(json.loads(notices.verdict_issued(v, 2, custom, AT)["payload"]),
+                              [custom])
+    assert read["texts"] == notices._verdict_issued_texts(v, custom)

@@ -87,7 +87,7 @@ def test_notices_are_written_in_chinese_and_english_and_carry_a_dedupe_key() -> 
     assert (row["recipient_role"], row["recipient_id"]) == ("buyer", "b1")
     import json
 
-    texts = json.loads(row["payload"])["texts"]
+    texts = notices.with_texts(json.loads(row["payload"]))["texts"]  # made when read
     assert "¥5.00" in texts["zh"]["title"] and "很抱歉" in texts["zh"]["body"]
     assert "We are sorry" in texts["en"]["body"] and "refund" in texts["en"]["body"]
     warning = notices.at_risk("o1", "s1", at, 300, at - timedelta(hours=6))

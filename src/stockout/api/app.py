@@ -43,6 +43,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     for module in (events, orders, shops, skus, reports, remedies, announcements, appeals,
                    coupons, triage, carriers, meta, *buyer_routes.MODULES):
         app.include_router(module.router)
+    app.add_middleware(events.DirectEvents)  # inside BodyLimit (added after it: outer)
     app.add_middleware(BodyLimit, max_bytes=runtime.server.max_body_bytes,
                        uploads=(("/v1/appeals", appeals.upload_limit(runtime)),))
     web.install(app, runtime)

@@ -104,7 +104,7 @@ def _sweep_once(rt: Runtime) -> tuple[SweepReport, int]:
     from stockout.services.worker.sweep import deliver_outbox, sweep_due
 
     report = sweep_due(rt.uow(), rt.rules, rt.clock)
-    sent = deliver_outbox(rt.uow(), rt.clock, rt.notifier)
+    sent = deliver_outbox(rt.uow(), rt.clock, rt.notifier, packs=rt.rules.book.packs)
     return report, sent
 
 

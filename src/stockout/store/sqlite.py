@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -165,8 +166,12 @@ def _q(name: str) -> str:
     return f'"{name}"'
 
 
+@lru_cache(maxsize=1 << 16)
 def _sqlite_time(value: Any) -> str | None:
-    """An aware time as the text `UTCDateTime` stores on SQLite (naive UTC, microseconds)."""
+    """An aware time as the text `UTCDateTime` stores on SQLite (naive UTC, microseconds).
+    Memoised: a function of the instant alone (aware datetimes equal as instants hash alike),
+    and the same instants come again and again (a post's `now` on every row it writes, an
+    order's times at each re-judging); converting them was a tenth of a batched post's CPU."""
     if value is None:
         return None
     if not isinstance(value, datetime) or value.tzinfo is None:

@@ -26,7 +26,8 @@ def get_notifications(request: Request, rt: RuntimeDep, who: PrincipalDep,
     platform: all), oldest first, in Chinese and English."""
     after = decode(cursor)
     with rt.uow().reader() as uow:
-        got = notifications(uow, who, after[0] if after else None, limit)
+        got = notifications(uow, who, after[0] if after else None, limit,
+                            rt.rules.book.packs)
     return page(request, got.items, [got.after] if got.after is not None else None)
 
 

@@ -7,12 +7,20 @@ leads the next one. So a call alone runs at once, and under load each transactio
 queued during the previous one: one commit (one fsync, one round of fixed costs) for many
 posts. The run answers every item of its group (a value or the exception to raise in that
 caller's thread); nothing is answered before the run returns, so before its commit.
+
+Callers on an event loop (`submit_async`, the HTTP endpoint) join the same queue without a
+thread of their own: they never lead; a group that one of them would lead runs in the queue's
+own thread, and each waits on a future that the run resolves (one wake-up of its loop a group).
+So a post costs no trip to the thread pool and back, only its group does.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -20,14 +28,29 @@ R = TypeVar("R")
 
 
 class _Waiting(Generic[T, R]):
-    __slots__ = ("answer", "error", "item", "lead", "wake")
+    __slots__ = ("answer", "error", "future", "item", "lead", "loop", "wake")
 
-    def __init__(self, item: T) -> None:
+    def __init__(self, item: T, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.item = item
         self.wake = threading.Event()
         self.lead = False  # woken to lead the next group, not with an answer
         self.answer: R | None = None
         self.error: BaseException | None = None
+        # A caller on an event loop: answered through this future, in its loop's thread.
+        self.loop = loop
+        self.future: asyncio.Future[R] | None = loop.create_future() if loop else None
+
+
+def _resolve(waiting: Sequence[_Waiting[T, R]]) -> None:
+    """In the loop's thread: each future gets its answer (unless its caller went away)."""
+    for w in waiting:
+        assert w.future is not None
+        if w.future.done():
+            continue
+        if w.error is not None:
+            w.future.set_exception(w.error)
+        else:
+            w.future.set_result(w.answer)  # type: ignore[arg-type]
 
 
 class GroupCommit(Generic[T, R]):
@@ -43,6 +66,27 @@ class GroupCommit(Generic[T, R]):
         self._lock = threading.Lock()
         self._queue: list[_Waiting[T, R]] = []
         self._running = False
+        self._thread: ThreadPoolExecutor | None = None  # leads for callers on a loop
+
+    async def submit_async(self, item: T) -> R:
+        """`submit` for a coroutine: the same queue, awaited without blocking the loop."""
+        me: _Waiting[T, R] = _Waiting(item, asyncio.get_running_loop())
+        with self._lock:
+            self._queue.append(me)
+            lead = not self._running
+            self._running = True
+        if lead:
+            self._lead_elsewhere()
+        assert me.future is not None
+        return await me.future
+
+    def _lead_elsewhere(self) -> None:
+        """Lead the next group in the queue's own thread (its head waits on a loop)."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="group-commit")
+            thread = self._thread
+        thread.submit(self._lead)
 
     def submit(self, item: T) -> R:
         me: _Waiting[T, R] = _Waiting(item)
@@ -84,9 +128,21 @@ class GroupCommit(Generic[T, R]):
             following = self._queue[0] if self._queue else None
             if following is None:
                 self._running = False
-            else:
+            elif following.loop is None:
                 following.lead = True
+        loops: dict[asyncio.AbstractEventLoop, list[_Waiting[T, R]]] = {}
         for waiting in taken:
-            waiting.wake.set()
-        if following is not None:
+            if waiting.loop is None:
+                waiting.wake.set()
+            else:
+                loops.setdefault(waiting.loop, []).append(waiting)
+        for loop, waiting_there in loops.items():
+            # A loop closed meanwhile has nobody waiting there any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_resolve, waiting_there)
+        if following is None:
+            return
+        if following.loop is None:
             following.wake.set()
+        else:
+            self._lead_elsewhere()

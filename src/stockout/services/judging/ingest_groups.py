@@ -6,6 +6,7 @@ of `ingest`; this module only groups, commits and answers them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from stockout.services.judging.rules import Rules
 from stockout.store.uow import UnitOfWork
 
 log = logging.getLogger("stockout.ingest")
+PARSE_ON_LOOP = 20  # events: a post up to this size parses on the event loop (well under 1 ms)
 
 
 def commit_posts(uow: UnitOfWork, rules: Rules, clock: Clock, posts: Sequence[Post]
@@ -75,6 +77,18 @@ class IngestGroups:
         if not post.candidates:
             return finished(post.parsed)
         return self._groups.submit(_Queued(post, uow, rules, clock))
+
+    async def ingest_async(self, uow: UnitOfWork, rules: Rules, clock: Clock,
+                           items: Sequence[object], principal: Principal) -> IngestResult:
+        """`ingest` for the event loop: parses there (a small post; a large one parses in
+        the thread pool, so the loop keeps serving) and awaits its group's answer."""
+        if len(items) > PARSE_ON_LOOP:
+            post = await asyncio.to_thread(received, items, principal)
+        else:
+            post = received(items, principal)
+        if not post.candidates:
+            return finished(post.parsed)
+        return await self._groups.submit_async(_Queued(post, uow, rules, clock))
 
     @staticmethod
     def _run(queued: Sequence[_Queued]) -> list[IngestResult | Exception]:

@@ -4,13 +4,16 @@ party's notifications. A merchant or buyer asking for what is not theirs gets `N
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from stockout.domain.rulebook import RulePack
 from stockout.domain.times import format_time
 from stockout.services.access.principals import Forbidden, NotFound, Principal, Role
 from stockout.services.judging.rules import Rules, pack_by_id
+from stockout.services.notifications import notices
 from stockout.store.mapping import verdict_from_row
 from stockout.store.uow import UnitOfWork
 
@@ -153,8 +156,10 @@ class Page:
     after: int | None
 
 
-def notifications(uow: UnitOfWork, principal: Principal, after: int | None, limit: int) -> Page:
-    """The caller's notifications (the platform: everyone's), oldest first."""
+def notifications(uow: UnitOfWork, principal: Principal, after: int | None, limit: int,
+                  packs: Sequence[RulePack] = ()) -> Page:
+    """The caller's notifications (the platform: everyone's), oldest first, with their texts
+    (`packs`: the server's rule packs, which a verdict's notice may quote)."""
     if principal.role is Role.MERCHANT:
         role, ids = "merchant", sorted(principal.shop_ids)
     elif principal.role is Role.BUYER:
@@ -162,7 +167,8 @@ def notifications(uow: UnitOfWork, principal: Principal, after: int | None, limi
     else:
         role, ids = None, None
     rows = uow.outbox.for_recipient(role, ids, after, limit + 1)
-    items = [dict(json.loads(r["payload"]), id=r["id"], state=r["state"],
+    items = [dict(notices.with_texts(json.loads(r["payload"]), packs), id=r["id"],
+                  state=r["state"],
                   recipient={"role": r["recipient_role"], "id": r["recipient_id"]},
                   created_at=_t(r["created_at"]), delivered_at=_t(r["delivered_at"]))
              for r in rows[:limit]]

@@ -3,11 +3,17 @@
 Each message has a dedupe key derived from what it reports (a coupon's idempotency key, a
 verdict's order/violation/generation, an order's deadline), so a retried transaction or a
 re-delivered message is recognisable as the same news.
+
+The two notices of every issued verdict (the merchant's verdict, the buyer's coupon) are
+written without their texts, with what the texts are made of (`render`); `with_texts` makes
+them when the message is read or delivered. Rendering both languages at ingest was most of a
+notice's cost and of its outbox row's size, for a message read once, later.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,8 +23,9 @@ from stockout.domain.money import format_yuan
 from stockout.domain.rulebook import RulePack
 from stockout.domain.times import format_time, human_time
 from stockout.domain.triggers import RULE_OF
-from stockout.domain.verdicts import Verdict, Violation
+from stockout.domain.verdicts import Trigger, Verdict, Violation
 from stockout.i18n import Texts
+from stockout.rulepacks import builtin_packs
 from stockout.store.mapping import AppealRecord, dumps
 
 _TEXTS = {lang: Texts(lang) for lang in Lang}
@@ -33,10 +40,15 @@ def _both(title: str, body: str, **values: Any) -> dict[str, dict[str, str]]:
 
 
 def _row(key: str, role: str, recipient: str, topic: str, order_id: str | None,
-         texts: dict[str, dict[str, str]], data: dict[str, Any], now: datetime
-         ) -> dict[str, Any]:
-    payload = {"dedupe_key": key, "topic": topic, "order_id": order_id, "texts": texts,
-               "data": data}
+         texts: dict[str, dict[str, str]] | None, data: dict[str, Any], now: datetime,
+         render: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`render`: instead of `texts`, what `with_texts` makes them of when the message is read."""
+    payload: dict[str, Any] = {"dedupe_key": key, "topic": topic, "order_id": order_id,
+                               "data": data}
+    if render is not None:
+        payload["render"] = render
+    else:
+        payload["texts"] = texts
     return {"dedupe_key": key, "recipient_role": role, "recipient_id": recipient, "topic": topic,
             "order_id": order_id, "payload": dumps(payload), "created_at": now,
             "available_at": now, "state": "pending", "attempts": 0}
@@ -99,17 +111,22 @@ def merchant_why(v: Verdict, pack: RulePack, lang: Lang) -> str:
 def coupon_issued(v: Verdict, coupon_key: str, buyer_id: str, pack: RulePack, now: datetime,
                   amount_cents: int | None = None) -> dict[str, Any]:
     """`amount_cents`: what the coupon pays when less than the verdict's compensation (part of
-    it was already paid by a used coupon of the verdict this one replaces)."""
+    it was already paid by a used coupon of the verdict this one replaces). Its texts are made
+    when it is read (`with_texts`)."""
     amount = v.compensation_cents if amount_cents is None else amount_cents
-    texts = _both("notice_coupon_title", "notice_coupon_body", order=v.order_id,
-                  amount=format_yuan(amount),
-                  violation=lambda lang: violation_a(v.violation, lang),
-                  why=lambda lang: buyer_why(v, lang),
-                  next=lambda lang: _remedies(v, lang))
     data = {"coupon_key": coupon_key, "amount_cents": amount, "rule": v.rule,
             "violation": v.violation.value, "remedies": list(BUYER_OPTIONS[v.violation])}
     return _row(coupon_notice_key(coupon_key), "buyer", buyer_id, "compensation", v.order_id,
-                texts, data, now)
+                None, data, now, {"notice": "coupon_issued", "verdict": _verdict_fields(v),
+                                  "amount_cents": amount})
+
+
+def _coupon_issued_texts(v: Verdict, amount: int) -> dict[str, dict[str, str]]:
+    return _both("notice_coupon_title", "notice_coupon_body", order=v.order_id,
+                 amount=format_yuan(amount),
+                 violation=lambda lang: violation_a(v.violation, lang),
+                 why=lambda lang: buyer_why(v, lang),
+                 next=lambda lang: _remedies(v, lang))
 
 
 def coupon_taken_back(v: Verdict, coupon_key: str, buyer_id: str, reason: str, cause: str,
@@ -124,13 +141,56 @@ def coupon_taken_back(v: Verdict, coupon_key: str, buyer_id: str, reason: str, c
 
 
 def verdict_issued(v: Verdict, generation: int, pack: RulePack, now: datetime) -> dict[str, Any]:
-    texts = _both("notice_verdict_title", "notice_verdict_body", order=v.order_id,
-                  amount=format_yuan(v.compensation_cents), rule=v.rule,
-                  violation=lambda lang: name(v.violation, lang),
-                  why=lambda lang: merchant_why(v, pack, lang))
+    """Its texts are made when it is read (`with_texts`), with the figures of `pack`."""
     data = {"verdict": v.to_record(), "generation": generation}
     return _row(verdict_notice_key(v, generation), "merchant", v.shop_id, "verdict", v.order_id,
-                texts, data, now)
+                None, data, now, {"notice": "verdict_issued", "verdict": _verdict_fields(v),
+                                  "pack": pack.id})
+
+
+def _verdict_issued_texts(v: Verdict, pack: RulePack) -> dict[str, dict[str, str]]:
+    return _both("notice_verdict_title", "notice_verdict_body", order=v.order_id,
+                 amount=format_yuan(v.compensation_cents), rule=v.rule,
+                 violation=lambda lang: name(v.violation, lang),
+                 why=lambda lang: merchant_why(v, pack, lang))
+
+
+def _verdict_fields(v: Verdict) -> list[Any]:
+    """The verdict, every field, as JSON values (what its notices' texts are made of)."""
+    return [v.order_id, v.violation.value, v.trigger.value, v.detected_at.isoformat(),
+            v.deadline.isoformat() if v.deadline is not None else None, v.compensation_cents,
+            v.rule, list(v.evidence), v.shop_id, v.paid_cents, v.detail, v.legal_claim_cents]
+
+
+def _verdict_of(fields: list[Any]) -> Verdict:
+    (order_id, violation, trigger, detected_at, deadline, compensation, rule, evidence, shop,
+     paid, detail, legal) = fields
+    return Verdict(order_id, Violation(violation), Trigger(trigger),
+                   datetime.fromisoformat(detected_at),
+                   datetime.fromisoformat(deadline) if deadline is not None else None,
+                   compensation, rule, tuple(evidence), shop, paid, detail, legal)
+
+
+def with_texts(payload: dict[str, Any], packs: Iterable[RulePack] = ()) -> dict[str, Any]:
+    """A stored payload as it is read and delivered: a notice stored without its texts gets
+    them now (`render` becomes `texts`, the keys in the order they are stored in). `packs`:
+    the rule packs a verdict's notice may name besides the built-in ones (the server's)."""
+    render = payload.pop("render", None)
+    if render is None:
+        return payload
+    v = _verdict_of(render["verdict"])
+    if render["notice"] == "coupon_issued":
+        payload["texts"] = _coupon_issued_texts(v, render["amount_cents"])
+    else:
+        payload["texts"] = _verdict_issued_texts(v, _pack(render["pack"], packs))
+    return dict(sorted(payload.items()))
+
+
+def _pack(pack_id: str, packs: Iterable[RulePack]) -> RulePack:
+    """The pack of that id: the server's, else a built-in one, else the newest built-in (its
+    figures are only quoted in a text)."""
+    known = (*packs, *builtin_packs())
+    return next((p for p in known if p.id == pack_id), builtin_packs()[-1])
 
 
 def verdict_voided(v: Verdict, generation: int, reason: str, cause: str, now: datetime,

@@ -5,16 +5,19 @@ number of orders kept."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from stockout.domain.rulebook import RulePack
 from stockout.services.access.principals import WORKER
 from stockout.services.aftersales.cases import settle_due as settle_aftersales
 from stockout.services.common.clock import Clock
 from stockout.services.common.tx import in_transaction
 from stockout.services.judging.adjudicate import rejudge
 from stockout.services.judging.rules import Rules
+from stockout.services.notifications import notices
 from stockout.services.notifications.delivery import Notifier
 from stockout.services.remedies.choices import settle_due
 from stockout.services.reputation.measures import end_due_measures, review_product_measures
@@ -72,17 +75,18 @@ def sweep_due(uow: UnitOfWork, rules: Rules, clock: Clock, batch: int = SWEEP_BA
     return report
 
 
-def _message(row: dict[str, Any]) -> dict[str, Any]:
-    payload: dict[str, Any] = json.loads(row["payload"])
+def _message(row: dict[str, Any], packs: Sequence[RulePack]) -> dict[str, Any]:
+    payload = notices.with_texts(json.loads(row["payload"]), packs)
     payload["recipient"] = {"role": row["recipient_role"], "id": row["recipient_id"]}
     payload["attempt"] = int(row["attempts"]) + 1
     return payload
 
 
 def deliver_outbox(uow: UnitOfWork, clock: Clock, notifier: Notifier,
-                   batch: int = DELIVERY_BATCH) -> int:
+                   batch: int = DELIVERY_BATCH, packs: Sequence[RulePack] = ()) -> int:
     """Send what is pending, at least once: a message is marked delivered only after the
-    notifier took it, so a crash in between sends it again (with the same dedupe key)."""
+    notifier took it, so a crash in between sends it again (with the same dedupe key).
+    `packs`: the server's rule packs, which a verdict's notice may quote (`with_texts`)."""
     sent = 0
 
     def one(uow: UnitOfWork) -> int:
@@ -93,7 +97,7 @@ def deliver_outbox(uow: UnitOfWork, clock: Clock, notifier: Notifier,
         failed: list[tuple[int, str, Any]] = []
         for row in rows:
             try:
-                notifier.send(_message(row))
+                notifier.send(_message(row, packs))
             except Exception as exc:  # the notifier's failure is recorded, the rest go on
                 backoff = timedelta(seconds=min(3600, 30 * 2 ** int(row["attempts"])))
                 failed.append((row["id"], f"{type(exc).__name__}: {exc}", now + backoff))
