@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -108,26 +108,42 @@ def command_session(address: str | None = None) -> Iterator[Any]:
     address = address or os.environ.get(ADDRESS_VARIABLE) or "local[2]"
     main = threading.current_thread() is threading.main_thread()
     previous = {s: signal.getsignal(s) for s in _STOPS}
-    if main:  # also when started with Ctrl-C ignored (a shell's background job)
-        for stop in _STOPS:
-            signal.signal(stop, _exit_on_term)
     before = _descendants(os.getpid())
+    jvm = not address.startswith("sc://")  # a Connect client starts no JVM
+    stop = _stopper(before if jvm else None)
+    if main:  # also when started with Ctrl-C ignored (a shell's background job)
+        for signum in _STOPS:
+            signal.signal(signum, stop)
     try:
         started = session(address)
         if main:  # PySpark installs its own Ctrl-C handler, which calls the JVM from inside
-            # the signal while the main thread may be waiting on that JVM: ours only leaves,
-            # and the JVM is killed below
-            signal.signal(signal.SIGINT, _exit_on_term)
+            # the signal while the main thread may be waiting on that JVM: ours kills the JVM
+            # and leaves
+            signal.signal(signal.SIGINT, stop)
         yield started
         started.stop()
     finally:
-        if not address.startswith("sc://"):  # a Connect client starts no JVM
+        if jvm:
             _kill_jvm()
             _kill_started(before)  # stopped while Spark was still starting
         if main:
-            for stop, handler in previous.items():
-                signal.signal(stop, handler)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
+
+def _stopper(before: set[int] | None) -> Callable[[int, Any], None]:
+    """The handler of a stop signal: it kills the JVM (if `before`, the processes started
+    since), then leaves. Killed first, because leaving runs cleanups that call the JVM (dropping
+    the views, stopping the session), and a JVM that no longer answers (out of heap, stopped)
+    would keep them waiting on its socket forever; a dead one fails them at once."""
+
+    def stop(signum: int, frame: Any) -> None:
+        if before is not None:
+            _kill_jvm()
+            _kill_started(before)
+        _exit_on_term(signum, frame)
+
+    return stop
 
 
 def _exit_on_term(signum: int, frame: Any) -> None:
@@ -346,5 +362,8 @@ def _views(spark: Any, views: Sequence[str]) -> Iterator[None]:
     try:
         yield
     finally:
-        for view in views:
-            spark.catalog.dropTempView(view)
+        # Not dropped where the JVM is gone (the command was stopped): the error of the
+        # judge, or the stop, is the one that leaves
+        with contextlib.suppress(Exception):
+            for view in views:
+                spark.catalog.dropTempView(view)
