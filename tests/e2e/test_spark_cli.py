@@ -89,3 +89,39 @@ def test_stopping_the_command_stops_the_jvm_it_started(tmp_path: Path, signum: i
         if cli.poll() is None:
             cli.kill()
             cli.wait()
+
+
+def test_stopping_the_command_ends_it_while_its_jvm_no_longer_answers(tmp_path: Path) -> None:
+    """A JVM out of heap may hang without answering: the command waits on its socket. A
+    SIGTERM must still end the command (and that JVM) instead of leaving both waiting."""
+    events = small_month(tmp_path, orders=3_000)
+    cli = subprocess.Popen([sys.executable, "-m", "stockout", "judge", str(events), "--engine",
+                            "spark", "--json", "--at", AT.isoformat()],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env=_environment())
+    jvm = None
+    try:
+        deadline = time.monotonic() + 300
+        workers: list[int] = []
+        while not workers and time.monotonic() < deadline and cli.poll() is None:
+            time.sleep(0.2)
+            jvm = next((p for p, name in _children(cli.pid).items() if name == "java"), None)
+            if jvm is not None:  # its Python workers run the phrase matchers: judging
+                workers = [p for p, name in _children(jvm).items() if name.startswith("python")]
+        assert jvm is not None and workers, "the judge never ran its Python workers"
+        os.kill(jvm, signal.SIGSTOP)  # it no longer answers; the command waits on it
+        started = _children(cli.pid)
+        os.kill(cli.pid, signal.SIGTERM)
+        cli.wait(timeout=60)
+        assert cli.returncode == 128 + signal.SIGTERM
+        gone_by = time.monotonic() + 30
+        while any(_alive(p) for p in started) and time.monotonic() < gone_by:
+            time.sleep(0.5)
+        assert not [f"{p} {name}" for p, name in started.items() if _alive(p)]
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+        if jvm is not None and _alive(jvm):
+            os.kill(jvm, signal.SIGKILL)
+            os.kill(jvm, signal.SIGCONT)
