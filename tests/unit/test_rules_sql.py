@@ -135,3 +135,18 @@ def test_spark_broadcast_hints_name_relations_that_each_stage_joins() -> None:
         assert named == wanted, (stage, named, wanted)
     plain, _ = stages(query.duckdb)
     assert not any("BROADCAST" in s.sql for s in plain)
+
+
+@pytest.mark.parametrize(("rows", "quick"), [(None, True), (8_000_000, True),
+                                             (20_000_000, True), (82_000_000, False)])
+def test_a_local_spark_jvm_compiles_quickly_only_for_inputs_of_a_minute_or_two(
+        monkeypatch: pytest.MonkeyPatch, rows: int | None, quick: bool) -> None:
+    pytest.importorskip("pyspark")
+    from stockout.batch import spark_engine
+
+    chosen: dict[str, object] = {}
+    monkeypatch.setattr(spark_engine, "local_session",
+                        lambda **kwargs: chosen.update(kwargs))  # the choice, not a JVM
+    spark_engine.session("local[2]", rows=rows)
+    assert chosen["quick_jvm"] is quick
+    assert chosen["cores"] == 2

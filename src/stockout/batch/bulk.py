@@ -89,5 +89,6 @@ def _spark(prep: Prepared, book: RuleBook, now: datetime,
 
     if spark is not None:
         return spark_engine.judge(spark, book, now, announcements, source=prep.source)
-    with spark_engine.command_session() as session:  # the JVM ends with the command
+    rows = spark_engine.input_rows(prep.source, None)
+    with spark_engine.command_session(rows=rows) as session:  # the JVM ends with the command
         return spark_engine.judge(session, book, now, announcements, source=prep.source)

@@ -40,11 +40,14 @@ SESSION_CONF = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
 
-# The JVM of a local session runs one command of a minute or two: its JIT compiling Spark's code
-# and the generated code of each stage with C2 cost more CPU than the faster code saved (at 1M
-# orders, about 35 % of the judge's CPU); C1 alone compiles quickly. The parallel collector
-# spends less CPU than G1 (no concurrent marking) on a heap of short-lived rows.
-LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseParallelGC"
+# The JVM of a local session that judges up to `QUICK_JVM_ROWS` events runs a minute or two: its
+# JIT compiling Spark's code and the generated code of each stage with C2 cost more CPU than the
+# faster code saved (at 1M orders, about 35 % of the judge's CPU); C1 alone compiles quickly. The
+# parallel collector spends less CPU than G1 (no concurrent marking) on a heap of short-lived
+# rows. On larger inputs the data work dominates and the JVM's defaults are faster (10M orders:
+# 784 s with these options, 656 s without).
+QUICK_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseParallelGC"
+QUICK_JVM_ROWS = 20_000_000
 
 _INPUT = "SELECT " + rule_columns("`", "unix_micros") + "{extra} FROM stockout_input"
 
@@ -72,12 +75,13 @@ def _started(builder: Any) -> Any:
 
 
 def local_session(cores: int = 2, shuffle_partitions: int = 8, driver_memory: str = "2g",
-                  adaptive: bool = True) -> Any:
+                  adaptive: bool = True, quick_jvm: bool = True) -> Any:
     """A local SparkSession on `cores` cores, without the web UI (`adaptive=False` saves
-    planning time on the small inputs of tests)."""
-    return _started(_builder(f"local[{cores}]", driver_memory)
-                    .config("spark.driver.extraJavaOptions", LOCAL_JAVA_OPTIONS)
-                    .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+    planning time on the small inputs of tests; `quick_jvm`: `QUICK_JVM_OPTIONS`)."""
+    builder = _builder(f"local[{cores}]", driver_memory)
+    if quick_jvm:
+        builder = builder.config("spark.driver.extraJavaOptions", QUICK_JVM_OPTIONS)
+    return _started(builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
                     .config("spark.sql.adaptive.enabled", str(adaptive).lower()))
 
 
@@ -87,8 +91,10 @@ ADDRESS_VARIABLE = "STOCKOUT_SPARK"
 _STOPS = (signal.SIGTERM, signal.SIGINT)  # what stops a command, and the JVM it started
 
 
-def session(address: str, driver_memory: str = "2g") -> Any:
-    """A session on `address`: a Spark Connect server (`sc://...`) or a master URL."""
+def session(address: str, driver_memory: str = "2g", rows: int | None = None) -> Any:
+    """A session on `address`: a Spark Connect server (`sc://...`) or a master URL; a local one
+    for an input of `rows` events (if known) starts its JVM with `QUICK_JVM_OPTIONS` when they
+    are at most `QUICK_JVM_ROWS`."""
     if address.startswith("sc://"):
         from pyspark.sql import SparkSession
 
@@ -96,14 +102,15 @@ def session(address: str, driver_memory: str = "2g") -> Any:
     if address.startswith("local"):
         cores = address.removeprefix("local").strip("[]")
         return local_session(cores=int(cores) if cores.isdigit() else 2,
-                             driver_memory=driver_memory)
+                             driver_memory=driver_memory,
+                             quick_jvm=rows is None or rows <= QUICK_JVM_ROWS)
     return _started(_builder(address, driver_memory))
 
 
 @contextlib.contextmanager
-def command_session(address: str | None = None) -> Iterator[Any]:
-    """A session for one command (on `address`, else `$STOCKOUT_SPARK`, else `local[2]`),
-    stopped at the end. If the command is stopped (Ctrl-C, SIGTERM) or fails, the JVM it
+def command_session(address: str | None = None, rows: int | None = None) -> Iterator[Any]:
+    """A session for one command (on `address`, else `$STOCKOUT_SPARK`, else `local[2]`) that
+    judges `rows` events (if known: `session`), stopped at the end. If the command is stopped (Ctrl-C, SIGTERM) or fails, the JVM it
     started is killed at once: nothing it started outlives it (a JVM left to stop itself can
     spin on for minutes after an out-of-memory error)."""
     address = address or os.environ.get(ADDRESS_VARIABLE) or "local[2]"
@@ -116,7 +123,7 @@ def command_session(address: str | None = None) -> Iterator[Any]:
         for signum in _STOPS:
             signal.signal(signum, stop)
     try:
-        started = session(address)
+        started = session(address, rows=rows)
         if main:  # PySpark installs its own Ctrl-C handler, which calls the JVM from inside
             # the signal while the main thread may be waiting on that JVM: ours kills the JVM
             # and leaves
@@ -319,7 +326,7 @@ def judge(spark: Any, book: RuleBook, now: datetime,
     # A file in the layout is read where each stage needs it (columns and row groups pruned);
     # otherwise the layout is computed once, over every row, and kept.
     broadcast = dict(BROADCAST)
-    if _rows(source, table) <= BROADCAST_ROWS:
+    if input_rows(source, table) <= BROADCAST_ROWS:
         broadcast.update(BROADCAST_SMALL)
     steps, final = stages(query.duckdb, CHECKPOINTED if layout else CHECKPOINTED | {"ev"},
                           broadcast)
@@ -347,7 +354,7 @@ def _collected(spark: Any, frame: Any) -> pa.Table:
         return pq.read_table(f"{tmp}/verdicts")
 
 
-def _rows(source: EventSource | None, table: pa.Table | None) -> int:
+def input_rows(source: EventSource | None, table: pa.Table | None) -> int:
     """The events of the input, from the Parquet footers."""
     if table is not None:
         return int(table.num_rows)
