@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -40,6 +41,7 @@ class PostgresDialect:
     def __init__(self, url: str) -> None:
         self.url = url
         self._statements: dict[str, Any] = {}
+        self._inserts: dict[tuple[Any, ...], _InsertPlan] = {}
 
     def make_engine(self) -> Engine:
         return create_engine(self.url, pool_size=8, max_overflow=40, pool_pre_ping=True,
@@ -53,12 +55,35 @@ class PostgresDialect:
     def insert_rows(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
                     ignore: Sequence[str] = (), returning: Sequence[str] = ()
                     ) -> list[tuple[Any, ...]]:
-        """One statement whatever the number of rows: the rows travel as one JSON document
-        (`INSERT ... SELECT FROM json_to_recordset(...)`), so the statement text stays short
-        (and cached) and no per-value escaping happens in Python."""
+        """One statement whatever the number of rows. Each column travels as one array in
+        binary form (`INSERT ... SELECT FROM unnest(...)`): no text to escape and parse on
+        either side, which halves the cost of a large insert on both (the rows as JSON,
+        `json_to_recordset`, when a value is of a type the column's array does not take)."""
         if not rows:
             return []
         columns = list(rows[0])
+        key = (table.name, tuple(columns), tuple(ignore), tuple(returning))
+        plan = self._inserts.get(key)
+        if plan is None:
+            plan = self._inserts[key] = _InsertPlan(table, columns, ignore, returning)
+        arrays = plan.arrays(rows)
+        if arrays is None:
+            return self._insert_json(conn, table, rows, columns, ignore, returning)
+        # The driver's own cursor, in the connection's transaction: the one way to send
+        # parameters in binary form. Its errors are wrapped as SQLAlchemy's would be, so
+        # retries (deadlocks) and error mapping see the same exceptions.
+        driver = conn.connection.driver_connection
+        try:
+            with driver.cursor() as cur:  # type: ignore[union-attr]
+                cur.execute(plan.sql, arrays)
+                return [tuple(r) for r in cur.fetchall()] if returning else []
+        except psycopg.Error as exc:
+            raise DBAPIError.instance(plan.sql, None, exc, psycopg.Error,
+                                      dialect=conn.dialect) from exc
+
+    def _insert_json(self, conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
+                     columns: list[str], ignore: Sequence[str], returning: Sequence[str]
+                     ) -> list[tuple[Any, ...]]:
         sql = (f"INSERT INTO {table.name} ({', '.join(_q(c) for c in columns)}) "
                f"SELECT {', '.join(_q(c) for c in columns)} FROM {_recordset(table, columns)}")
         if ignore:
@@ -147,3 +172,44 @@ def _pg_type(column: Column[Any]) -> str:
     if isinstance(kind, Boolean):
         return "boolean"
     return "text"
+
+
+# What each column's binary array takes: the Python types psycopg dumps as that array's
+# element type (None is NULL in any of them).
+_ARRAY_TYPES: dict[str, frozenset[type]] = {
+    "text": frozenset({str, type(None)}),
+    "timestamptz": frozenset({datetime, type(None)}),
+    "bigint": frozenset({int, type(None)}),
+    "integer": frozenset({int, type(None)}),
+    "double precision": frozenset({float, type(None)}),
+    "boolean": frozenset({bool, type(None)}),
+}
+
+
+class _InsertPlan:
+    """The statement for one table and set of columns, and the check that each column's values
+    fit its array."""
+
+    def __init__(self, table: Table, columns: Sequence[str], ignore: Sequence[str],
+                 returning: Sequence[str]) -> None:
+        self.columns = list(columns)
+        self.kinds = [_pg_type(table.c[c]) for c in columns]
+        self.sql = (f"INSERT INTO {table.name} ({', '.join(_q(c) for c in columns)}) "
+                    f"SELECT * FROM unnest("
+                    + ", ".join(f"%b::{k}[]" for k in self.kinds) + ")")
+        if ignore:
+            self.sql += f" ON CONFLICT ({', '.join(_q(c) for c in ignore)}) DO NOTHING"
+        if returning:
+            self.sql += f" RETURNING {', '.join(_q(c) for c in returning)}"
+
+    def arrays(self, rows: Sequence[dict[str, Any]]) -> list[list[Any]] | None:
+        """Each column's values, or None when one does not fit its array (a str subclass, an
+        int in a float column: the JSON path takes those)."""
+        out = []
+        for column, kind in zip(self.columns, self.kinds, strict=True):
+            values = [r[column] for r in rows]
+            found = set(map(type, values))
+            if not found <= _ARRAY_TYPES[kind]:
+                return None
+            out.append(values)
+        return out
