@@ -62,13 +62,26 @@ def _alive(pid: int) -> bool:
     return stat[stat.rindex(")") + 2] != "Z"
 
 
+def _judging(events: Path) -> subprocess.Popen[bytes]:
+    """`stockout judge EVENTS --engine spark`, started."""
+    return subprocess.Popen([sys.executable, "-m", "stockout", "judge", str(events), "--engine",
+                             "spark", "--json", "--at", AT.isoformat()],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=_environment())
+
+
+def _left_alive(started: dict[int, str]) -> list[str]:
+    """The processes of `started` still alive 30 s from now (or once all are gone)."""
+    gone_by = time.monotonic() + 30
+    while any(_alive(p) for p in started) and time.monotonic() < gone_by:
+        time.sleep(0.5)
+    return [f"{p} {name}" for p, name in started.items() if _alive(p)]
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_stopping_the_command_stops_the_jvm_it_started(tmp_path: Path, signum: int) -> None:
     events = small_month(tmp_path, orders=3_000)
-    cli = subprocess.Popen([sys.executable, "-m", "stockout", "judge", str(events), "--engine",
-                            "spark", "--json", "--at", AT.isoformat()],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                           env=_environment())
+    cli = _judging(events)
     try:
         deadline = time.monotonic() + 300
         jvms: list[int] = []
@@ -81,10 +94,7 @@ def test_stopping_the_command_stops_the_jvm_it_started(tmp_path: Path, signum: i
         os.kill(cli.pid, signum)
         cli.wait(timeout=60)
         assert cli.returncode != 0
-        gone_by = time.monotonic() + 30
-        while any(_alive(p) for p in started) and time.monotonic() < gone_by:
-            time.sleep(0.5)
-        assert not [f"{p} {name}" for p, name in started.items() if _alive(p)]
+        assert not _left_alive(started)
     finally:
         if cli.poll() is None:
             cli.kill()
@@ -95,10 +105,7 @@ def test_stopping_the_command_ends_it_while_its_jvm_no_longer_answers(tmp_path: 
     """A JVM out of heap may hang without answering: the command waits on its socket. A
     SIGTERM must still end the command (and that JVM) instead of leaving both waiting."""
     events = small_month(tmp_path, orders=3_000)
-    cli = subprocess.Popen([sys.executable, "-m", "stockout", "judge", str(events), "--engine",
-                            "spark", "--json", "--at", AT.isoformat()],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           env=_environment())
+    cli = _judging(events)
     jvm = None
     try:
         deadline = time.monotonic() + 300
@@ -114,10 +121,7 @@ def test_stopping_the_command_ends_it_while_its_jvm_no_longer_answers(tmp_path: 
         os.kill(cli.pid, signal.SIGTERM)
         cli.wait(timeout=60)
         assert cli.returncode == 128 + signal.SIGTERM
-        gone_by = time.monotonic() + 30
-        while any(_alive(p) for p in started) and time.monotonic() < gone_by:
-            time.sleep(0.5)
-        assert not [f"{p} {name}" for p, name in started.items() if _alive(p)]
+        assert not _left_alive(started)
     finally:
         if cli.poll() is None:
             cli.kill()
