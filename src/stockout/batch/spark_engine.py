@@ -110,9 +110,10 @@ def session(address: str, driver_memory: str = "2g", rows: int | None = None) ->
 @contextlib.contextmanager
 def command_session(address: str | None = None, rows: int | None = None) -> Iterator[Any]:
     """A session for one command (on `address`, else `$STOCKOUT_SPARK`, else `local[2]`) that
-    judges `rows` events (if known: `session`), stopped at the end. If the command is stopped (Ctrl-C, SIGTERM) or fails, the JVM it
-    started is killed at once: nothing it started outlives it (a JVM left to stop itself can
-    spin on for minutes after an out-of-memory error)."""
+    judges `rows` events (if known: `session`), stopped at the end. If the command is stopped
+    (Ctrl-C, SIGTERM) or fails, the JVM it started is killed at once: nothing it started
+    outlives it (a JVM left to stop itself can spin on for minutes after an out-of-memory
+    error)."""
     address = address or os.environ.get(ADDRESS_VARIABLE) or "local[2]"
     main = threading.current_thread() is threading.main_thread()
     previous = {s: signal.getsignal(s) for s in _STOPS}
