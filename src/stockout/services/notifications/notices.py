@@ -23,10 +23,10 @@ from stockout.domain.money import format_yuan
 from stockout.domain.rulebook import RulePack
 from stockout.domain.times import format_time, human_time
 from stockout.domain.triggers import RULE_OF
-from stockout.domain.verdicts import Trigger, Verdict, Violation
+from stockout.domain.verdicts import Verdict, Violation
 from stockout.i18n import Texts
 from stockout.rulepacks import builtin_packs
-from stockout.store.mapping import AppealRecord, dumps
+from stockout.store.mapping import AppealRecord, dumps, verdict_columns, verdict_from_row
 
 _TEXTS = {lang: Texts(lang) for lang in Lang}
 
@@ -155,20 +155,17 @@ def _verdict_issued_texts(v: Verdict, pack: RulePack) -> dict[str, dict[str, str
                  why=lambda lang: merchant_why(v, pack, lang))
 
 
-def _verdict_fields(v: Verdict) -> list[Any]:
-    """The verdict, every field, as JSON values (what its notices' texts are made of)."""
-    return [v.order_id, v.violation.value, v.trigger.value, v.detected_at.isoformat(),
-            v.deadline.isoformat() if v.deadline is not None else None, v.compensation_cents,
-            v.rule, list(v.evidence), v.shop_id, v.paid_cents, v.detail, v.legal_claim_cents]
+def _verdict_fields(v: Verdict) -> dict[str, Any]:
+    """The verdict's columns (`verdict_columns`) as JSON values: what its notices' texts are
+    made of."""
+    return {**verdict_columns(v), "detected_at": v.detected_at.isoformat(),
+            "deadline": v.deadline.isoformat() if v.deadline is not None else None}
 
 
-def _verdict_of(fields: list[Any]) -> Verdict:
-    (order_id, violation, trigger, detected_at, deadline, compensation, rule, evidence, shop,
-     paid, detail, legal) = fields
-    return Verdict(order_id, Violation(violation), Trigger(trigger),
-                   datetime.fromisoformat(detected_at),
-                   datetime.fromisoformat(deadline) if deadline is not None else None,
-                   compensation, rule, tuple(evidence), shop, paid, detail, legal)
+def _verdict_of(fields: dict[str, Any]) -> Verdict:
+    deadline = fields["deadline"]
+    return verdict_from_row({**fields, "detected_at": datetime.fromisoformat(fields["detected_at"]),
+                             "deadline": datetime.fromisoformat(deadline) if deadline else None})
 
 
 def with_texts(payload: dict[str, Any], packs: Iterable[RulePack] = ()) -> dict[str, Any]:
