@@ -110,7 +110,11 @@ async def handle(request: Request, exc: Exception) -> JSONResponse:
                             code="internal")
 
 
+# The errors answered with their own problem; any other is a 500, and raised on to the server's
+# log.
+ANSWERED = (StockoutError, RequestValidationError, StarletteHTTPException, OperationalError)
+
+
 def install(app: FastAPI) -> None:
-    for kind in (StockoutError, RequestValidationError, StarletteHTTPException,
-                 OperationalError, Exception):
+    for kind in (*ANSWERED, Exception):
         app.add_exception_handler(kind, handle)

@@ -15,7 +15,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -25,7 +24,6 @@ from stockout.api.auth import poster_of
 from stockout.api.limits import BodyTooLarge
 from stockout.api.problems import NotAnArray
 from stockout.bootstrap import Runtime
-from stockout.errors import StockoutError
 from stockout.services.judging.ingest import MAX_EVENTS
 
 router = APIRouter(prefix="/v1", tags=["events"])
@@ -91,9 +89,6 @@ async def _answer(request: Request, payload: Any) -> Response:
 
 
 PATH = "/v1/events"
-# Errors the app's exception middleware answers; any other is answered with a 500 problem and
-# raised on, to the server's log, as the framework does.
-_ANSWERED = (StockoutError, RequestValidationError, HTTPException, OperationalError)
 
 
 class DirectEvents:
@@ -116,7 +111,7 @@ class DirectEvents:
             raise  # BodyLimit answers 413
         except Exception as exc:
             await (await problems.handle(request, exc))(scope, receive, send)
-            if not isinstance(exc, _ANSWERED):
+            if not isinstance(exc, problems.ANSWERED):  # a 500: raised on, as the app does
                 raise
             return
         await response(scope, receive, send)
