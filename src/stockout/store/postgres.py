@@ -41,7 +41,6 @@ class PostgresDialect:
     def __init__(self, url: str) -> None:
         self.url = url
         self._statements: dict[str, Any] = {}
-        self._inserts: dict[tuple[Any, ...], _InsertPlan] = {}
 
     def make_engine(self) -> Engine:
         return create_engine(self.url, pool_size=8, max_overflow=40, pool_pre_ping=True,
@@ -62,10 +61,8 @@ class PostgresDialect:
         if not rows:
             return []
         columns = list(rows[0])
-        key = (table.name, tuple(columns), tuple(ignore), tuple(returning))
-        plan = self._inserts.get(key)
-        if plan is None:
-            plan = self._inserts[key] = _InsertPlan(table, columns, ignore, returning)
+        plan = self.prepared(f"unnest {table.name} {columns} {list(ignore)} {list(returning)}",
+                             lambda: _InsertPlan(table, columns, ignore, returning))
         arrays = plan.arrays(rows)
         if arrays is None:
             return self._insert_json(conn, table, rows, columns, ignore, returning)
@@ -85,12 +82,9 @@ class PostgresDialect:
                      columns: list[str], ignore: Sequence[str], returning: Sequence[str]
                      ) -> list[tuple[Any, ...]]:
         sql = (f"INSERT INTO {table.name} ({', '.join(_q(c) for c in columns)}) "
-               f"SELECT {', '.join(_q(c) for c in columns)} FROM {_recordset(table, columns)}")
-        if ignore:
-            sql += f" ON CONFLICT ({', '.join(_q(c) for c in ignore)}) DO NOTHING"
+               f"SELECT {', '.join(_q(c) for c in columns)} FROM {_recordset(table, columns)}"
+               + _insert_tail(ignore, returning))
         params = {"rows": _json_rows(rows)}
-        if returning:
-            sql += f" RETURNING {', '.join(_q(c) for c in returning)}"
         stmt = self.prepared(sql, lambda: text(sql))
         if returning:
             return [tuple(r) for r in conn.execute(stmt, params)]
@@ -174,6 +168,13 @@ def _pg_type(column: Column[Any]) -> str:
     return "text"
 
 
+def _insert_tail(ignore: Sequence[str], returning: Sequence[str]) -> str:
+    """What an insert of rows adds after them: rows whose `ignore` columns conflict are skipped,
+    and the `returning` columns of the rows inserted are returned."""
+    tail = f" ON CONFLICT ({', '.join(_q(c) for c in ignore)}) DO NOTHING" if ignore else ""
+    return tail + (f" RETURNING {', '.join(_q(c) for c in returning)}" if returning else "")
+
+
 # What each column's binary array takes: the Python types psycopg dumps as that array's
 # element type (None is NULL in any of them).
 _ARRAY_TYPES: dict[str, frozenset[type]] = {
@@ -196,11 +197,8 @@ class _InsertPlan:
         self.kinds = [_pg_type(table.c[c]) for c in columns]
         self.sql = (f"INSERT INTO {table.name} ({', '.join(_q(c) for c in columns)}) "
                     f"SELECT * FROM unnest("
-                    + ", ".join(f"%b::{k}[]" for k in self.kinds) + ")")
-        if ignore:
-            self.sql += f" ON CONFLICT ({', '.join(_q(c) for c in ignore)}) DO NOTHING"
-        if returning:
-            self.sql += f" RETURNING {', '.join(_q(c) for c in returning)}"
+                    + ", ".join(f"%b::{k}[]" for k in self.kinds) + ")"
+                    + _insert_tail(ignore, returning))
 
     def arrays(self, rows: Sequence[dict[str, Any]]) -> list[list[Any]] | None:
         """Each column's values, or None when one does not fit its array (a str subclass, an
