@@ -43,6 +43,11 @@ class EventSource:
     layout: bool = False  # one file carrying `schema.LAYOUT_COLUMNS` (implies unique)
 
 
+def parquet_rows(files: Iterable[Path]) -> int:
+    """The rows of Parquet files, from their footers."""
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+
+
 def parquet_files(path: Path) -> list[Path]:
     """A Parquet file, or every `*.parquet` under a folder of parts, in name order."""
     if path.is_dir():

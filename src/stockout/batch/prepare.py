@@ -39,6 +39,7 @@ from stockout.batch.parquet_io import (
     json_lines_table,
     open_events,
     parquet_files,
+    parquet_rows,
 )
 from stockout.batch.schema import (
     EVENT_FIELDS,
@@ -152,8 +153,7 @@ def prepare(path: Path, target: Path, tmpdir: Path, *, memory_limit: str | None 
         found = _Found()
         if is_parquet(path):
             files = parquet_files(path)
-            buckets = buckets or _buckets(
-                sum(pq.ParquetFile(f).metadata.num_rows for f in files))
+            buckets = buckets or _buckets(parquet_rows(files))
             for part, f in enumerate(files):
                 _stage_parquet(con, f, part, staged, buckets)
             names = [f.relative_to(path).as_posix() if path.is_dir() else f.name for f in files]
@@ -376,7 +376,7 @@ def _slices(parts: list[Path]) -> Iterator[list[Path]]:
     for part in parts:
         if not part.exists():
             continue
-        rows = sum(pq.ParquetFile(f).metadata.num_rows for f in part.glob("*.parquet"))
+        rows = parquet_rows(part.glob("*.parquet"))
         if group and size + rows > SLICE_ROWS:
             yield group
             group, size = [], 0

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
 
-from stockout.batch.parquet_io import EventSource
+from stockout.batch.parquet_io import EventSource, parquet_rows
 from stockout.batch.rules_sql import rules_query
 from stockout.batch.schema import rule_columns
 from stockout.batch.udfs import pandas_finder
@@ -360,9 +360,7 @@ def input_rows(source: EventSource | None, table: pa.Table | None) -> int:
     if table is not None:
         return int(table.num_rows)
     assert source is not None
-    import pyarrow.parquet as pq
-
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in source.files)
+    return parquet_rows(source.files)
 
 
 @contextlib.contextmanager
