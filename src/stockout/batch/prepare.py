@@ -311,8 +311,7 @@ def numbered(keys: pa.Table, first_order: int, first_event: int) -> pa.Table:
     by_type = np.argsort(kinds, kind="stable")  # each type's rows keep their (ok, eid) order
     kinds, ok, eid = kinds[by_type], ok[by_type], eid[by_type]
     first = np.ones(n, dtype=bool)
-    if n > 1:
-        first[1:] = (kinds[1:] != kinds[:-1]) | (ok[1:] != ok[:-1])
+    first[1:] = (kinds[1:] != kinds[:-1]) | (ok[1:] != ok[:-1])
     place = np.arange(n)
     kr = place - np.maximum.accumulate(np.where(first, place, 0)) + 1
     moved = pa.array(by_event.to_numpy()[by_type])
