@@ -3,6 +3,7 @@ answer (or its own error), and a failed run fails only the callers of that group
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Sequence
 
@@ -103,17 +104,13 @@ def test_a_single_call_runs_at_once_in_the_callers_thread() -> None:
 def test_callers_on_an_event_loop_join_the_same_groups_and_never_block_the_loop() -> None:
     """Coroutines queue behind a held run with threads; each gets its own answer or error; the
     runs happen off the loop's thread."""
-    import asyncio
-
     runs = Runs()
     queue: GroupCommit[int, str] = GroupCommit(runs, most=100)
     first = threading.Thread(target=queue.submit, args=(1,))
     first.start()
     assert runs.started.wait(10)
-    loop_thread: list[str] = []
 
     async def main() -> list[str | BaseException]:
-        loop_thread.append(threading.current_thread().name)
         calls = [asyncio.ensure_future(queue.submit_async(i)) for i in (2, 13, 4)]
         await asyncio.sleep(0)
         while len(queue._queue) < 3:
@@ -129,8 +126,6 @@ def test_callers_on_an_event_loop_join_the_same_groups_and_never_block_the_loop(
 
 
 def test_a_lone_call_from_an_event_loop_runs_in_the_queues_thread() -> None:
-    import asyncio
-
     seen: list[str] = []
 
     def run(items: Sequence[int]) -> list[int | BaseException]:
