@@ -31,9 +31,23 @@ _VIOLATIONS = {m.value: m for m in Violation}
 _TRIGGERS = {m.value: m for m in Trigger}
 
 
+# One encoder of each spelling, made once: `json.dumps` with options builds a new encoder at
+# every call, a good part of the cost of the small documents written for each event and
+# verdict. No circular check: what the store writes is built fresh, never self-referencing.
+_SORTED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+                           check_circular=False).encode
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
+                            check_circular=False).encode
+
+
 def dumps(value: object) -> str:
     """Compact JSON, keys sorted, non-ASCII kept: the one JSON spelling the store writes."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _SORTED(value)
+
+
+def compact(value: object) -> str:
+    """Compact JSON, non-ASCII kept, keys in their order: an event's raw body as stored."""
+    return _COMPACT(value)
 
 
 def event_fields(event: Event) -> dict[str, Any]:

@@ -140,8 +140,12 @@ def _json_value(value: object) -> str:
     raise TypeError(f"not JSON: {value!r}")
 
 
+_ROWS_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_value,
+                              check_circular=False).encode  # made once (see mapping.dumps)
+
+
 def _json_rows(rows: Sequence[dict[str, Any]]) -> str:
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=_json_value)
+    return _ROWS_JSON(rows)
 
 
 def _recordset(table: Table, columns: Sequence[str], alias: str = "r") -> str:
