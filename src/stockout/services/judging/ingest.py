@@ -35,7 +35,7 @@ from stockout.services.common.steps import step
 from stockout.services.common.tx import in_transaction
 from stockout.services.judging.adjudicate import Outcome, lock_orders, rejudge
 from stockout.services.judging.rules import Rules
-from stockout.store.mapping import compact, event_row, normalised
+from stockout.store.mapping import compact, event_row, normalised, read_back_as
 from stockout.store.uow import UnitOfWork
 
 MAX_EVENTS = 1000
@@ -122,6 +122,7 @@ def _parse(items: Sequence[object]) -> tuple[list[_Item], list[Rejection]]:
             continue
         raw = compact(obj)
         fields, digest = normalised(event)
+        read_back_as(fields, event)
         parsed.append(_Item(index, event, raw, fields, digest))
     return parsed, rejected
 
