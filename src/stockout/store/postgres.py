@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg.types.array import ListBinaryDumper
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     create_engine,
+    event,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -43,8 +45,10 @@ class PostgresDialect:
         self._statements: dict[str, Any] = {}
 
     def make_engine(self) -> Engine:
-        return create_engine(self.url, pool_size=8, max_overflow=40, pool_pre_ping=True,
-                             connect_args={"options": "-c timezone=UTC"})
+        engine = create_engine(self.url, pool_size=8, max_overflow=40, pool_pre_ping=True,
+                               connect_args={"options": "-c timezone=UTC"})
+        event.listen(engine, "connect", _lists_in_binary)
+        return engine
 
     @contextmanager
     def writer(self) -> Iterator[None]:
@@ -127,6 +131,13 @@ class PostgresDialect:
         if not isinstance(exc, DBAPIError):
             return False
         return getattr(exc.orig, "sqlstate", None) in _RETRY_STATES
+
+
+def _lists_in_binary(driver: psycopg.Connection[Any], _record: object) -> None:
+    """A list bound through SQLAlchemy (the ids of `one_of`, `any_of`: hundreds a statement)
+    travels as a binary array, as `insert_rows` sends its columns, instead of the text array
+    psycopg makes by default, quoting and escaping each element (2.5 times the CPU)."""
+    driver.adapters.register_dumper(list, ListBinaryDumper)
 
 
 def _json_value(value: object) -> str:
