@@ -40,6 +40,33 @@ def test_a_stored_event_reads_back_equal_to_the_posted_one() -> None:
     assert event_from_fields(normalised(scan)[0]) == scan
 
 
+def test_a_posted_event_of_every_type_reads_back_as_itself_field_for_field() -> None:
+    """What lets ingestion hand its parsed events to re-judging (`read_back_as`): the posted
+    event and the one its stored fields read back as agree in every field's value and type."""
+    from stockout.domain.events import EventType
+    from stockout.simulation import simulate_events
+
+    at = "2025-03-03T10:00:00.250000+08:00"
+    more = [{"type": "refund_decided", "by": "platform", "upheld": False, "reason": "no"},
+            {"type": "return_requested"}, {"type": "return_decided", "by": "merchant",
+                                           "upheld": True},
+            {"type": "return_shipped", "carrier": "YTO", "tracking_no": "T9"},
+            {"type": "return_received"}, {"type": "aftersale_escalated", "reason": "退款"},
+            {"type": "remedy_chosen", "remedy": "presale", "until": at},
+            {"type": "order_placed", "shop_id": "s", "buyer_id": "b", "sku_id": "k",
+             "quantity": 2, "paid_cents": 100, "promise_hours": 36, "campaign": False}]
+    posted = [dict(e) for e in simulate_events(300, 3, days=30)]
+    posted += [{"event_id": f"x{n}", "order_id": "o9", "at": at, **e} for n, e in enumerate(more)]
+    events = [parse_event_object(e) for e in posted]
+    assert {e.type for e in events} == set(EventType)
+    for event in events:
+        back = event_from_fields(normalised(event)[0])
+        assert back == event
+        assert [type(v) for v in back] == [type(v) for v in event]
+        assert [v.tzinfo for v in back if isinstance(v, datetime)] == [
+            v.tzinfo for v in event if isinstance(v, datetime)]
+
+
 def test_the_same_instant_written_with_another_offset_is_the_same_event() -> None:
     base = {"event_id": "e1", "order_id": "o1", "type": "order_confirmed"}
     a = parse_event_object(dict(base, at="2025-03-03T10:00:00+08:00"))

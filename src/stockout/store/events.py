@@ -118,11 +118,12 @@ class EventRepo:
     def placements(self, order_ids: Iterable[str]) -> dict[str, str]:
         """order id -> event id of its stored `order_placed`, for the orders placed already."""
         out: dict[str, str] = {}
+        q = self.dialect.prepared("events.placements", lambda: select(
+            events.c.order_id, events.c.event_id).where(
+                self.dialect.any_of(events.c.order_id, "ids"),
+                events.c.type == "order_placed").order_by(events.c.seq))
         for part in chunks(sorted(set(order_ids))):
-            q = (select(events.c.order_id, events.c.event_id)
-                 .where(self.dialect.one_of(events.c.order_id, part),
-                        events.c.type == "order_placed").order_by(events.c.seq))
-            for order_id, event_id in self.conn.execute(q):
+            for order_id, event_id in self.conn.execute(q, {"ids": part}):
                 out.setdefault(order_id, event_id)
         return out
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from stockout.domain.announcements import Announcement
@@ -31,9 +31,23 @@ _VIOLATIONS = {m.value: m for m in Violation}
 _TRIGGERS = {m.value: m for m in Trigger}
 
 
+# One encoder of each spelling, made once: `json.dumps` with options builds a new encoder at
+# every call, a good part of the cost of the small documents written for each event and
+# verdict. No circular check: what the store writes is built fresh, never self-referencing.
+_SORTED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+                           check_circular=False).encode
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"),
+                            check_circular=False).encode
+
+
 def dumps(value: object) -> str:
     """Compact JSON, keys sorted, non-ASCII kept: the one JSON spelling the store writes."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _SORTED(value)
+
+
+def compact(value: object) -> str:
+    """Compact JSON, non-ASCII kept, keys in their order: an event's raw body as stored."""
+    return _COMPACT(value)
 
 
 def event_fields(event: Event) -> dict[str, Any]:
@@ -75,10 +89,36 @@ def event_row(event: Event, raw: str, received_at: datetime, received_by: str | 
     }
 
 
-@lru_cache(maxsize=1 << 17)
+_READ: dict[str, Event] = {}  # stored fields text -> its event (the oldest go first)
+_READ_MOST = 1 << 17
+_READ_LOCK = threading.Lock()
+
+
 def event_from_fields(text: str) -> Event:
     """The event its stored fields describe. Memoised: a pure function of the text (an event,
     a NamedTuple, never changes), and re-judging reads an order's events again at each post."""
+    event = _READ.get(text)
+    if event is None:
+        event = _event_of(text)
+        _remember(text, event)
+    return event
+
+
+def read_back_as(text: str, event: Event) -> None:
+    """`text`, the `normalised` fields of a posted event (as `parse_event_object` makes it:
+    times in UTC, every enumerated field a member), reads back as that very event, field for
+    field and of the same types: re-judging just after its insert need not parse its row."""
+    _remember(text, event)
+
+
+def _remember(text: str, event: Event) -> None:
+    with _READ_LOCK:
+        while len(_READ) >= _READ_MOST:
+            del _READ[next(iter(_READ))]
+        _READ[text] = event
+
+
+def _event_of(text: str) -> Event:
     data: dict[str, Any] = json.loads(text)
     for name in _TIME_FIELDS:
         value = data.get(name)

@@ -13,7 +13,6 @@ together in one server process may share that transaction (`ingest_groups`, on
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,7 +35,7 @@ from stockout.services.common.steps import step
 from stockout.services.common.tx import in_transaction
 from stockout.services.judging.adjudicate import Outcome, lock_orders, rejudge
 from stockout.services.judging.rules import Rules
-from stockout.store.mapping import event_row, normalised
+from stockout.store.mapping import compact, event_row, normalised, read_back_as
 from stockout.store.uow import UnitOfWork
 
 MAX_EVENTS = 1000
@@ -121,8 +120,9 @@ def _parse(items: Sequence[object]) -> tuple[list[_Item], list[Rejection]]:
             rejected.append(Rejection(index, event_id if isinstance(event_id, str) else None,
                                       exc.reason, 422))
             continue
-        raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        raw = compact(obj)
         fields, digest = normalised(event)
+        read_back_as(fields, event)
         parsed.append(_Item(index, event, raw, fields, digest))
     return parsed, rejected
 
