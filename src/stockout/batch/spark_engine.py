@@ -271,6 +271,23 @@ def _hint(names: Sequence[str]) -> exp.Hint:
         this="BROADCAST", expressions=[exp.to_identifier(n) for n in sorted(set(names))])])
 
 
+# Stages whose rows are spread evenly over the session's partitions by their order (`ok`)
+# before they are kept: in a judge-ready file the placed orders sit in a few row groups, so `o`
+# and every stage of one row per order after it (`facts`, `keyed`, `verdicts`, the final join)
+# ran in the one or two file splits that hold them (at 1M orders, 69 % of the orders in one
+# task, none in another), on one core.
+SPREAD = frozenset({"o"})
+
+
+def _spread(query: Any, parts: int) -> None:
+    """Hint `query` to repartition its rows by `ok` into `parts` partitions (beside its other
+    hints)."""
+    hint = query.args.get("hint") or exp.Hint(expressions=[])
+    hint.append("expressions", exp.Anonymous(
+        this="REPARTITION", expressions=[exp.Literal.number(parts), exp.column("ok")]))
+    query.set("hint", hint)
+
+
 @dataclass(frozen=True, slots=True)
 class Stage:
     """One CTE of the rules as a Spark SQL statement, registered as the view `view`."""
@@ -281,17 +298,21 @@ class Stage:
 
 
 def stages(duckdb_sql: str, keep: frozenset[str] = CHECKPOINTED,
-           broadcast: dict[str, tuple[str, ...]] | None = None) -> tuple[list[Stage], str]:
+           broadcast: dict[str, tuple[str, ...]] | None = None,
+           parts: int | None = None) -> tuple[list[Stage], str]:
     """The rules' CTEs, in order, as Spark statements reading each other's views (prefixed
     `stockout_`), and the final SELECT (the stage ""). A stage is kept if `rules.sql`
     materialises it or its name is in `keep`; the relations `broadcast` names for a stage are
-    hinted to be broadcast. The text stays the one of `rules.sql`, only run in pieces."""
+    hinted to be broadcast; given `parts`, the rows of the `SPREAD` stages are spread over that
+    many partitions. The text stays the one of `rules.sql`, only run in pieces."""
     tree = sqlglot.parse_one(duckdb_sql, read="duckdb")
     key = "with_" if "with_" in tree.args else "with"  # the name changed in SQLGlot 28
     ctes = tree.args[key].expressions
     names = {cte.alias for cte in ctes}
     for cte in ctes:
         _broadcast(cte.this, (broadcast or {}).get(cte.alias, ()))
+        if parts and cte.alias in SPREAD:
+            _spread(cte.this, parts)
     _broadcast(tree, (broadcast or {}).get("", ()))
     for table in tree.find_all(exp.Table):
         if table.name in names and not table.args.get("db"):
@@ -330,7 +351,7 @@ def judge(spark: Any, book: RuleBook, now: datetime,
     if input_rows(source, table) <= BROADCAST_ROWS:
         broadcast.update(BROADCAST_SMALL)
     steps, final = stages(query.duckdb, CHECKPOINTED if layout else CHECKPOINTED | {"ev"},
-                          broadcast)
+                          broadcast, int(spark.conf.get("spark.sql.shuffle.partitions")))
     with _views(spark, [s.view for s in steps]):
         for step in steps:
             frame = spark.sql(step.sql)
