@@ -352,13 +352,34 @@ def judge(spark: Any, book: RuleBook, now: datetime,
         broadcast.update(BROADCAST_SMALL)
     steps, final = stages(query.duckdb, CHECKPOINTED if layout else CHECKPOINTED | {"ev"},
                           broadcast, int(spark.conf.get("spark.sql.shuffle.partitions")))
+    named = _named_later(steps, final)
     with _views(spark, [s.view for s in steps]):
-        for step in steps:
+        for step, later in zip(steps, named, strict=True):
             frame = spark.sql(step.sql)
             if step.keep:
-                frame = frame.localCheckpoint()
+                frame = _pruned(frame, later).localCheckpoint()
             frame.createOrReplaceTempView(step.view)
         return _collected(spark, spark.sql(final))
+
+
+def _named_later(steps: Sequence[Stage], final: str) -> list[frozenset[str]]:
+    """For each stage, every word (lower case) of the statements after it."""
+    named: list[frozenset[str]] = []
+    words: frozenset[str] = frozenset()
+    for sql in [final, *(s.sql for s in reversed(steps[1:]))]:
+        words |= {t.text.lower() for t in sqlglot.tokenize(sql, read="spark")}
+        named.append(words)
+    return named[::-1]
+
+
+def _pruned(frame: Any, named: frozenset[str]) -> Any:
+    """`frame` without the columns that no later statement names, before it is kept: the
+    stages pass each other's rows on with `*`, and only the verdicts name what they use. A
+    kept stage is stored row by row, every column computed and held in the heap, while Spark
+    prunes a view's columns only within one statement (at 1M orders: `keyed` 53 -> 29
+    columns, `facts` 38 -> 29)."""
+    columns = [c for c in frame.columns if c.lower() in named]
+    return frame.select(*columns) if len(columns) < len(frame.columns) else frame
 
 
 def _collected(spark: Any, frame: Any) -> pa.Table:
