@@ -137,6 +137,24 @@ def test_spark_broadcast_hints_name_relations_that_each_stage_joins() -> None:
     assert not any("BROADCAST" in s.sql for s in plain)
 
 
+def test_spark_spreads_the_rows_of_some_stages_by_order_over_the_sessions_partitions() -> None:
+    from stockout.batch.spark_engine import BROADCAST_SMALL, SPREAD, stages
+
+    query = rules_query(BOOK, NOW)
+    steps, _ = stages(query.duckdb, broadcast=BROADCAST_SMALL, parts=6)
+    for step in steps:
+        hint = sqlglot.parse_one(step.sql, read="spark").args.get("hint")
+        spread = [[a.sql() for a in h.expressions] for h in (hint.expressions if hint else ())
+                  if str(h.this) == "REPARTITION"]
+        name = step.view.removeprefix("stockout_")
+        assert spread == ([["6", "ok"]] if name in SPREAD else []), name
+        if name in SPREAD:  # beside its other hints
+            assert hint is not None, name
+            assert "BROADCAST" in {str(h.this) for h in hint.expressions}, name
+    plain, _ = stages(query.duckdb)
+    assert not any("REPARTITION" in s.sql for s in plain)
+
+
 @pytest.mark.parametrize(("rows", "quick"), [(None, True), (8_000_000, True),
                                              (20_000_000, True), (82_000_000, False)])
 def test_a_local_spark_jvm_compiles_quickly_only_for_inputs_of_a_minute_or_two(

@@ -271,6 +271,23 @@ def _hint(names: Sequence[str]) -> exp.Hint:
         this="BROADCAST", expressions=[exp.to_identifier(n) for n in sorted(set(names))])])
 
 
+# Stages whose rows are spread evenly over the session's partitions by their order (`ok`)
+# before they are kept: in a judge-ready file the placed orders sit in a few row groups, so `o`
+# and every stage of one row per order after it (`facts`, `keyed`, `verdicts`, the final join)
+# ran in the one or two file splits that hold them (at 1M orders, 69 % of the orders in one
+# task, none in another), on one core.
+SPREAD = frozenset({"o"})
+
+
+def _spread(query: Any, parts: int) -> None:
+    """Hint `query` to repartition its rows by `ok` into `parts` partitions (beside its other
+    hints)."""
+    hint = query.args.get("hint") or exp.Hint(expressions=[])
+    hint.append("expressions", exp.Anonymous(
+        this="REPARTITION", expressions=[exp.Literal.number(parts), exp.column("ok")]))
+    query.set("hint", hint)
+
+
 @dataclass(frozen=True, slots=True)
 class Stage:
     """One CTE of the rules as a Spark SQL statement, registered as the view `view`."""
@@ -281,17 +298,21 @@ class Stage:
 
 
 def stages(duckdb_sql: str, keep: frozenset[str] = CHECKPOINTED,
-           broadcast: dict[str, tuple[str, ...]] | None = None) -> tuple[list[Stage], str]:
+           broadcast: dict[str, tuple[str, ...]] | None = None,
+           parts: int | None = None) -> tuple[list[Stage], str]:
     """The rules' CTEs, in order, as Spark statements reading each other's views (prefixed
     `stockout_`), and the final SELECT (the stage ""). A stage is kept if `rules.sql`
     materialises it or its name is in `keep`; the relations `broadcast` names for a stage are
-    hinted to be broadcast. The text stays the one of `rules.sql`, only run in pieces."""
+    hinted to be broadcast; given `parts`, the rows of the `SPREAD` stages are spread over that
+    many partitions. The text stays the one of `rules.sql`, only run in pieces."""
     tree = sqlglot.parse_one(duckdb_sql, read="duckdb")
     key = "with_" if "with_" in tree.args else "with"  # the name changed in SQLGlot 28
     ctes = tree.args[key].expressions
     names = {cte.alias for cte in ctes}
     for cte in ctes:
         _broadcast(cte.this, (broadcast or {}).get(cte.alias, ()))
+        if parts and cte.alias in SPREAD:
+            _spread(cte.this, parts)
     _broadcast(tree, (broadcast or {}).get("", ()))
     for table in tree.find_all(exp.Table):
         if table.name in names and not table.args.get("db"):
@@ -330,14 +351,35 @@ def judge(spark: Any, book: RuleBook, now: datetime,
     if input_rows(source, table) <= BROADCAST_ROWS:
         broadcast.update(BROADCAST_SMALL)
     steps, final = stages(query.duckdb, CHECKPOINTED if layout else CHECKPOINTED | {"ev"},
-                          broadcast)
+                          broadcast, int(spark.conf.get("spark.sql.shuffle.partitions")))
+    named = _named_later(steps, final)
     with _views(spark, [s.view for s in steps]):
-        for step in steps:
+        for step, later in zip(steps, named, strict=True):
             frame = spark.sql(step.sql)
             if step.keep:
-                frame = frame.localCheckpoint()
+                frame = _pruned(frame, later).localCheckpoint()
             frame.createOrReplaceTempView(step.view)
         return _collected(spark, spark.sql(final))
+
+
+def _named_later(steps: Sequence[Stage], final: str) -> list[frozenset[str]]:
+    """For each stage, every word (lower case) of the statements after it."""
+    named: list[frozenset[str]] = []
+    words: frozenset[str] = frozenset()
+    for sql in [final, *(s.sql for s in reversed(steps[1:]))]:
+        words |= {t.text.lower() for t in sqlglot.tokenize(sql, read="spark")}
+        named.append(words)
+    return named[::-1]
+
+
+def _pruned(frame: Any, named: frozenset[str]) -> Any:
+    """`frame` without the columns that no later statement names, before it is kept: the
+    stages pass each other's rows on with `*`, and only the verdicts name what they use. A
+    kept stage is stored row by row, every column computed and held in the heap, while Spark
+    prunes a view's columns only within one statement (at 1M orders: `keyed` 53 -> 29
+    columns, `facts` 38 -> 29)."""
+    columns = [c for c in frame.columns if c.lower() in named]
+    return frame.select(*columns) if len(columns) < len(frame.columns) else frame
 
 
 def _collected(spark: Any, frame: Any) -> pa.Table:
