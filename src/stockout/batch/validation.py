@@ -185,12 +185,14 @@ def _failures(c: Check) -> list[tuple[str, str]]:
                   for cond, reason in _value_reasons(c)]
 
 
-def kept_sql(name: str) -> str:
-    """A field as the domain event has it: NULL unless the row's type carries it."""
+def kept_sql(name: str, row: str = "") -> str:
+    """A field as the domain event has it: NULL unless the row's type carries it (`row`: the
+    alias of the row's relation, if any)."""
+    prefix = f"{row}." if row else ""
     if name in COMMON or name == "seq":
-        return _q(name)
+        return prefix + _q(name)
     kinds = ", ".join(literal(k) for k in FIELD_TYPES[name])
-    return f"CASE WHEN type IN ({kinds}) THEN {_q(name)} END AS {_q(name)}"
+    return f"CASE WHEN {prefix}type IN ({kinds}) THEN {prefix}{_q(name)} END"
 
 
 _KINDS: dict[str, str] = {"at": "time", "presale_ship_by": "time", "until": "time",
