@@ -171,7 +171,7 @@ def prepare(path: Path, target: Path, tmpdir: Path, *, memory_limit: str | None 
             selects = [_part_select(f, part) for part, f in enumerate(files)]
             rows = parquet_rows(files)
             if buckets is None and rows <= IN_MEMORY_ROWS:
-                read = _read_parts(con, selects, -(-rows // MEMORY_SLICE_ROWS))
+                read = _read_parts(con, selects, max(1, -(-rows // MEMORY_SLICE_ROWS)))
                 if read is not None:
                     _lay_out_read(con, *read, target, found, names)
                     pa.default_memory_pool().release_unused()  # for the judge that follows
