@@ -37,6 +37,17 @@ def _judge(path: Path, engine: Engine, request: pytest.FixtureRequest) -> Any:
     return judge_path(path, BOOK, NOW, (), engine, spark=spark)
 
 
+@pytest.fixture(params=["one pass", "staged"])
+def preparation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Parquet input is read in one pass up to `prepare.IN_MEMORY_ROWS` rows, staged into
+    buckets above: both ways must give the same outcome."""
+    from stockout.batch import prepare
+
+    if request.param == "staged":
+        monkeypatch.setattr(prepare, "IN_MEMORY_ROWS", 0)
+    return str(request.param)
+
+
 def _records(run: Any) -> list[str]:
     return [json.dumps(r, ensure_ascii=False, sort_keys=True) for r in verdict_records(run.result)]
 
@@ -70,7 +81,7 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[st
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_shuffled_export_in_parts_without_seq_is_judged_like_the_event_file(
-        month: tuple[Path, Path, list[str]], engine: Engine,
+        month: tuple[Path, Path, list[str]], engine: Engine, preparation: str,
         request: pytest.FixtureRequest) -> None:
     _, parts, expected = month
     run = _judge(parts, engine, request)
@@ -120,7 +131,8 @@ def _write(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_parts_whose_seq_restarts_arrive_in_part_order_then_seq(
-        tmp_path: Path, engine: Engine, request: pytest.FixtureRequest) -> None:
+        tmp_path: Path, engine: Engine, preparation: str,
+        request: pytest.FixtureRequest) -> None:
     """The same scan id in two parts, `seq` 7 in the first and 0 in the second: the first
     part's row arrived first and is kept (pickup in time), the other is rejected as a different
     body, with its file and row, on every engine."""
@@ -146,7 +158,8 @@ def test_parts_whose_seq_restarts_arrive_in_part_order_then_seq(
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_foreign_parquet_rows_are_validated_like_json_lines_and_the_rest_judged(
-        tmp_path: Path, engine: Engine, request: pytest.FixtureRequest) -> None:
+        tmp_path: Path, engine: Engine, preparation: str,
+        request: pytest.FixtureRequest) -> None:
     far = T.replace(year=2150)
     rows = [
         _row("p1", "o1", "order_placed", T, **_PLACED),

@@ -9,10 +9,13 @@ that is kept, is the order of the parts (file names, sorted), then `seq` within 
 row's place in its file (a file without `seq`: its rows' order). A Parquet row that is not a
 valid event is rejected with its file and row number (`validation`), the rest is judged.
 
-Two steps, each through DuckDB with a memory limit (spilling to disk past it): the rows are
-staged into buckets by a hash of the order id, then each few buckets (all the events of their
-orders) are de-duplicated, numbered and written by type (`lay_out`). A file already in the
-layout is judged as it is.
+The rows are put into buckets by a hash of the order id; then each few buckets (all the events
+of their orders: a slice) are de-duplicated, numbered and written by type (`_write_layout`, two
+slices side by side). Parquet input of up to `IN_MEMORY_ROWS` rows is read and checked by
+DuckDB part by part into memory, sorted by bucket, and sliced there. Larger input (and JSON
+Lines) is staged: written into bucket folders through DuckDB with a memory limit (spilling to
+disk past it), then read back a slice at a time (`lay_out`). A file already in the layout is
+judged as it is.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -63,13 +68,22 @@ LAYOUT_COMPRESSION = "lz4"
 LAYOUT_ROW_GROUP = 1 << 18
 # Rows laid out at a time (a few buckets): what is held in memory at once (twice, as Arrow).
 SLICE_ROWS = 1_000_000
+# Rows laid out at a time from input held in memory (`IN_MEMORY_ROWS`): smaller, as two slices
+# are laid out at once beside the input.
+MEMORY_SLICE_ROWS = 250_000
 BUCKETS = 16  # at least; one more for each `BUCKET_ROWS` rows of input
 BUCKET_ROWS = 1_000_000
+# Parquet input of up to this many rows is bucketed in memory, unstaged: staging (writing and
+# reading back every row) cost most of the preparation. 1M orders (8.2M rows) peak at 3 GB.
+IN_MEMORY_ROWS = 10_000_000
 JSON_LINE_BYTES = 200  # about the size of a line, to guess a JSON Lines file's rows
 JSON_CHUNK = 200_000  # JSON lines validated, then staged, at a time
 MEMORY_LIMIT = "3GB"
+_T = TypeVar("_T")
 _COLUMNS = ", ".join(f'"{name}"' for name in EVENT_SCHEMA.names)
-_BODY = " OR ".join(f'a."{n}" IS DISTINCT FROM f."{n}"' for n in EVENT_FIELDS)
+# Two rows' bodies differ in a field that either row's type carries (the others are dropped).
+_BODY = " OR ".join(f"{kept_sql(n, 'a')} IS DISTINCT FROM {kept_sql(n, 'f')}"
+                    for n in EVENT_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,19 +167,72 @@ def prepare(path: Path, target: Path, tmpdir: Path, *, memory_limit: str | None 
         found = _Found()
         if is_parquet(path):
             files = parquet_files(path)
-            buckets = buckets or _buckets(parquet_rows(files))
-            for part, f in enumerate(files):
-                _stage_parquet(con, f, part, staged, buckets)
             names = [f.relative_to(path).as_posix() if path.is_dir() else f.name for f in files]
+            selects = [_part_select(f, part) for part, f in enumerate(files)]
+            rows = parquet_rows(files)
+            if buckets is None and rows <= IN_MEMORY_ROWS:
+                read = _read_parts(con, selects, max(1, -(-rows // MEMORY_SLICE_ROWS)))
+                if read is not None:
+                    _lay_out_read(con, *read, target, found, names)
+                    pa.default_memory_pool().release_unused()  # for the judge that follows
+                    return _sorted(found)
+            buckets = buckets or _buckets(rows)
+            for part, (f, select) in enumerate(zip(files, selects, strict=True)):
+                _stage_parquet(con, f, select, f"p{part:05d}", staged, buckets)
         else:
             buckets = buckets or _buckets(path.stat().st_size // JSON_LINE_BYTES)
             found.rejections += _stage_jsonl(con, path, staged, buckets)
             names = []
         lay_out(con, staged, buckets, target, found, names)
-        found.rejections.sort(key=lambda r: (r.file or "", r.line))
-        return found
+        return _sorted(found)
     finally:
         con.close()
+
+
+def _sorted(found: _Found) -> _Found:
+    found.rejections.sort(key=lambda r: (r.file or "", r.line))
+    return found
+
+
+def _read_parts(con: Any, selects: list[str], buckets: int
+                ) -> tuple[list[pa.Table], np.ndarray] | None:
+    """Each part's rows, checked (`_part_select`), as an Arrow table in the order of their
+    buckets (a hash of the order id), and how many rows of each bucket each part holds (parts x
+    buckets). None if DuckDB cannot read a part: it is then staged file by file, its error
+    naming the file.
+
+    DuckDB sorts the rows by bucket, in parallel: a radix sort of the bucket numbers and one
+    Arrow `take` per part cost as much CPU on one core, and filtering each slice out of every
+    part more."""
+    import duckdb
+
+    tables, counts = [], np.zeros((len(selects), buckets), dtype=np.int64)
+    for i, select in enumerate(selects):
+        try:
+            table = arrow_table(con.sql(
+                f"SELECT *, CAST(hash(order_id) % {buckets} AS USMALLINT) AS bucket "
+                f"FROM ({select}) ORDER BY bucket"))
+        except duckdb.Error:
+            return None
+        bucket = table["bucket"].to_numpy()
+        counts[i] = np.bincount(bucket, minlength=buckets)
+        tables.append(table.drop_columns(["bucket"]))
+    return tables, counts
+
+
+def _lay_out_read(con: Any, tables: list[pa.Table], counts: np.ndarray, target: Path,
+                  found: _Found, names: list[str]) -> None:
+    """The parts read by `_read_parts` laid out a few buckets at a time, as `lay_out` does
+    with staged buckets: each slice's rows are cut from the front of every part without a
+    copy, and the parts let go of them (`tables` is emptied as it goes)."""
+
+    def cut() -> Iterator[pa.Table]:
+        for group in _slices(counts.sum(axis=0).tolist(), MEMORY_SLICE_ROWS):
+            rows = counts[:, group[0]:group[-1] + 1].sum(axis=1).tolist()
+            yield pa.concat_tables(t.slice(0, n) for t, n in zip(tables, rows, strict=True))
+            tables[:] = [t.slice(n) for t, n in zip(tables, rows, strict=True)]
+
+    _write_layout(con, cut(), target, found, names)
 
 
 def _buckets(rows: int) -> int:
@@ -183,24 +250,29 @@ def _path(p: Path) -> str:
     return p.as_posix().replace("'", "''")
 
 
-def _stage_parquet(con: Any, f: Path, part: int, folder: Path, buckets: int) -> None:
-    """One Parquet file's rows, cast to the contract's columns and checked, into the buckets."""
-    import duckdb
-
+def _part_select(f: Path, part: int) -> str:
+    """The query of one Parquet file's rows, cast to the contract's columns and checked
+    (`invalid`: NULL or the reasons), with their `part` and `row`. A field that the row's type
+    does not carry is left as it is: the layout writes only the fields each type carries."""
     try:
         schema = pq.read_schema(f)
     except (pa.ArrowException, OSError) as exc:
         raise BadInput(f"{f}: not a readable Parquet file ({_first_line(exc)})") from None
     columns = projection(f, schema)
     seq = 'coalesce("seq", file_row_number)' if seq_usable(f, schema) else "file_row_number"
-    kept = ", ".join(kept_sql(n) for n in EVENT_SCHEMA.names)
-    select = (f"SELECT {kept}, part, \"row\", invalid FROM ("
-              f"SELECT *, {reason_sql()} AS invalid FROM ("
-              f"SELECT {', '.join(columns)}, CAST({seq} AS BIGINT) AS seq, {part} AS part, "
-              f"file_row_number + 1 AS \"row\" "
-              f"FROM read_parquet('{_path(f)}', file_row_number = true)))")
+    return (f"SELECT *, {reason_sql()} AS invalid FROM ("
+            f"SELECT {', '.join(columns)}, CAST({seq} AS BIGINT) AS seq, {part} AS part, "
+            f"file_row_number + 1 AS \"row\" "
+            f"FROM read_parquet('{_path(f)}', file_row_number = true))")
+
+
+def _stage_parquet(con: Any, f: Path, select: str, name: str, folder: Path,
+                   buckets: int) -> None:
+    """One Parquet file's rows (`_part_select`) into the buckets."""
+    import duckdb
+
     try:
-        _copy_to_buckets(con, select, folder, buckets, f"p{part:05d}")
+        _copy_to_buckets(con, select, folder, buckets, name)
     except duckdb.Error as exc:
         raise BadInput(f"{f}: cannot read its rows ({_first_line(exc)})") from None
 
@@ -239,51 +311,125 @@ def _stage_jsonl(con: Any, path: Path, folder: Path, buckets: int) -> list[Rejec
 
 def lay_out(con: Any, folder: Path, buckets: int, target: Path, found: _Found | None = None,
             names: list[str] | None = None) -> int:
-    """The staged buckets (all the rows of their orders), a few at a time (`SLICE_ROWS`):
-    keep the first arrival of each event id, number orders and events (`schema.LAYOUT_COLUMNS`)
-    and append the rows to `target` by type, each type's rows sorted by (ok, eid) in row groups
-    of that type alone. Rejected rows and duplicates are added to `found`; returns the rows
-    written.
+    """The staged buckets (all the rows of their orders), a few at a time (`SLICE_ROWS`), laid
+    out into `target` (`_write_layout`). Rejected rows and duplicates are added to `found`;
+    returns the rows written."""
+    found = found if found is not None else _Found()
+    folders = [folder / f"bucket={b}" for b in range(buckets)]
+    sizes = [parquet_rows(f.glob("*.parquet")) if f.exists() else 0 for f in folders]
+    columns = [*EVENT_SCHEMA.names, "part", "row", "invalid"]
+    # One slice at a time: the memory of a 10M-order input stays what it was measured at.
+    _write_layout(con, (pq.read_table([f for b in group for f in sorted(folders[b].glob(
+        "*.parquet"))], columns=columns, partitioning=None) for group in _slices(sizes)),
+        target, found, names or [], workers=1)
+    return found.rows
 
-    The rows are numbered over their keys only (the row's place `r`, its order, type, time and
-    id: `numbered`); Arrow then puts each type's rows in their places (`take`), moving only the
-    columns the type carries: sorting every column through DuckDB's window operator cost four
-    times more."""
+
+# Slices of input held in memory are laid out two at a time, in threads (Arrow, NumPy and
+# DuckDB release the GIL): one is written while the next is laid out.
+WORKERS = 2
+
+
+def _write_layout(con: Any, slices: Iterable[pa.Table], target: Path, found: _Found,
+                  names: list[str], workers: int = WORKERS) -> None:
+    """Slices of rows (all the events of their orders: `EVENT_SCHEMA`, `part`, `row`,
+    `invalid`) laid out (`_laid_out`, `workers` at a time) and appended to the judge-ready file
+    `target` in order, the orders and events of each numbered on from the slices before."""
     from stockout.batch.parquet_io import _metadata
 
-    found = found if found is not None else _Found()
     schema = LAYOUT_SCHEMA.with_metadata(_metadata(uuid.uuid4().hex, layout=True))
     first_order = first_event = 0
-    with pq.ParquetWriter(target, schema, compression=LAYOUT_COMPRESSION,
-                          use_dictionary=_DICTIONARY) as writer:
-        for parts in _slices([folder / f"bucket={b}" for b in range(buckets)]):
-            files = [f for p in parts for f in sorted(p.glob("*.parquet"))]
-            rows = "read_parquet([" + ", ".join(
-                f"'{_path(f)}'" for f in files) + "], hive_partitioning = false)"
-            _rejected(con, rows, found, names or [])
-            table = pq.read_table(files, columns=[*EVENT_SCHEMA.names, "part", "row"],
-                                  filters=pc.field("invalid").is_null(), partitioning=None)
-            if table.num_rows == 0:
-                continue
-            table = table.combine_chunks().append_column(
-                "r", pa.array(np.arange(table.num_rows)))
-            con.register("slice_rows", table)
-            ((count, distinct),) = con.execute(
-                "SELECT count(*), count(DISTINCT event_id) FROM slice_rows").fetchall()
-            keys = table.select(["r", "order_id", "type", "at", "event_id"])
-            if distinct < count:
-                _duplicates(con, "slice_rows", found, names or [])
-                keys = arrow_table(con.sql(
-                    "SELECT r, order_id, type, \"at\", event_id FROM (SELECT *, row_number() "
-                    "OVER (PARTITION BY event_id ORDER BY part, seq, \"row\") AS arrival "
-                    "FROM slice_rows) WHERE arrival = 1"))
-            keys = numbered(keys, first_order, first_event)
-            con.unregister("slice_rows")
-            _write_by_type(writer, schema, table, keys)
-            first_order = pc.max(keys["ok"]).as_py() + 1
-            first_event = pc.max(keys["eid"]).as_py() + 1
-            found.rows += keys.num_rows
-    return found.rows
+    with (pq.ParquetWriter(target, schema, compression=LAYOUT_COMPRESSION,
+                           use_dictionary=_DICTIONARY) as writer,
+          ThreadPoolExecutor(workers) as pool):
+        # Each slice has a DuckDB cursor of its own, opened here (in this thread).
+        for done in _ahead(pool, workers, lambda item: _laid_out(item[0], item[1], names),
+                           ((con.cursor(), table) for table in slices)):
+            for run in done.runs:
+                writer.write_table(_numbered_on(run, first_order, first_event),
+                                   row_group_size=LAYOUT_ROW_GROUP)
+            first_order += done.orders
+            first_event += done.found.rows
+            found.rows += done.found.rows
+            found.duplicates += done.found.duplicates
+            found.rejections += done.found.rejections
+
+
+def _ahead(pool: ThreadPoolExecutor, workers: int, fn: Callable[[Any], _T],
+           items: Iterable[Any]) -> Iterator[_T]:
+    """`fn` of each item, run in `pool` at most `workers` - 1 items ahead of the caller (who
+    writes one slice while the next is laid out), in order."""
+    pending: deque[Future[_T]] = deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        if len(pending) == workers:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _numbered_on(run: pa.Table, first_order: int, first_event: int) -> pa.Table:
+    """A run of `_laid_out` (numbered from 0) numbered from `first_order` and `first_event`."""
+    for name, first in (("ok", first_order), ("eid", first_event)):
+        if first:
+            i = LAYOUT_SCHEMA.get_field_index(name)
+            run = run.set_column(i, LAYOUT_SCHEMA.field(name), pc.add(run[name], first))
+    return run
+
+
+@dataclass(frozen=True, slots=True)
+class _Slice:
+    """A slice laid out: each type's rows in order (`LAYOUT_SCHEMA`, the orders and events
+    numbered from 0), how many orders, and what was found (`rows`: the events)."""
+
+    runs: list[pa.Table]
+    orders: int
+    found: _Found
+
+
+def _laid_out(con: Any, table: pa.Table, names: list[str]) -> _Slice:
+    """Rows of `EVENT_SCHEMA` with their `part`, `row` and `invalid` (NULL or the reasons),
+    all the events of their orders: the invalid ones are rejected; of the rest, the first
+    arrival of each event id is kept, orders and events are numbered from 0
+    (`schema.LAYOUT_COLUMNS`) and the rows are put by type, each type's rows sorted by
+    (ok, eid). `con` is a DuckDB cursor of this slice's own, closed at the end.
+
+    The rows are numbered over their keys only (the row's place `r`, its order, type, time
+    and id: `numbered`); Arrow then puts each type's rows in their places (`take`), moving
+    only the columns the type carries: sorting every column through DuckDB's window
+    operator cost four times more."""
+    found = _Found()
+    try:
+        table = _valid(table, found, names)
+        if table.num_rows == 0:
+            return _Slice([], 0, found)
+        table = table.combine_chunks().append_column("r", pa.array(np.arange(table.num_rows)))
+        con.register("slice_rows", table)
+        ((count, distinct),) = con.execute(
+            "SELECT count(*), count(DISTINCT event_id) FROM slice_rows").fetchall()
+        keys = table.select(["r", "order_id", "type", "at", "event_id"])
+        if distinct < count:
+            _duplicates(con, "slice_rows", found, names)
+            keys = arrow_table(con.sql(
+                "SELECT r, order_id, type, \"at\", event_id FROM (SELECT *, row_number() "
+                "OVER (PARTITION BY event_id ORDER BY part, seq, \"row\") AS arrival "
+                "FROM slice_rows) WHERE arrival = 1"))
+        keys = numbered(keys, 0, 0)
+        found.rows = keys.num_rows
+        return _Slice(_by_type(table, keys), pc.max(keys["ok"]).as_py() + 1, found)
+    finally:
+        con.close()
+
+
+def _valid(table: pa.Table, found: _Found, names: list[str]) -> pa.Table:
+    """The valid rows of `table`; the others are added to the rejections."""
+    invalid = table["invalid"]
+    if invalid.null_count < table.num_rows:
+        bad = table.filter(pc.is_valid(invalid)).select(["part", "row", "invalid"])
+        for part, row, reason in zip(*bad.to_pydict().values(), strict=True):
+            found.rejections.append(Rejection(row, reason, _file(names, part)))
+        table = table.filter(pc.is_null(invalid))
+    return table.drop_columns(["invalid"])
 
 
 def numbered(keys: pa.Table, first_order: int, first_event: int) -> pa.Table:
@@ -324,12 +470,11 @@ _DICTIONARY = ["type", "shop_id", "category", "ship_from_region", "ship_to_regio
                "initiator", "carrier", "status", "region", "sender", "kind", "remedy"]
 
 
-def _write_by_type(writer: pq.ParquetWriter, schema: pa.Schema, table: pa.Table,
-                   keys: pa.Table) -> None:
-    """The rows of `table` in the order of `keys` (sorted by type, then `ok` and `eid`), each
-    type's run in row groups of its own; only the columns a type carries are moved."""
+def _by_type(table: pa.Table, keys: pa.Table) -> list[pa.Table]:
+    """The rows of `table` in the order of `keys` (sorted by type, then `ok` and `eid`), one
+    table of `LAYOUT_SCHEMA` per type; only the columns a type carries are moved."""
     runs = pc.run_end_encode(keys["type"].combine_chunks())
-    start = 0
+    out, start = [], 0
     for kind, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
         rows = keys.slice(start, end - start)
         carried = CARRIED[kind]
@@ -337,19 +482,13 @@ def _write_by_type(writer: pq.ParquetWriter, schema: pa.Schema, table: pa.Table,
         columns = [moved[f.name] if f.name in carried else pa.nulls(len(rows), f.type)
                    for f in EVENT_SCHEMA]
         columns += [rows[name] for name in LAYOUT_COLUMNS]
-        writer.write_table(pa.Table.from_arrays(columns, names=schema.names).cast(schema),
-                           row_group_size=LAYOUT_ROW_GROUP)
+        out.append(pa.Table.from_arrays(columns, names=LAYOUT_SCHEMA.names).cast(LAYOUT_SCHEMA))
         start = end
+    return out
 
 
 def _file(names: list[str], part: int) -> str | None:
     return names[part] if names else None
-
-
-def _rejected(con: Any, rows: str, found: _Found, names: list[str]) -> None:
-    for part, row, reason in con.execute(
-            f"SELECT part, \"row\", invalid FROM {rows} WHERE invalid IS NOT NULL").fetchall():
-        found.rejections.append(Rejection(row, reason, _file(names, part)))
 
 
 def _duplicates(con: Any, rows: str, found: _Found, names: list[str]) -> None:
@@ -368,18 +507,18 @@ def _duplicates(con: Any, rows: str, found: _Found, names: list[str]) -> None:
                      "one is kept", _file(names, part)))
 
 
-def _slices(parts: list[Path]) -> Iterator[list[Path]]:
-    """Consecutive bucket folders grouped up to `SLICE_ROWS` rows (one bucket at least)."""
-    group: list[Path] = []
+def _slices(sizes: list[int], limit: int | None = None) -> Iterator[list[int]]:
+    """Consecutive buckets (of `sizes` rows each) grouped up to `limit` rows (`SLICE_ROWS`;
+    one bucket at least; empty buckets left out)."""
+    group: list[int] = []
     size = 0
-    for part in parts:
-        if not part.exists():
+    for bucket, rows in enumerate(sizes):
+        if not rows:
             continue
-        rows = parquet_rows(part.glob("*.parquet"))
-        if group and size + rows > SLICE_ROWS:
+        if group and size + rows > (limit or SLICE_ROWS):
             yield group
             group, size = [], 0
-        group.append(part)
+        group.append(bucket)
         size += rows
     if group:
         yield group
