@@ -4,7 +4,7 @@ use cases."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,16 +18,17 @@ from stockout.store.uow import UnitOfWork
 
 def open_offers(uow: UnitOfWork, judged: Sequence[tuple[OrderFacts, RulePack,
                                                         Sequence[Verdict]]],
-                now: datetime) -> None:
+                now: datetime, judged_before: Collection[str]) -> None:
     """Inside a re-judging: open the offer of each open, not picked-up order that now has a
     stockout verdict and no offer yet, and tell its buyer; withdraw an offer still open whose
-    stockout verdict is gone (voided by a later event or announcement)."""
+    stockout verdict is gone (voided by a later event or announcement). Only the orders in
+    `judged_before` can hold an offer (one opens in a judging): the others need no withdrawal."""
     fresh: list[tuple[OrderFacts, RulePack, RemedyOffer]] = []
     gone: list[str] = []
     for facts, pack, verdicts in judged:
         offer = remedy_offer(verdicts, pack.remedies, now)
         if offer is None:
-            if facts.placed is not None:
+            if facts.placed is not None and facts.placed.order_id in judged_before:
                 gone.append(facts.placed.order_id)
             continue
         if facts.placed is None or facts.closed is not None or facts.pickup is not None:
