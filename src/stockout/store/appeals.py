@@ -71,7 +71,7 @@ class AppealRepo:
                 self.dialect.any_of(appeals.c.order_id, "ids"),
                 appeals.c.state == AppealState.APPROVED.value))
         for part in chunks(order_ids):
-            out.update((o, v) for o, v in self.conn.execute(q, {"ids": part}))
+            out.update((o, v) for o, v in self.dialect.rows(self.conn, q, {"ids": part}))
         return out
 
     def page(self, *, state: str | None, shop_ids: list[str] | None,

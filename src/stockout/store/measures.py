@@ -34,7 +34,8 @@ class MeasureRepo:
             measures.c.shop_id).where(self.dialect.any_of(measures.c.shop_id, "ids"),
                                       measures.c.state == bindparam("state")).distinct())
         for part in chunks(sorted(set(shop_ids))):
-            out.update(self.conn.execute(q, {"ids": part, "state": state}).scalars())
+            out.update(r[0] for r in self.dialect.rows(self.conn, q,
+                                                       {"ids": part, "state": state}))
         return out
 
     def by_keys(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -37,7 +37,7 @@ class OutboxRepo:
             outbox.c.dedupe_key, outbox.c.state).where(
                 self.dialect.any_of(outbox.c.dedupe_key, "ids")))
         for part in chunks(keys):
-            out.update((k, s) for k, s in self.conn.execute(q, {"ids": part}))
+            out.update((k, s) for k, s in self.dialect.rows(self.conn, q, {"ids": part}))
         return out
 
     def cancel(self, keys: Sequence[str]) -> None:

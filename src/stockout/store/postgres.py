@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
+from stockout.store.reads import Reads
 from stockout.store.types import UTCDateTime
 
 T = TypeVar("T")
@@ -43,6 +44,9 @@ class PostgresDialect:
     def __init__(self, url: str) -> None:
         self.url = url
         self._statements: dict[str, Any] = {}
+        self._reads = Reads(psycopg.Error, _run_prepared)
+        self.rows = self._reads.rows
+        self.records = self._reads.records
 
     def make_engine(self) -> Engine:
         engine = create_engine(self.url, pool_size=8, max_overflow=40, pool_pre_ping=True,
@@ -257,3 +261,10 @@ def _on_driver(conn: Connection, sql: str, params: Sequence[Any], returning: boo
             return [tuple(r) for r in cur.fetchall()] if returning else []
     except psycopg.Error as exc:
         raise DBAPIError.instance(sql, None, exc, psycopg.Error, dialect=conn.dialect) from exc
+
+
+def _run_prepared(driver: psycopg.Connection[Any], sql: str, params: Any) -> list[Any]:
+    """A hot read, its plan kept by the server (prepared at once: it runs at every post)."""
+    with driver.cursor() as cur:
+        cur.execute(sql, params, prepare=True)
+        return cur.fetchall()

@@ -46,7 +46,7 @@ class RemedyRepo:
             remedies.c.order_id, remedies.c.state).where(
                 self.dialect.any_of(remedies.c.order_id, "ids")))
         for part in chunks(sorted(set(order_ids))):
-            out.update((o, st) for o, st in self.conn.execute(q, {"ids": part}))
+            out.update((o, st) for o, st in self.dialect.rows(self.conn, q, {"ids": part}))
         return out
 
     def withdraw(self, order_ids: Iterable[str], state: str, only_state: str, at: datetime

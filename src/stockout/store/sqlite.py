@@ -20,6 +20,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Text, TypeDecorator
 
+from stockout.store.reads import Reads
 from stockout.store.types import UTCDateTime
 
 T = TypeVar("T")
@@ -35,6 +36,9 @@ class SqliteDialect:
     def __init__(self, url: str) -> None:
         self.url = url
         self._statements: dict[str, Any] = {}
+        self._reads = Reads(sqlite3.Error, _run)
+        self.rows = self._reads.rows
+        self.records = self._reads.records
         database = make_url(url).database or ""
         with _WRITERS_GUARD:
             self._writer = _WRITERS.setdefault(database, threading.Lock())
@@ -186,3 +190,11 @@ def _reader(kind: Any) -> Callable[[Any], Any] | None:
         return lambda v: (datetime.fromisoformat(v).replace(tzinfo=UTC) if v is not None
                           else None)
     return None
+
+
+def _run(driver: sqlite3.Connection, sql: str, params: Any) -> list[Any]:
+    cur = driver.cursor()
+    try:
+        return cur.execute(sql, params).fetchall()
+    finally:
+        cur.close()

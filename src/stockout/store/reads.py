@@ -1,0 +1,88 @@
+"""Hot reads on the driver's own cursor: a statement built once (`StoreDialect.prepared`) is
+compiled once per store into its SQL text, the order of its parameters and how each bound and
+read value is converted; each execution then skips SQLAlchemy's per-statement work (the compiled
+cache lookup, parameter processing, result wrapping), which cost more than a small read itself.
+The values read are the ones SQLAlchemy would give (its own bind and result processors)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import ClauseElement
+
+Row = tuple[Any, ...]
+
+
+class ReadPlan:
+    """One statement compiled for one dialect."""
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        if "POSTCOMPILE" in self.sql:
+            raise ValueError(f"a read on the driver takes no expanding IN: {self.sql}")
+        processors = compiled._bind_processors
+        # The values the statement carries itself (`status = 'active'`), converted once.
+        self.fixed: dict[str, Any] = {}
+        for name, bind in compiled.binds.items():
+            if not bind.required:
+                f = processors.get(name)
+                self.fixed[name] = f(bind.effective_value) if f else bind.effective_value
+        names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
+        self.positional = compiled.positional
+        self.binds = [(n, processors.get(n)) for n in names]
+        columns = compiled._result_columns
+        self.keys = tuple(c[0] for c in columns)
+        readers = [c[3]._cached_result_processor(dialect, None) for c in columns]
+        self.readers = readers if any(readers) else None
+
+    def params(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        fixed = self.fixed
+        pairs = [(n, fixed[n] if n in fixed else f(values[n]) if f is not None else values[n])
+                 for n, f in self.binds]
+        return [v for _, v in pairs] if self.positional else dict(pairs)
+
+    def rows(self, fetched: list[Any]) -> list[Row]:
+        readers = self.readers
+        if readers is None:
+            return [tuple(r) for r in fetched]
+        return [tuple(f(v) if f is not None else v for f, v in zip(readers, r, strict=True))
+                for r in fetched]
+
+
+class Reads:
+    """A store's read plans, each made at its statement's first use."""
+
+    def __init__(self, error: type[Exception],
+                 run: Callable[[Any, str, Any], list[Any]]) -> None:
+        self._plans: dict[int, tuple[ClauseElement, ReadPlan]] = {}
+        self._error = error  # the driver's base exception, wrapped as SQLAlchemy wraps it
+        self._run = run  # (driver connection, sql, parameters) -> the rows fetched
+
+    def plan(self, conn: Connection, statement: ClauseElement) -> ReadPlan:
+        found = self._plans.get(id(statement))
+        if found is None or found[0] is not statement:
+            found = self._plans[id(statement)] = (statement, ReadPlan(statement, conn.dialect))
+        return found[1]
+
+    def rows(self, conn: Connection, statement: ClauseElement, values: Mapping[str, Any]
+             ) -> list[Row]:
+        """The rows of a statement kept by `prepared`, as tuples of its columns."""
+        plan = self.plan(conn, statement)
+        params = plan.params(values)
+        driver = conn.connection.driver_connection
+        try:
+            fetched = self._run(driver, plan.sql, params)
+        except self._error as exc:
+            raise DBAPIError.instance(plan.sql, params, exc, self._error,
+                                      dialect=conn.dialect) from exc
+        return plan.rows(fetched)
+
+    def records(self, conn: Connection, statement: ClauseElement, values: Mapping[str, Any]
+                ) -> list[dict[str, Any]]:
+        """The same rows as dicts, column name -> value."""
+        keys = self.plan(conn, statement).keys
+        return [dict(zip(keys, r, strict=True)) for r in self.rows(conn, statement, values)]
