@@ -263,8 +263,9 @@ def _on_driver(conn: Connection, sql: str, params: Sequence[Any], returning: boo
         raise DBAPIError.instance(sql, None, exc, psycopg.Error, dialect=conn.dialect) from exc
 
 
-def _run_prepared(driver: psycopg.Connection[Any], sql: str, params: Any) -> list[Any]:
+def _run_prepared(driver: psycopg.Connection[Any], sql: str, params: Any
+                  ) -> tuple[Sequence[Any], list[Any]]:
     """A hot read, its plan kept by the server (prepared at once: it runs at every post)."""
     with driver.cursor() as cur:
         cur.execute(sql, params, prepare=True)
-        return cur.fetchall()
+        return cur.description or (), cur.fetchall()

@@ -34,10 +34,11 @@ class ReadPlan:
         names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
         self.positional = compiled.positional
         self.binds = [(n, processors.get(n)) for n in names]
-        columns = compiled._result_columns
-        self.keys = tuple(c[0] for c in columns)
-        readers = [c[3]._cached_result_processor(dialect, None) for c in columns]
-        self.readers = readers if any(readers) else None
+        self.dialect = dialect
+        self.types = [c[3] for c in compiled._result_columns]
+        self.keys = tuple(c[0] for c in compiled._result_columns)
+        self.readers: list[Any] | None = None  # made at the first run, from the driver's types
+        self.read = False
 
     def params(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         fixed = self.fixed
@@ -45,7 +46,13 @@ class ReadPlan:
                  for n, f in self.binds]
         return [v for _, v in pairs] if self.positional else dict(pairs)
 
-    def rows(self, fetched: list[Any]) -> list[Row]:
+    def rows(self, description: Sequence[Any], fetched: list[Any]) -> list[Row]:
+        if not self.read:
+            # As SQLAlchemy does: each column's converter for the type the driver reports.
+            readers = [t._cached_result_processor(self.dialect, d[1])
+                       for t, d in zip(self.types, description, strict=True)]
+            self.readers = readers if any(readers) else None
+            self.read = True
         readers = self.readers
         if readers is None:
             return [tuple(r) for r in fetched]
@@ -57,10 +64,10 @@ class Reads:
     """A store's read plans, each made at its statement's first use."""
 
     def __init__(self, error: type[Exception],
-                 run: Callable[[Any, str, Any], list[Any]]) -> None:
+                 run: Callable[[Any, str, Any], tuple[Sequence[Any], list[Any]]]) -> None:
         self._plans: dict[int, tuple[ClauseElement, ReadPlan]] = {}
         self._error = error  # the driver's base exception, wrapped as SQLAlchemy wraps it
-        self._run = run  # (driver connection, sql, parameters) -> the rows fetched
+        self._run = run  # (driver connection, sql, parameters) -> (description, rows)
 
     def plan(self, conn: Connection, statement: ClauseElement) -> ReadPlan:
         found = self._plans.get(id(statement))
@@ -75,11 +82,11 @@ class Reads:
         params = plan.params(values)
         driver = conn.connection.driver_connection
         try:
-            fetched = self._run(driver, plan.sql, params)
+            description, fetched = self._run(driver, plan.sql, params)
         except self._error as exc:
             raise DBAPIError.instance(plan.sql, params, exc, self._error,
                                       dialect=conn.dialect) from exc
-        return plan.rows(fetched)
+        return plan.rows(description, fetched)
 
     def records(self, conn: Connection, statement: ClauseElement, values: Mapping[str, Any]
                 ) -> list[dict[str, Any]]:

@@ -192,9 +192,10 @@ def _reader(kind: Any) -> Callable[[Any], Any] | None:
     return None
 
 
-def _run(driver: sqlite3.Connection, sql: str, params: Any) -> list[Any]:
+def _run(driver: sqlite3.Connection, sql: str, params: Any) -> tuple[Sequence[Any], list[Any]]:
     cur = driver.cursor()
     try:
-        return cur.execute(sql, params).fetchall()
+        rows = cur.execute(sql, params).fetchall()
+        return cur.description or (), rows
     finally:
         cur.close()
