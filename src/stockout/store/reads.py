@@ -7,11 +7,12 @@ The values read are the ones SQLAlchemy would give (its own bind and result proc
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 Row = tuple[Any, ...]
 
@@ -20,11 +21,11 @@ class ReadPlan:
     """One statement compiled for one dialect."""
 
     def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         self.sql = compiled.string
         if "POSTCOMPILE" in self.sql:
             raise ValueError(f"a read on the driver takes no expanding IN: {self.sql}")
-        processors = compiled._bind_processors
+        processors: Mapping[str, Any] = compiled._bind_processors
         # The values the statement carries itself (`status = 'active'`), converted once.
         self.fixed: dict[str, Any] = {}
         for name, bind in compiled.binds.items():
@@ -35,8 +36,9 @@ class ReadPlan:
         self.positional = compiled.positional
         self.binds = [(n, processors.get(n)) for n in names]
         self.dialect = dialect
-        self.types = [c[3] for c in compiled._result_columns]
-        self.keys = tuple(c[0] for c in compiled._result_columns)
+        columns = compiled._result_columns or []
+        self.types = [c[3] for c in columns]
+        self.keys = tuple(c[0] for c in columns)
         self.readers: list[Any] | None = None  # made at the first run, from the driver's types
         self.read = False
 
@@ -49,9 +51,9 @@ class ReadPlan:
     def rows(self, description: Sequence[Any], fetched: list[Any]) -> list[Row]:
         if not self.read:
             # As SQLAlchemy does: each column's converter for the type the driver reports.
-            readers = [t._cached_result_processor(self.dialect, d[1])
-                       for t, d in zip(self.types, description, strict=True)]
-            self.readers = readers if any(readers) else None
+            made = [t._cached_result_processor(self.dialect, d[1])
+                    for t, d in zip(self.types, description, strict=True)]
+            self.readers = made if any(made) else None
             self.read = True
         readers = self.readers
         if readers is None:
