@@ -94,9 +94,9 @@ class EventRepo:
         q = self.dialect.prepared("events.lock_hints", lambda: select(
             events.c.order_id, events.c.type, events.c.at, events.c.carrier,
             events.c.tracking_no).where(self.dialect.any_of(events.c.order_id, "ids"),
-                                        events.c.type.in_((UPLOAD, REPORT))))
+                                        self.dialect.any_of(events.c.type, "types")))
         for part in chunks(order_ids):
-            out += [tuple(r) for r in self.conn.execute(q, {"ids": part})]
+            out += self.dialect.rows(self.conn, q, {"ids": part, "types": [UPLOAD, REPORT]})
         return out
 
     def uploads(self, tracking_nos: Iterable[str], since: datetime, until: datetime

@@ -268,4 +268,6 @@ def _run_prepared(driver: psycopg.Connection[Any], sql: str, params: Any
     """A hot read, its plan kept by the server (prepared at once: it runs at every post)."""
     with driver.cursor() as cur:
         cur.execute(sql, params, prepare=True)
-        return cur.description or (), cur.fetchall()
+        if cur.description is None:  # a write
+            return (), []
+        return cur.description, cur.fetchall()

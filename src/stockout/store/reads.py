@@ -39,7 +39,7 @@ class ReadPlan:
         columns = compiled._result_columns or []
         self.types = [c[3] for c in columns]
         self.keys = tuple(c[0] for c in columns)
-        self.readers: list[Any] | None = None  # made at the first run, from the driver's types
+        self.readers: list[tuple[int, Any]] = []  # made at the first run, from the driver's types
         self.read = False
 
     def params(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
@@ -53,13 +53,18 @@ class ReadPlan:
             # As SQLAlchemy does: each column's converter for the type the driver reports.
             made = [t._cached_result_processor(self.dialect, d[1])
                     for t, d in zip(self.types, description, strict=True)]
-            self.readers = made if any(made) else None
+            self.readers = [(i, f) for i, f in enumerate(made) if f is not None]
             self.read = True
         readers = self.readers
-        if readers is None:
+        if not readers:
             return [tuple(r) for r in fetched]
-        return [tuple(f(v) if f is not None else v for f, v in zip(readers, r, strict=True))
-                for r in fetched]
+        out = []
+        for r in fetched:
+            values = list(r)
+            for i, f in readers:  # only the columns that have a converter
+                values[i] = f(values[i])
+            out.append(tuple(values))
+        return out
 
 
 class Reads:
@@ -79,7 +84,8 @@ class Reads:
 
     def rows(self, conn: Connection, statement: ClauseElement, values: Mapping[str, Any]
              ) -> list[Row]:
-        """The rows of a statement kept by `prepared`, as tuples of its columns."""
+        """The rows of a statement kept by `prepared`, as tuples of its columns (none for
+        an update without RETURNING, which runs the same way)."""
         plan = self.plan(conn, statement)
         params = plan.params(values)
         driver = conn.connection.driver_connection

@@ -196,6 +196,6 @@ def _run(driver: sqlite3.Connection, sql: str, params: Any) -> tuple[Sequence[An
     cur = driver.cursor()
     try:
         rows = cur.execute(sql, params).fetchall()
-        return cur.description or (), rows
+        return cur.description or (), rows  # a write: no description, no rows
     finally:
         cur.close()
