@@ -34,12 +34,18 @@ def open_offers(uow: UnitOfWork, judged: Sequence[tuple[OrderFacts, RulePack,
         if facts.placed is None or facts.closed is not None or facts.pickup is not None:
             continue
         fresh.append((facts, pack, offer))
-    if gone:
-        uow.remedies.withdraw(gone, RemedyState.WITHDRAWN.value, RemedyState.OFFERED.value, now)
+    if not gone and not fresh:
+        return
+    # One read for both: the offers to withdraw (still offered; an offer only becomes offered
+    # in a judging, under the order's lock, so none turns offered meanwhile) and where an offer
+    # opens (none yet, or only a withdrawn one: opened again, rewritten).
+    states = uow.remedies.states([*gone, *(o.order_id for _, _, o in fresh)])
+    offered = [o for o in gone if states.get(o) == RemedyState.OFFERED.value]
+    if offered:
+        uow.remedies.withdraw(offered, RemedyState.WITHDRAWN.value, RemedyState.OFFERED.value,
+                              now)
     if not fresh:
         return
-    # An offer opens where there is none, or only a withdrawn one (opened again, rewritten).
-    states = uow.remedies.states(o.order_id for _, _, o in fresh)
     rows: list[dict[str, Any]] = []
     for facts, pack, offer in fresh:
         p = facts.placed
