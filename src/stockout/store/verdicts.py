@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import Select, func, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
 
 from stockout.store.engine import StoreDialect
@@ -98,22 +98,6 @@ class VerdictRepo:
     def get(self, verdict_id: int) -> dict[str, Any] | None:
         row = self.conn.execute(select(verdicts).where(verdicts.c.id == verdict_id)).first()
         return dict(row._mapping) if row is not None else None
-
-    def active_counts(self, shop_ids: Iterable[str], since: datetime, until: datetime
-                      ) -> dict[tuple[str, str], int]:
-        """(shop, violation) -> how many active verdicts the shops had detected in
-        (since, until]: one query for a post's shops, to tell which could cross a measure."""
-        out: dict[tuple[str, str], int] = {}
-        q = self.dialect.prepared("verdicts.active_counts", lambda: (
-            select(verdicts.c.shop_id, verdicts.c.violation, func.count())
-            .where(self.dialect.any_of(verdicts.c.shop_id, "ids"),
-                   verdicts.c.status == "active", verdicts.c.detected_at > bindparam("since"),
-                   verdicts.c.detected_at <= bindparam("until"))
-            .group_by(verdicts.c.shop_id, verdicts.c.violation)))
-        for part in chunks(sorted(set(shop_ids))):
-            out.update(((s, v), int(n)) for s, v, n in self.dialect.rows(
-                self.conn, q, {"ids": part, "since": since, "until": until}))
-        return out
 
     def active_of_shop(self, shop_id: str, since: datetime, until: datetime
                        ) -> list[dict[str, Any]]:
