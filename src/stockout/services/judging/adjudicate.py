@@ -191,11 +191,11 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
     with step("ledger"):
         changes = ledger.record(uow, judged, now, actor, cause)
     with step("remedy offers"):
-        remedy_offers.open_offers(uow, stockouts, now, held)
+        offered = remedy_offers.open_offers(uow, stockouts, now, held)
     with step("order rows"):
         uow.orders.save([r for r, new in order_rows if new],
                         [r for r, new in order_rows if not new])
-        uow.outbox.enqueue(warnings)
+        uow.outbox.enqueue(offered + warnings)  # the buyers' offers, then at-risk warnings
     outcome.judged += len(orders)
     outcome.issued += len(changes.issued)
     outcome.voided += len(changes.voided)
