@@ -195,7 +195,9 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
     with step("order rows"):
         uow.orders.save([r for r, new in order_rows if new],
                         [r for r, new in order_rows if not new])
-        uow.outbox.enqueue(offered + warnings)  # the buyers' offers, then at-risk warnings
+        # One insert, in the order of before: the ledger's notices, the buyers' offers, then
+        # the at-risk warnings.
+        uow.outbox.enqueue(changes.messages + offered + warnings)
     outcome.judged += len(orders)
     outcome.issued += len(changes.issued)
     outcome.voided += len(changes.voided)
