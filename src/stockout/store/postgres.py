@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
-from stockout.store.reads import Reads
+from stockout.store.reads import Reads, Want
 from stockout.store.types import UTCDateTime
 
 T = TypeVar("T")
@@ -263,11 +263,12 @@ def _on_driver(conn: Connection, sql: str, params: Sequence[Any], returning: boo
         raise DBAPIError.instance(sql, None, exc, psycopg.Error, dialect=conn.dialect) from exc
 
 
-def _run_prepared(driver: psycopg.Connection[Any], sql: str, params: Any
+def _run_prepared(driver: psycopg.Connection[Any], sql: str, params: Any, want: Want
                   ) -> tuple[Sequence[Any], list[Any]]:
     """A hot read, its plan kept by the server (prepared at once: it runs at every post)."""
     with driver.cursor() as cur:
         cur.execute(sql, params, prepare=True)
-        if cur.description is None:  # a write
+        if want is Want.NOTHING:
             return (), []
-        return cur.description, cur.fetchall()
+        rows = cur.fetchall()
+        return (cur.description or () if want is Want.DESCRIBED else ()), rows

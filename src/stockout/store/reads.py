@@ -7,6 +7,7 @@ The values read are the ones SQLAlchemy would give (its own bind and result proc
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
 from typing import Any, cast
 
 from sqlalchemy.engine import Connection, Dialect
@@ -15,6 +16,16 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Row = tuple[Any, ...]
+
+
+class Want(Enum):
+    """What a run of a statement hands back: no rows (a write), the rows, or the rows and
+    the driver's description of their columns (needed once per statement: the driver builds
+    it anew at each call)."""
+
+    NOTHING = 0
+    ROWS = 1
+    DESCRIBED = 2
 
 
 class ReadPlan:
@@ -42,6 +53,11 @@ class ReadPlan:
         self.readers: list[tuple[int, Any]] = []  # made at the first run, from the driver's types
         self.read = False
 
+    def want(self) -> Want:
+        if not self.keys:
+            return Want.NOTHING
+        return Want.ROWS if self.read else Want.DESCRIBED
+
     def params(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         fixed = self.fixed
         pairs = [(n, fixed[n] if n in fixed else f(values[n]) if f is not None else values[n])
@@ -49,7 +65,7 @@ class ReadPlan:
         return [v for _, v in pairs] if self.positional else dict(pairs)
 
     def rows(self, description: Sequence[Any], fetched: list[Any]) -> list[Row]:
-        if not self.read:
+        if not self.read and description:
             # As SQLAlchemy does: each column's converter for the type the driver reports.
             made = [t._cached_result_processor(self.dialect, d[1])
                     for t, d in zip(self.types, description, strict=True)]
@@ -71,10 +87,11 @@ class Reads:
     """A store's read plans, each made at its statement's first use."""
 
     def __init__(self, error: type[Exception],
-                 run: Callable[[Any, str, Any], tuple[Sequence[Any], list[Any]]]) -> None:
+                 run: Callable[[Any, str, Any, Want], tuple[Sequence[Any], list[Any]]]
+                 ) -> None:
         self._plans: dict[int, tuple[ClauseElement, ReadPlan]] = {}
         self._error = error  # the driver's base exception, wrapped as SQLAlchemy wraps it
-        self._run = run  # (driver connection, sql, parameters) -> (description, rows)
+        self._run = run  # (driver connection, sql, parameters, want) -> (description, rows)
 
     def plan(self, conn: Connection, statement: ClauseElement) -> ReadPlan:
         found = self._plans.get(id(statement))
@@ -90,7 +107,7 @@ class Reads:
         params = plan.params(values)
         driver = conn.connection.driver_connection
         try:
-            description, fetched = self._run(driver, plan.sql, params)
+            description, fetched = self._run(driver, plan.sql, params, plan.want())
         except self._error as exc:
             raise DBAPIError.instance(plan.sql, params, exc, self._error,
                                       dialect=conn.dialect) from exc

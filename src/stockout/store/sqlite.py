@@ -20,7 +20,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Text, TypeDecorator
 
-from stockout.store.reads import Reads
+from stockout.store.reads import Reads, Want
 from stockout.store.types import UTCDateTime
 
 T = TypeVar("T")
@@ -192,10 +192,11 @@ def _reader(kind: Any) -> Callable[[Any], Any] | None:
     return None
 
 
-def _run(driver: sqlite3.Connection, sql: str, params: Any) -> tuple[Sequence[Any], list[Any]]:
+def _run(driver: sqlite3.Connection, sql: str, params: Any, want: Want
+         ) -> tuple[Sequence[Any], list[Any]]:
     cur = driver.cursor()
     try:
         rows = cur.execute(sql, params).fetchall()
-        return cur.description or (), rows  # a write: no description, no rows
+        return (cur.description or () if want is Want.DESCRIBED else ()), rows
     finally:
         cur.close()
