@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
@@ -16,6 +16,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
 
 
 class Want(Enum):
@@ -83,6 +84,17 @@ class ReadPlan:
         return out
 
 
+def on_driver(conn: Connection, error: type[Exception], sql: str, params: Any,
+              call: Callable[[Any], T]) -> T:
+    """`call` on the driver's own connection, in `conn`'s transaction; a driver error (of base
+    class `error`) is raised as SQLAlchemy would wrap it, so retries (a locked database, a
+    deadlock) and error mapping see the same exceptions."""
+    try:
+        return call(conn.connection.driver_connection)
+    except error as exc:
+        raise DBAPIError.instance(sql, params, exc, error, dialect=conn.dialect) from exc
+
+
 class Reads:
     """A store's read plans, each made at its statement's first use."""
 
@@ -104,13 +116,9 @@ class Reads:
         """The rows of a statement kept by `prepared`, as tuples of its columns (none for
         an update without RETURNING, which runs the same way)."""
         plan = self.plan(conn, statement)
-        params = plan.params(values)
-        driver = conn.connection.driver_connection
-        try:
-            description, fetched = self._run(driver, plan.sql, params, plan.want())
-        except self._error as exc:
-            raise DBAPIError.instance(plan.sql, params, exc, self._error,
-                                      dialect=conn.dialect) from exc
+        params, want = plan.params(values), plan.want()
+        description, fetched = on_driver(conn, self._error, plan.sql, params,
+                                         lambda driver: self._run(driver, plan.sql, params, want))
         return plan.rows(description, fetched)
 
     def records(self, conn: Connection, statement: ClauseElement, values: Mapping[str, Any]

@@ -20,7 +20,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Text, TypeDecorator
 
-from stockout.store.reads import Reads, Want
+from stockout.store.reads import Reads, Want, on_driver
 from stockout.store.types import UTCDateTime
 
 T = TypeVar("T")
@@ -89,8 +89,8 @@ class SqliteDialect:
             else ""
         row_marks = "(" + ", ".join("?" * len(columns)) + ")"
         if not returning:
-            conn.exec_driver_sql(f"INSERT INTO {_q(table.name)} ({names}) VALUES {row_marks}"
-                                 f"{conflict}", values)
+            _many(conn, f"INSERT INTO {_q(table.name)} ({names}) VALUES {row_marks}{conflict}",
+                  values)
             return []
         back = ", ".join(_q(c) for c in returning)
         result_types = [table.c[c].type for c in returning]
@@ -102,7 +102,7 @@ class SqliteDialect:
             sql = (f"INSERT INTO {_q(table.name)} ({names}) VALUES "
                    f"{', '.join([row_marks] * len(part))}{conflict} RETURNING {back}")
             flat = tuple(v for row in part for v in row)
-            for r in conn.exec_driver_sql(sql, flat):
+            for r in _fetch(conn, sql, flat):
                 out.append(tuple([f(v) if f is not None else v
                                   for f, v in zip(readers, r, strict=True)]))
         return out
@@ -122,8 +122,7 @@ class SqliteDialect:
                      for c, f in zip(order, convert, strict=True)], *extra) for r in rows]
         sets = ", ".join(f"{_q(c)} = ?" for c in columns)
         where = "".join(f" AND {_q(c)} = ?" for c, _ in guards)
-        conn.exec_driver_sql(f"UPDATE {_q(table.name)} SET {sets} WHERE {_q(key)} = ?{where}",
-                             values)
+        _many(conn, f"UPDATE {_q(table.name)} SET {sets} WHERE {_q(key)} = ?{where}", values)
 
     def _converters(self, table: Table, columns: tuple[str, ...]
                     ) -> list[Callable[[Any], Any] | None]:
@@ -200,3 +199,15 @@ def _run(driver: sqlite3.Connection, sql: str, params: Any, want: Want
         return (cur.description or () if want is Want.DESCRIBED else ()), rows
     finally:
         cur.close()
+
+
+def _fetch(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    """A statement's rows, run on the driver's connection in `conn`'s transaction."""
+    return on_driver(conn, sqlite3.Error, sql, params,
+                     lambda driver: driver.execute(sql, params).fetchall())
+
+
+def _many(conn: Connection, sql: str, values: list[tuple[Any, ...]]) -> None:
+    """One `executemany` on the driver's connection, in `conn`'s transaction (SQLAlchemy's own
+    path cost more than a small write)."""
+    on_driver(conn, sqlite3.Error, sql, values, lambda driver: driver.executemany(sql, values))
