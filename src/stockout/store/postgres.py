@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
-from stockout.store.reads import Reads, Want
+from stockout.store.reads import Reads, Want, on_driver
 from stockout.store.types import UTCDateTime
 
 T = TypeVar("T")
@@ -252,15 +252,12 @@ class _UpdatePlan(_ColumnArrays):
 def _on_driver(conn: Connection, sql: str, params: Sequence[Any], returning: bool
                ) -> list[tuple[Any, ...]]:
     """`sql` on the driver's own cursor, in the connection's transaction: the one way to send
-    parameters in binary form. Its errors are wrapped as SQLAlchemy's would be, so retries
-    (deadlocks) and error mapping see the same exceptions."""
-    driver = conn.connection.driver_connection
-    try:
-        with driver.cursor() as cur:  # type: ignore[union-attr]
+    parameters in binary form (errors wrapped as SQLAlchemy's: `reads.on_driver`)."""
+    def run(driver: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
+        with driver.cursor() as cur:
             cur.execute(sql, params)
             return [tuple(r) for r in cur.fetchall()] if returning else []
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(sql, None, exc, psycopg.Error, dialect=conn.dialect) from exc
+    return on_driver(conn, psycopg.Error, sql, None, run)
 
 
 def _run_prepared(driver: psycopg.Connection[Any], sql: str, params: Any, want: Want
