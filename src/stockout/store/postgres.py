@@ -129,7 +129,7 @@ class PostgresDialect:
     def lock(self, conn: Connection, keys: list[int]) -> None:
         """Advisory locks held until the transaction ends, taken in the order given."""
         if keys:
-            conn.execute(_LOCK, {"keys": keys})
+            self.rows(conn, _LOCK, {"keys": keys})  # on the driver, as the hot reads
 
     def is_retryable(self, exc: BaseException) -> bool:
         if not isinstance(exc, DBAPIError):
