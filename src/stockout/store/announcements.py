@@ -3,25 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from stockout.domain.announcements import Announcement
+from stockout.store.engine import StoreDialect
 from stockout.store.mapping import announcement_from_row
 from stockout.store.tables import announcements
 
+# What judging needs of an announcement (not its raw post, digest nor authors).
+_JUDGED = ("id", "starts", "ends", "extend_hours", "ship_from_regions", "ship_to_regions",
+           "categories")
+
 
 class AnnouncementRepo:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, dialect: StoreDialect) -> None:
         self.conn = conn
+        self.dialect = dialect
 
     def all(self) -> list[Announcement]:
-        """The announcements in force (not withdrawn)."""
-        q = (select(announcements).where(announcements.c.withdrawn_at.is_(None))
-             .order_by(announcements.c.starts, announcements.c.id))
-        return [announcement_from_row(dict(r._mapping)) for r in self.conn.execute(q)]
+        """The announcements in force (not withdrawn): read at every re-judging, so one
+        prepared read of the columns judging uses, each row made an `Announcement` once."""
+        q = self.dialect.prepared("announcements.in_force", lambda: (
+            select(*(announcements.c[c] for c in _JUDGED))
+            .where(announcements.c.withdrawn_at.is_(None))
+            .order_by(announcements.c.starts, announcements.c.id)))
+        return [_announcement(r) for r in self.dialect.rows(self.conn, q, {})]
 
     def rows(self, after: str | None, limit: int) -> list[dict[str, Any]]:
         q = select(announcements).order_by(announcements.c.id).limit(limit)
@@ -40,3 +50,9 @@ class AnnouncementRepo:
     def withdraw(self, announcement_id: str, at: datetime, by: str) -> None:
         self.conn.execute(update(announcements).where(announcements.c.id == announcement_id)
                           .values(withdrawn_at=at, withdrawn_by=by))
+
+
+@lru_cache(maxsize=1024)
+def _announcement(row: tuple[Any, ...]) -> Announcement:
+    """A stored row as an `Announcement` (immutable, as is the row: memoised by its values)."""
+    return announcement_from_row(dict(zip(_JUDGED, row, strict=True)))

@@ -51,8 +51,8 @@ class AppealRepo:
         actor (`by`: verdict id -> actor); the rows closed. One read when none is pending."""
         q = self.dialect.prepared("appeals.pending_of", lambda: select(appeals).where(
             self.dialect.any_of(appeals.c.verdict_id, "ids"), appeals.c.state == _PENDING))
-        rows = [appeal_from_row(dict(r._mapping)) for part in chunks(verdict_ids)
-                for r in self.conn.execute(q, {"ids": part})]
+        rows = [appeal_from_row(r) for part in chunks(verdict_ids)
+                for r in self.dialect.records(self.conn, q, {"ids": part})]
         closed: dict[str, list[int]] = {}
         for r in rows:
             closed.setdefault(by[r.verdict_id], []).append(r.id)
@@ -71,7 +71,7 @@ class AppealRepo:
                 self.dialect.any_of(appeals.c.order_id, "ids"),
                 appeals.c.state == AppealState.APPROVED.value))
         for part in chunks(order_ids):
-            out.update((o, v) for o, v in self.conn.execute(q, {"ids": part}))
+            out.update((o, v) for o, v in self.dialect.rows(self.conn, q, {"ids": part}))
         return out
 
     def page(self, *, state: str | None, shop_ids: list[str] | None,

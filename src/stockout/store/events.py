@@ -59,8 +59,7 @@ class EventRepo:
             events.c.event_id, events.c.digest, events.c.order_id).where(
                 self.dialect.any_of(events.c.event_id, "ids")))
         for part in chunks(dict.fromkeys(event_ids)):
-            out.update((r.event_id, (r.digest, r.order_id))
-                       for r in self.conn.execute(q, {"ids": part}))
+            out.update((e, (d, o)) for e, d, o in self.dialect.rows(self.conn, q, {"ids": part}))
         return out
 
     def insert(self, rows: list[dict[str, Any]], checked: bool = False) -> set[str]:
@@ -83,7 +82,7 @@ class EventRepo:
             events.c.order_id, events.c.seq, events.c.fields).where(
                 self.dialect.any_of(events.c.order_id, "ids")))
         for part in chunks(order_ids):
-            for order_id, seq, fields in self.conn.execute(q, {"ids": part}):
+            for order_id, seq, fields in self.dialect.rows(self.conn, q, {"ids": part}):
                 out[order_id].append((seq, event_from_fields(fields)))
         return out
 
@@ -95,9 +94,9 @@ class EventRepo:
         q = self.dialect.prepared("events.lock_hints", lambda: select(
             events.c.order_id, events.c.type, events.c.at, events.c.carrier,
             events.c.tracking_no).where(self.dialect.any_of(events.c.order_id, "ids"),
-                                        events.c.type.in_((UPLOAD, REPORT))))
+                                        self.dialect.any_of(events.c.type, "types")))
         for part in chunks(order_ids):
-            out += [tuple(r) for r in self.conn.execute(q, {"ids": part})]
+            out += self.dialect.rows(self.conn, q, {"ids": part, "types": [UPLOAD, REPORT]})
         return out
 
     def uploads(self, tracking_nos: Iterable[str], since: datetime, until: datetime
@@ -111,8 +110,8 @@ class EventRepo:
             .where(events.c.type == UPLOAD, self.dialect.any_of(events.c.tracking_no, "ids"),
                    events.c.at >= bindparam("since"), events.c.at <= bindparam("until"))))
         for part in chunks(sorted(set(tracking_nos))):
-            out += [StoredUpload(*r) for r in self.conn.execute(
-                q, {"ids": part, "since": since, "until": until})]
+            out += [StoredUpload(*r) for r in self.dialect.rows(
+                self.conn, q, {"ids": part, "since": since, "until": until})]
         return out
 
     def placements(self, order_ids: Iterable[str]) -> dict[str, str]:
@@ -123,7 +122,7 @@ class EventRepo:
                 self.dialect.any_of(events.c.order_id, "ids"),
                 events.c.type == "order_placed").order_by(events.c.seq))
         for part in chunks(sorted(set(order_ids))):
-            for order_id, event_id in self.conn.execute(q, {"ids": part}):
+            for order_id, event_id in self.dialect.rows(self.conn, q, {"ids": part}):
                 out.setdefault(order_id, event_id)
         return out
 

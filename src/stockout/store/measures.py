@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, literal_column, select, union_all, update
 from sqlalchemy.engine import Connection
 
 from stockout.store.engine import StoreDialect
 from stockout.store.events import chunks
-from stockout.store.tables import measures
+from stockout.store.tables import measures, verdicts
 
 
 class MeasureRepo:
@@ -27,15 +27,32 @@ class MeasureRepo:
         q = q.order_by(measures.c.starts.desc(), measures.c.id.desc())
         return [dict(r._mapping) for r in self.conn.execute(q)]
 
-    def shops_holding(self, shop_ids: Sequence[str], state: str) -> set[str]:
-        """The shops among these with a measure in `state` (one query)."""
-        out: set[str] = set()
-        q = self.dialect.prepared("measures.shops_holding", lambda: select(
-            measures.c.shop_id).where(self.dialect.any_of(measures.c.shop_id, "ids"),
-                                      measures.c.state == bindparam("state")).distinct())
+    def standing(self, shop_ids: Sequence[str], state: str, since: datetime, until: datetime
+                 ) -> tuple[set[str], dict[tuple[str, str], int]]:
+        """The shops among these with a measure in `state`, and (shop, violation) -> how many
+        active verdicts each had detected in (since, until]: one statement for a post's shops
+        (a held shop's row has no violation), to tell which could cross a measure."""
+        held: set[str] = set()
+        counts: dict[tuple[str, str], int] = {}
+        q = self.dialect.prepared("measures.standing", lambda: union_all(
+            select(measures.c.shop_id, literal_column("NULL").label("violation"),
+                   literal_column("0").label("n"))
+            .where(self.dialect.any_of(measures.c.shop_id, "ids"),
+                   measures.c.state == bindparam("state")).distinct(),
+            select(verdicts.c.shop_id, verdicts.c.violation, func.count())
+            .where(self.dialect.any_of(verdicts.c.shop_id, "ids"),
+                   verdicts.c.status == "active", verdicts.c.detected_at > bindparam("since"),
+                   verdicts.c.detected_at <= bindparam("until"))
+            .group_by(verdicts.c.shop_id, verdicts.c.violation)))
         for part in chunks(sorted(set(shop_ids))):
-            out.update(self.conn.execute(q, {"ids": part, "state": state}).scalars())
-        return out
+            for shop, violation, n in self.dialect.rows(
+                    self.conn, q, {"ids": part, "state": state, "since": since,
+                                   "until": until}):
+                if violation is None:
+                    held.add(shop)
+                else:
+                    counts[(shop, violation)] = int(n)
+        return held, counts
 
     def by_keys(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not keys:

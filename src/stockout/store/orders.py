@@ -25,7 +25,8 @@ class OrderRepo:
         q = self.dialect.prepared("orders.get_many", lambda: select(orders).where(
             self.dialect.any_of(orders.c.order_id, "ids")))
         for part in chunks(order_ids):
-            out.update((r.order_id, dict(r._mapping)) for r in self.conn.execute(q, {"ids": part}))
+            out.update((r["order_id"], r) for r in self.dialect.records(self.conn, q,
+                                                                       {"ids": part}))
         return out
 
     def last_judged(self, order_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -36,7 +37,8 @@ class OrderRepo:
             orders.c.order_id, orders.c.judged_at, orders.c.judged_seq, orders.c.buyer_id,
             orders.c.placed_at).where(self.dialect.any_of(orders.c.order_id, "ids")))
         for part in chunks(order_ids):
-            out.update((r.order_id, dict(r._mapping)) for r in self.conn.execute(q, {"ids": part}))
+            out.update((r["order_id"], r) for r in self.dialect.records(self.conn, q,
+                                                                       {"ids": part}))
         return out
 
     def get(self, order_id: str) -> dict[str, Any] | None:
@@ -152,14 +154,22 @@ class ReportRepo:
         q = self.dialect.prepared("reports.for_orders", lambda: select(reports).where(
             self.dialect.any_of(reports.c.order_id, "ids")))
         for part in chunks(order_ids):
-            out += [dict(r._mapping) for r in self.conn.execute(q, {"ids": part})]
+            out += self.dialect.records(self.conn, q, {"ids": part})
         return out
 
     def for_shop_days(self, shop_days: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+        """The reports of these (shop, day) pairs: one statement built once, its shops and
+        days bound as two lists (the pairs they cross but were not asked for are dropped
+        here), instead of a tuple `IN` whose text changes with the number of pairs."""
         out: list[dict[str, Any]] = []
+        q = self.dialect.prepared("reports.for_shop_days", lambda: select(reports).where(
+            self.dialect.any_of(reports.c.shop_id, "shops"),
+            self.dialect.any_of(reports.c.day, "days")))
         for part in chunks(sorted(set(shop_days))):
-            q = select(reports).where(tuple_(reports.c.shop_id, reports.c.day).in_(part))
-            out += [dict(r._mapping) for r in self.conn.execute(q)]
+            wanted = set(part)
+            rows = self.dialect.records(self.conn, q, {"shops": sorted({s for s, _ in part}),
+                                                       "days": sorted({d for _, d in part})})
+            out += [r for r in rows if (r["shop_id"], r["day"]) in wanted]
         return out
 
     def replace(self, order_ids: Sequence[str], rows: list[dict[str, Any]]) -> None:

@@ -37,7 +37,7 @@ class OutboxRepo:
             outbox.c.dedupe_key, outbox.c.state).where(
                 self.dialect.any_of(outbox.c.dedupe_key, "ids")))
         for part in chunks(keys):
-            out.update((k, s) for k, s in self.conn.execute(q, {"ids": part}))
+            out.update((k, s) for k, s in self.dialect.rows(self.conn, q, {"ids": part}))
         return out
 
     def cancel(self, keys: Sequence[str]) -> None:
@@ -46,7 +46,7 @@ class OutboxRepo:
             self.dialect.any_of(outbox.c.dedupe_key, "ids"), outbox.c.state == "pending"
         ).values(state="cancelled"))
         for part in chunks(keys):
-            self.conn.execute(q, {"ids": part})
+            self.dialect.rows(self.conn, q, {"ids": part})
 
     def claim(self, now: datetime, limit: int) -> list[dict[str, Any]]:
         """Pending messages due by `now`, oldest first; on PostgreSQL the rows are locked and

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
+from stockout.store.reads import Reads, Want, on_driver
 from stockout.store.types import UTCDateTime
 
 T = TypeVar("T")
@@ -43,6 +44,9 @@ class PostgresDialect:
     def __init__(self, url: str) -> None:
         self.url = url
         self._statements: dict[str, Any] = {}
+        self._reads = Reads(psycopg.Error, _run_prepared)
+        self.rows = self._reads.rows
+        self.records = self._reads.records
 
     def make_engine(self) -> Engine:
         engine = create_engine(self.url, pool_size=8, max_overflow=40, pool_pre_ping=True,
@@ -125,7 +129,7 @@ class PostgresDialect:
     def lock(self, conn: Connection, keys: list[int]) -> None:
         """Advisory locks held until the transaction ends, taken in the order given."""
         if keys:
-            conn.execute(_LOCK, {"keys": keys})
+            self.rows(conn, _LOCK, {"keys": keys})  # on the driver, as the hot reads
 
     def is_retryable(self, exc: BaseException) -> bool:
         if not isinstance(exc, DBAPIError):
@@ -248,12 +252,20 @@ class _UpdatePlan(_ColumnArrays):
 def _on_driver(conn: Connection, sql: str, params: Sequence[Any], returning: bool
                ) -> list[tuple[Any, ...]]:
     """`sql` on the driver's own cursor, in the connection's transaction: the one way to send
-    parameters in binary form. Its errors are wrapped as SQLAlchemy's would be, so retries
-    (deadlocks) and error mapping see the same exceptions."""
-    driver = conn.connection.driver_connection
-    try:
-        with driver.cursor() as cur:  # type: ignore[union-attr]
+    parameters in binary form (errors wrapped as SQLAlchemy's: `reads.on_driver`)."""
+    def run(driver: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
+        with driver.cursor() as cur:
             cur.execute(sql, params)
             return [tuple(r) for r in cur.fetchall()] if returning else []
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(sql, None, exc, psycopg.Error, dialect=conn.dialect) from exc
+    return on_driver(conn, psycopg.Error, sql, None, run)
+
+
+def _run_prepared(driver: psycopg.Connection[Any], sql: str, params: Any, want: Want
+                  ) -> tuple[Sequence[Any], list[Any]]:
+    """A hot read, its plan kept by the server (prepared at once: it runs at every post)."""
+    with driver.cursor() as cur:
+        cur.execute(sql, params, prepare=True)
+        if want is Want.NOTHING:
+            return (), []
+        rows = cur.fetchall()
+        return (cur.description or () if want is Want.DESCRIBED else ()), rows

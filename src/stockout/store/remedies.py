@@ -46,7 +46,7 @@ class RemedyRepo:
             remedies.c.order_id, remedies.c.state).where(
                 self.dialect.any_of(remedies.c.order_id, "ids")))
         for part in chunks(sorted(set(order_ids))):
-            out.update((o, st) for o, st in self.conn.execute(q, {"ids": part}))
+            out.update((o, st) for o, st in self.dialect.rows(self.conn, q, {"ids": part}))
         return out
 
     def withdraw(self, order_ids: Iterable[str], state: str, only_state: str, at: datetime
@@ -58,8 +58,8 @@ class RemedyRepo:
             remedies.c.state == bindparam("only_state")
         ).values(state=bindparam("state"), due_at=None, resolved_at=bindparam("at")))
         for part in chunks(sorted(set(order_ids))):
-            self.conn.execute(q, {"ids": part, "only_state": only_state, "state": state,
-                                  "at": at})
+            self.dialect.rows(self.conn, q, {"ids": part, "only_state": only_state,
+                                             "state": state, "at": at})
 
     def reopen(self, rows: list[dict[str, Any]]) -> None:
         """Rewrite whole offers found by order (a withdrawn offer opened again)."""

@@ -20,6 +20,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Text, TypeDecorator
 
+from stockout.store.reads import Reads, Want, on_driver
 from stockout.store.types import UTCDateTime
 
 T = TypeVar("T")
@@ -35,6 +36,9 @@ class SqliteDialect:
     def __init__(self, url: str) -> None:
         self.url = url
         self._statements: dict[str, Any] = {}
+        self._reads = Reads(sqlite3.Error, _run)
+        self.rows = self._reads.rows
+        self.records = self._reads.records
         database = make_url(url).database or ""
         with _WRITERS_GUARD:
             self._writer = _WRITERS.setdefault(database, threading.Lock())
@@ -85,8 +89,8 @@ class SqliteDialect:
             else ""
         row_marks = "(" + ", ".join("?" * len(columns)) + ")"
         if not returning:
-            conn.exec_driver_sql(f"INSERT INTO {_q(table.name)} ({names}) VALUES {row_marks}"
-                                 f"{conflict}", values)
+            _many(conn, f"INSERT INTO {_q(table.name)} ({names}) VALUES {row_marks}{conflict}",
+                  values)
             return []
         back = ", ".join(_q(c) for c in returning)
         result_types = [table.c[c].type for c in returning]
@@ -98,7 +102,7 @@ class SqliteDialect:
             sql = (f"INSERT INTO {_q(table.name)} ({names}) VALUES "
                    f"{', '.join([row_marks] * len(part))}{conflict} RETURNING {back}")
             flat = tuple(v for row in part for v in row)
-            for r in conn.exec_driver_sql(sql, flat):
+            for r in _fetch(conn, sql, flat):
                 out.append(tuple([f(v) if f is not None else v
                                   for f, v in zip(readers, r, strict=True)]))
         return out
@@ -118,8 +122,7 @@ class SqliteDialect:
                      for c, f in zip(order, convert, strict=True)], *extra) for r in rows]
         sets = ", ".join(f"{_q(c)} = ?" for c in columns)
         where = "".join(f" AND {_q(c)} = ?" for c, _ in guards)
-        conn.exec_driver_sql(f"UPDATE {_q(table.name)} SET {sets} WHERE {_q(key)} = ?{where}",
-                             values)
+        _many(conn, f"UPDATE {_q(table.name)} SET {sets} WHERE {_q(key)} = ?{where}", values)
 
     def _converters(self, table: Table, columns: tuple[str, ...]
                     ) -> list[Callable[[Any], Any] | None]:
@@ -186,3 +189,25 @@ def _reader(kind: Any) -> Callable[[Any], Any] | None:
         return lambda v: (datetime.fromisoformat(v).replace(tzinfo=UTC) if v is not None
                           else None)
     return None
+
+
+def _run(driver: sqlite3.Connection, sql: str, params: Any, want: Want
+         ) -> tuple[Sequence[Any], list[Any]]:
+    cur = driver.cursor()
+    try:
+        rows = cur.execute(sql, params).fetchall()
+        return (cur.description or () if want is Want.DESCRIBED else ()), rows
+    finally:
+        cur.close()
+
+
+def _fetch(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    """A statement's rows, run on the driver's connection in `conn`'s transaction."""
+    return on_driver(conn, sqlite3.Error, sql, params,
+                     lambda driver: driver.execute(sql, params).fetchall())
+
+
+def _many(conn: Connection, sql: str, values: list[tuple[Any, ...]]) -> None:
+    """One `executemany` on the driver's connection, in `conn`'s transaction (SQLAlchemy's own
+    path cost more than a small write)."""
+    on_driver(conn, sqlite3.Error, sql, values, lambda driver: driver.executemany(sql, values))

@@ -50,7 +50,7 @@ class StockRepo:
         q = self.dialect.prepared("skus.shops_of", lambda: select(
             skus.c.sku_id, skus.c.shop_id).where(self.dialect.any_of(skus.c.sku_id, "ids")))
         for part in chunks(sorted(set(sku_ids))):
-            out.update((s, shop) for s, shop in self.conn.execute(q, {"ids": part}))
+            out.update((s, shop) for s, shop in self.dialect.rows(self.conn, q, {"ids": part}))
         return out
 
     def all(self, shop_id: str | None = None) -> list[dict[str, Any]]:
@@ -91,7 +91,7 @@ class StockRepo:
         q = self.dialect.prepared("stock.keys_of", lambda: select(col.idempotency_key).where(
             self.dialect.any_of(col.order_id, "ids"), col.idempotency_key.is_not(None)))
         for part in chunks(sorted(set(order_ids))):
-            out.update(self.conn.execute(q, {"ids": part}).scalars())
+            out.update(r[0] for r in self.dialect.rows(self.conn, q, {"ids": part}))
         return out
 
     def record_shortfall(self, row: dict[str, Any]) -> bool:

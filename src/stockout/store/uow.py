@@ -79,7 +79,7 @@ class UnitOfWork:
         self.verdicts = VerdictRepo(conn, dialect)
         self.coupons = CouponRepo(conn, dialect)
         self.outbox = OutboxRepo(conn, dialect)
-        self.announcements = AnnouncementRepo(conn)
+        self.announcements = AnnouncementRepo(conn, dialect)
         self.tokens = TokenRepo(conn)
         self.audit = AuditRepo(conn, dialect)
         self.stock = StockRepo(conn, dialect)

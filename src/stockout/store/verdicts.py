@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import Select, func, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
 
 from stockout.store.engine import StoreDialect
@@ -33,18 +33,18 @@ class VerdictRepo:
                   ) -> tuple[dict[str, dict[str, dict[str, Any]]], dict[tuple[str, str], int]]:
         """What recording a judging needs, in one read of the orders' verdicts: order id ->
         violation -> the active verdict row, and the highest generation issued so far for each
-        (order, violation)."""
+        (order, violation). Only the active rows and the latest of each (order, violation) are
+        read, not every past generation of an order judged again and again."""
         active: dict[str, dict[str, dict[str, Any]]] = {}
         top: dict[tuple[str, str], int] = {}
-        q = self.dialect.prepared("verdicts.ledger_of", lambda: select(verdicts).where(
-            self.dialect.any_of(verdicts.c.order_id, "ids")))
+        q = self.dialect.prepared("verdicts.ledger_of", _ledger_rows(self.dialect))
         for part in chunks(order_ids):
-            for r in self.conn.execute(q, {"ids": part}):
-                pair = (r.order_id, r.violation)
-                if r.generation > top.get(pair, 0):
-                    top[pair] = r.generation
-                if r.status == "active":
-                    active.setdefault(r.order_id, {})[r.violation] = dict(r._mapping)
+            for r in self.dialect.records(self.conn, q, {"ids": part}):
+                pair = (r["order_id"], r["violation"])
+                if r["generation"] > top.get(pair, 0):
+                    top[pair] = r["generation"]
+                if r["status"] == "active":
+                    active.setdefault(r["order_id"], {})[r["violation"]] = r
         return active, top
 
     def insert(self, rows: list[dict[str, Any]]) -> list[int]:
@@ -99,22 +99,6 @@ class VerdictRepo:
         row = self.conn.execute(select(verdicts).where(verdicts.c.id == verdict_id)).first()
         return dict(row._mapping) if row is not None else None
 
-    def active_counts(self, shop_ids: Iterable[str], since: datetime, until: datetime
-                      ) -> dict[tuple[str, str], int]:
-        """(shop, violation) -> how many active verdicts the shops had detected in
-        (since, until]: one query for a post's shops, to tell which could cross a measure."""
-        out: dict[tuple[str, str], int] = {}
-        q = self.dialect.prepared("verdicts.active_counts", lambda: (
-            select(verdicts.c.shop_id, verdicts.c.violation, func.count())
-            .where(self.dialect.any_of(verdicts.c.shop_id, "ids"),
-                   verdicts.c.status == "active", verdicts.c.detected_at > bindparam("since"),
-                   verdicts.c.detected_at <= bindparam("until"))
-            .group_by(verdicts.c.shop_id, verdicts.c.violation)))
-        for part in chunks(sorted(set(shop_ids))):
-            out.update(((s, v), int(n)) for s, v, n in self.conn.execute(
-                q, {"ids": part, "since": since, "until": until}))
-        return out
-
     def active_of_shop(self, shop_id: str, since: datetime, until: datetime
                        ) -> list[dict[str, Any]]:
         """The shop's active verdicts detected in (since, until]."""
@@ -123,6 +107,21 @@ class VerdictRepo:
                                     verdicts.c.detected_at <= until)
              .order_by(verdicts.c.detected_at, verdicts.c.id))
         return [dict(r._mapping) for r in self.conn.execute(q)]
+
+
+def _ledger_rows(dialect: StoreDialect) -> Callable[[], Select[Any]]:
+    """The orders' active verdicts and the latest generation of each (order, violation),
+    found through the unique (order, violation, generation) index."""
+    def build() -> Select[Any]:
+        older = verdicts.alias("older")
+        latest = (select(func.max(older.c.generation))
+                  .where(older.c.order_id == verdicts.c.order_id,
+                         older.c.violation == verdicts.c.violation)
+                  .scalar_subquery())
+        return select(verdicts).where(dialect.any_of(verdicts.c.order_id, "ids"),
+                                      or_(verdicts.c.status == "active",
+                                          verdicts.c.generation == latest))
+    return build
 
 
 class CouponRepo:
@@ -142,8 +141,8 @@ class CouponRepo:
         q = self.dialect.prepared("coupons.by_verdicts", lambda: select(coupons).where(
             self.dialect.any_of(coupons.c.verdict_id, "ids")))
         for part in chunks(verdict_ids):
-            out.update((r.verdict_id, dict(r._mapping))
-                       for r in self.conn.execute(q, {"ids": part}))
+            out.update((r["verdict_id"], r)
+                       for r in self.dialect.records(self.conn, q, {"ids": part}))
         return out
 
     def set_state(self, changes: Sequence[tuple[int, str, str]], at: datetime) -> None:

@@ -168,7 +168,9 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
         ranks, neighbours = _reports(uow, orders, batch)
         uploads, more = _uploads(uow, rules, orders, batch, now)
         neighbours |= more
-        lifted = uow.appeals.approved_for(batch) if batch else set()
+        # Appeals and offers hang on verdicts, which only an order judged before can hold.
+        held = {o.order_id for o in orders if o.judged_before}
+        lifted = uow.appeals.approved_for(held) if held else set()
     context = JudgeContext(MappingProxyType(uploads), MappingProxyType(ranks))
     judged: list[ledger.Judged] = []
     # The buyer's remedy follows the stockout itself, even where an appeal lifted the penalty.
@@ -189,11 +191,13 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
     with step("ledger"):
         changes = ledger.record(uow, judged, now, actor, cause)
     with step("remedy offers"):
-        remedy_offers.open_offers(uow, stockouts, now)
+        offered = remedy_offers.open_offers(uow, stockouts, now, held)
     with step("order rows"):
         uow.orders.save([r for r, new in order_rows if new],
                         [r for r, new in order_rows if not new])
-        uow.outbox.enqueue(warnings)
+        # One insert, in the order of before: the ledger's notices, the buyers' offers, then
+        # the at-risk warnings.
+        uow.outbox.enqueue(changes.messages + offered + warnings)
     outcome.judged += len(orders)
     outcome.issued += len(changes.issued)
     outcome.voided += len(changes.voided)

@@ -39,6 +39,9 @@ class LedgerChanges:
     # (order, violation) → fen the buyer already used of a coupon whose verdict is replaced:
     # the replacing verdict's coupon pays only what is still owed.
     used: dict[tuple[str, str], int] = field(default_factory=dict)
+    # What `record` leaves for its caller to add to the outbox (with the caller's own notices,
+    # in one insert), in the order the decisions were made.
+    messages: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -51,9 +54,11 @@ class _Writes:
     cancel: list[str] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
 
-    def flush(self, uow: UnitOfWork) -> None:
+    def flush(self, uow: UnitOfWork, messages: bool = True) -> None:
+        """Write them; the messages too unless `messages` is False (the caller adds them)."""
         uow.outbox.cancel(self.cancel)
-        uow.outbox.enqueue(self.messages)
+        if messages:
+            uow.outbox.enqueue(self.messages)
         uow.audit.append(self.audit)
 
 
@@ -86,7 +91,8 @@ def related_cause(cause: Cause) -> str:
 def record(uow: UnitOfWork, judged: Sequence[Judged], now: datetime, actor: Actor, cause: Cause
            ) -> LedgerChanges:
     """Bring the orders' active verdicts in line with their fresh judgements; `actor` is who
-    the changes are recorded as made by: one for all, or each order's own."""
+    the changes are recorded as made by: one for all, or each order's own. The notices are
+    left in the changes' `messages`, for the caller to add to the outbox."""
     changes = LedgerChanges()
     # One read for what the orders hold; none when every order is judged for the first time
     # (a new order holds no verdict).
@@ -127,7 +133,8 @@ def record(uow: UnitOfWork, judged: Sequence[Judged], now: datetime, actor: Acto
         _void(uow, to_void, now, actor, cause, changes, writes)
     if to_issue:
         _issue(uow, to_issue, generations, now, actor, cause, changes, writes)
-    writes.flush(uow)
+    writes.flush(uow, messages=False)
+    changes.messages = writes.messages
     return changes
 
 

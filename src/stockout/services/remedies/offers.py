@@ -4,7 +4,7 @@ use cases."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,27 +18,35 @@ from stockout.store.uow import UnitOfWork
 
 def open_offers(uow: UnitOfWork, judged: Sequence[tuple[OrderFacts, RulePack,
                                                         Sequence[Verdict]]],
-                now: datetime) -> None:
+                now: datetime, judged_before: Collection[str]) -> list[dict[str, Any]]:
     """Inside a re-judging: open the offer of each open, not picked-up order that now has a
-    stockout verdict and no offer yet, and tell its buyer; withdraw an offer still open whose
-    stockout verdict is gone (voided by a later event or announcement)."""
+    stockout verdict and no offer yet; withdraw an offer still open whose stockout verdict is
+    gone (voided by a later event or announcement). Only the orders in `judged_before` can hold
+    an offer (one opens in a judging): the others need no withdrawal. The notices telling the
+    buyers of their offers, for the caller to add to the outbox with its own (one insert)."""
     fresh: list[tuple[OrderFacts, RulePack, RemedyOffer]] = []
     gone: list[str] = []
     for facts, pack, verdicts in judged:
         offer = remedy_offer(verdicts, pack.remedies, now)
         if offer is None:
-            if facts.placed is not None:
+            if facts.placed is not None and facts.placed.order_id in judged_before:
                 gone.append(facts.placed.order_id)
             continue
         if facts.placed is None or facts.closed is not None or facts.pickup is not None:
             continue
         fresh.append((facts, pack, offer))
-    if gone:
-        uow.remedies.withdraw(gone, RemedyState.WITHDRAWN.value, RemedyState.OFFERED.value, now)
+    if not gone and not fresh:
+        return []
+    # One read for both: the offers to withdraw (still offered; an offer only becomes offered
+    # in a judging, under the order's lock, so none turns offered meanwhile) and where an offer
+    # opens (none yet, or only a withdrawn one: opened again, rewritten).
+    states = uow.remedies.states([*gone, *(o.order_id for _, _, o in fresh)])
+    offered = [o for o in gone if states.get(o) == RemedyState.OFFERED.value]
+    if offered:
+        uow.remedies.withdraw(offered, RemedyState.WITHDRAWN.value, RemedyState.OFFERED.value,
+                              now)
     if not fresh:
-        return
-    # An offer opens where there is none, or only a withdrawn one (opened again, rewritten).
-    states = uow.remedies.states(o.order_id for _, _, o in fresh)
+        return []
     rows: list[dict[str, Any]] = []
     for facts, pack, offer in fresh:
         p = facts.placed
@@ -56,6 +64,6 @@ def open_offers(uow: UnitOfWork, judged: Sequence[tuple[OrderFacts, RulePack,
              if r["order_id"] in states and r["order_id"] not in written]
     uow.remedies.reopen(again)
     written.update(r["order_id"] for r in again)
-    uow.outbox.enqueue([remedy_notices.offered(r["order_id"], r["buyer_id"], r["choose_by"],
-                                               r["default_remedy"], now)
-                        for r in rows if r["order_id"] in written and r["buyer_id"]])
+    return [remedy_notices.offered(r["order_id"], r["buyer_id"], r["choose_by"],
+                                   r["default_remedy"], now)
+            for r in rows if r["order_id"] in written and r["buyer_id"]]

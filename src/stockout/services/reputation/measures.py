@@ -209,11 +209,9 @@ def _may_change(uow: UnitOfWork, rules: tuple[MeasureRule, ...], shops: list[str
                 now: datetime) -> list[str]:
     """The shops whose measures a review could change: those holding an active measure, and
     those with more offences of a rule's violation over the whole look-back than the rule's
-    count (no window of a rule, nor any product-day, can then hold more). Two queries for all
+    count (no window of a rule, nor any product-day, can then hold more). One query for all
     the shops of a post, instead of a full review of each."""
-    held = uow.measures.shops_holding(shops, ACTIVE)
-    counts = uow.verdicts.active_counts([s for s in shops if s not in held],
-                                        now - _lookback(rules), now)
+    held, counts = uow.measures.standing(shops, ACTIVE, now - _lookback(rules), now)
     return [s for s in shops if s in held or any(
         counts.get((s, r.violation.value), 0) > r.more_than_count for r in rules)]
 

@@ -1,0 +1,100 @@
+"""Reads run on the driver's cursor (`store.reads`) give what SQLAlchemy gives for the same
+statement, value for value and type for type, on both stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import bindparam, insert, select
+
+from stockout.store.engine import Store
+from stockout.store.tables import announcements, verdicts
+from stockout.store.uow import UnitOfWork
+
+NOW = datetime(2025, 6, 1, 8, 30, 15, 123456, tzinfo=UTC)
+
+
+def _announcement(n: int, **overrides: Any) -> dict[str, Any]:
+    row: dict[str, Any] = dict(
+        id=f"a{n}", starts=NOW + timedelta(hours=n), ends=NOW + timedelta(days=n),
+        extend_hours=12.5 * n, ship_from_regions='["north"]' if n % 2 else None,
+        ship_to_regions=None, categories='["toys", "books"]', digest=f"d{n}", raw="{}",
+        created_at=NOW, created_by="platform", withdrawn_at=None, withdrawn_by=None)
+    return row | overrides
+
+
+def _verdict(n: int, status: str) -> dict[str, Any]:
+    return dict(order_id=f"o{n % 2}", violation="late_shipment", generation=n,
+                trigger="no_pickup_by_deadline", detected_at=NOW - timedelta(minutes=n),
+                deadline=None, compensation_cents=300 + n, rule="r", evidence="{}", detail="",
+                shop_id="s1", paid_cents=1000, buyer_id=None, pack_id="p", judged_seq=n,
+                status=status, issued_at=NOW, issued_by="t", cause="c")
+
+
+def _both(store: Store, statement: Any, params: dict[str, Any]
+          ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    uow = UnitOfWork(store)
+    with uow:
+        driver = store.dialect.rows(uow.events.conn, statement, params)
+        through = [tuple(r) for r in uow.events.conn.execute(statement, params)]
+    return driver, through
+
+
+@pytest.fixture
+def filled(store: Store) -> Store:
+    uow = UnitOfWork(store)
+    with uow:
+        uow.events.conn.execute(insert(announcements), [
+            _announcement(1), _announcement(2), _announcement(3, withdrawn_at=NOW,
+                                                              withdrawn_by="platform")])
+        uow.events.conn.execute(insert(verdicts), [_verdict(n, "active" if n == 4 else "voided")
+                                            for n in range(1, 5)])
+        uow.commit()
+    return store
+
+
+def _typed(rows: list[tuple[Any, ...]]) -> list[tuple[tuple[Any, type], ...]]:
+    return [tuple((v, type(v)) for v in r) for r in rows]
+
+
+def test_a_read_with_times_floats_nulls_and_a_literal_gives_what_sqlalchemy_gives(
+        filled: Store) -> None:
+    q = (select(announcements).where(announcements.c.withdrawn_at.is_(None),
+                                     announcements.c.created_by == "platform")
+         .order_by(announcements.c.id))
+    driver, through = _both(filled, q, {})
+    assert len(driver) == 2
+    assert _typed(driver) == _typed(through)
+    assert all(r[1].tzinfo is UTC for r in driver)
+
+
+def test_a_read_with_a_bound_list_and_a_bound_time_gives_what_sqlalchemy_gives(
+        filled: Store) -> None:
+    d = filled.dialect
+    q = (select(verdicts.c.id, verdicts.c.order_id, verdicts.c.detected_at, verdicts.c.status)
+         .where(d.any_of(verdicts.c.order_id, "ids"),
+                verdicts.c.detected_at > bindparam("since"))
+         .order_by(verdicts.c.id))
+    params = {"ids": ["o0", "o1", "o9"], "since": NOW - timedelta(minutes=3, seconds=30)}
+    driver, through = _both(filled, q, params)
+    assert [r[0] for r in driver] == [r[0] for r in through]
+    assert len(driver) == 3
+    assert _typed(driver) == _typed(through)
+
+
+def test_the_latest_generation_and_the_active_verdict_are_what_the_ledger_reads(
+        filled: Store) -> None:
+    uow = UnitOfWork(filled)
+    with uow:
+        active, top = uow.verdicts.ledger_of(["o0", "o1"])
+    assert top == {("o1", "late_shipment"): 3, ("o0", "late_shipment"): 4}
+    assert set(active) == {"o0"} and active["o0"]["late_shipment"]["generation"] == 4
+
+
+def test_a_statement_with_an_expanding_in_is_refused_not_run_wrongly(filled: Store) -> None:
+    q = select(verdicts.c.id).where(verdicts.c.status.in_(["active", "voided"]))
+    uow = UnitOfWork(filled)
+    with uow, pytest.raises(ValueError, match="expanding IN"):
+        filled.dialect.rows(uow.events.conn, q, {})
