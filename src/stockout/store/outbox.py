@@ -46,7 +46,7 @@ class OutboxRepo:
             self.dialect.any_of(outbox.c.dedupe_key, "ids"), outbox.c.state == "pending"
         ).values(state="cancelled"))
         for part in chunks(keys):
-            self.dialect.rows(self.conn, q, {"ids": part})
+            self.dialect.run(self.conn, q, {"ids": part})
 
     def claim(self, now: datetime, limit: int) -> list[dict[str, Any]]:
         """Pending messages due by `now`, oldest first; on PostgreSQL the rows are locked and

@@ -47,6 +47,7 @@ class PostgresDialect:
         self._reads = Reads(psycopg.Error, _run_prepared)
         self.rows = self._reads.rows
         self.records = self._reads.records
+        self.run = self._reads.run
 
     def make_engine(self) -> Engine:
         engine = create_engine(self.url, pool_size=8, max_overflow=40, pool_pre_ping=True,
@@ -129,7 +130,7 @@ class PostgresDialect:
     def lock(self, conn: Connection, keys: list[int]) -> None:
         """Advisory locks held until the transaction ends, taken in the order given."""
         if keys:
-            self.rows(conn, _LOCK, {"keys": keys})  # on the driver, as the hot reads
+            self.run(conn, _LOCK, {"keys": keys})  # on the driver, as the hot reads
 
     def is_retryable(self, exc: BaseException) -> bool:
         if not isinstance(exc, DBAPIError):

@@ -113,13 +113,18 @@ class Reads:
 
     def rows(self, conn: Connection, statement: ClauseElement, values: Mapping[str, Any]
              ) -> list[Row]:
-        """The rows of a statement kept by `prepared`, as tuples of its columns (none for
-        an update without RETURNING, which runs the same way)."""
+        """The rows of a statement kept by `prepared`, as tuples of its columns."""
         plan = self.plan(conn, statement)
         params, want = plan.params(values), plan.want()
         description, fetched = on_driver(conn, self._error, plan.sql, params,
                                          lambda driver: self._run(driver, plan.sql, params, want))
         return plan.rows(description, fetched)
+
+    def run(self, conn: Connection, statement: ClauseElement, values: Mapping[str, Any]
+            ) -> None:
+        """A write kept by `prepared` (an update without RETURNING, a lock), run as `rows`
+        runs a read."""
+        self.rows(conn, statement, values)
 
     def records(self, conn: Connection, statement: ClauseElement, values: Mapping[str, Any]
                 ) -> list[dict[str, Any]]:

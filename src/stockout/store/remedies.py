@@ -58,8 +58,8 @@ class RemedyRepo:
             remedies.c.state == bindparam("only_state")
         ).values(state=bindparam("state"), due_at=None, resolved_at=bindparam("at")))
         for part in chunks(sorted(set(order_ids))):
-            self.dialect.rows(self.conn, q, {"ids": part, "only_state": only_state,
-                                             "state": state, "at": at})
+            self.dialect.run(self.conn, q, {"ids": part, "only_state": only_state,
+                                            "state": state, "at": at})
 
     def reopen(self, rows: list[dict[str, Any]]) -> None:
         """Rewrite whole offers found by order (a withdrawn offer opened again)."""

@@ -39,6 +39,7 @@ class SqliteDialect:
         self._reads = Reads(sqlite3.Error, _run)
         self.rows = self._reads.rows
         self.records = self._reads.records
+        self.run = self._reads.run
         database = make_url(url).database or ""
         with _WRITERS_GUARD:
             self._writer = _WRITERS.setdefault(database, threading.Lock())
