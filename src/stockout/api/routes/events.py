@@ -1,9 +1,9 @@
 """POST /v1/events: a JSON array of up to 1,000 events; each accepted, duplicate or rejected.
 
-The busiest route is served by `DirectEvents`, an ASGI middleware that answers it without the
-framework's routing, dependency solving and response classes (the larger part of a single
-post's framework cost), with the same answers; the route below documents it in the OpenAPI
-document and serves it where the middleware is not installed.
+The busiest route is served by `answer_direct`, an ASGI function that the application (`Api`)
+calls for it before the framework's middleware, routing, dependency solving and response
+classes (the larger part of a single post's framework cost), with the same answers; the route
+below documents it in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi import APIRouter, Body, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from stockout.adapters.event_schema import EVENT_ADAPTER
 from stockout.api import problems
@@ -91,30 +91,23 @@ async def _answer(request: Request, payload: Any) -> Response:
 PATH = "/v1/events"
 
 
-class DirectEvents:
-    """`POST /v1/events` answered straight from ASGI: the body read and parsed as the route's
-    `Body()` parameter is (JSON only with a JSON content type, the same 422 and 400 problems),
-    then `_answer`, errors through the app's one problem handler. Anything else goes on to the
-    app. Installed inside `BodyLimit`, which still refuses a body over the limit (413)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope, receive)
-        try:
-            response = await _answer(request, await _payload(request))
-        except BodyTooLarge:
-            raise  # BodyLimit answers 413
-        except Exception as exc:
-            await (await problems.handle(request, exc))(scope, receive, send)
-            if not isinstance(exc, problems.ANSWERED):  # a 500: raised on, as the app does
-                raise
-            return
-        await response(scope, receive, send)
+async def answer_direct(scope: Scope, receive: Receive, send: Send) -> None:
+    """`POST /v1/events` answered straight from ASGI (the app sends that route's requests here,
+    inside `BodyLimit`, before the framework's middleware): the body read and parsed as the
+    route's `Body()` parameter is (JSON only with a JSON content type, the same 422 and 400
+    problems), then `_answer`, errors through the app's one problem handler. `BodyLimit` still
+    refuses a body over the limit (413)."""
+    request = Request(scope, receive)
+    try:
+        response = await _answer(request, await _payload(request))
+    except BodyTooLarge:
+        raise  # BodyLimit answers 413
+    except Exception as exc:
+        await (await problems.handle(request, exc))(scope, receive, send)
+        if not isinstance(exc, problems.ANSWERED):  # a 500: raised on, as the app does
+            raise
+        return
+    await response(scope, receive, send)
 
 
 async def _payload(request: Request) -> Any:
