@@ -99,6 +99,17 @@ def test_the_events_body_is_read_as_a_json_body_parameter_is(api: Any) -> None:
     assert unauthorised.headers["www-authenticate"] == "Bearer"
 
 
+def test_an_invalid_event_whose_id_is_not_valid_unicode_is_rejected_without_its_id(api: Any
+                                                                                     ) -> None:
+    body = b'[{"event_id": "\\ud800", "order_id": "A", "type": "order_confirmed"}]'
+    answer = api.post("/v1/events", content=body, headers={
+        **auth(api), "content-type": "application/json"})
+    assert answer.status_code == 200
+    [rejected] = answer.json()["rejected"]
+    assert (rejected["index"], rejected["event_id"], rejected["status"]) == (0, None, 422)
+    assert "event_id" in rejected["reason"]
+
+
 def test_a_streamed_body_over_the_size_limit_is_refused_as_too_large(api: Any) -> None:
     def chunks() -> Any:
         for _ in range(5):
