@@ -77,7 +77,7 @@ def test_a_body_that_is_not_an_array_of_events_is_a_problem_document(api: Any) -
 
 
 def test_the_events_body_is_read_as_a_json_body_parameter_is(api: Any) -> None:
-    """POST /v1/events is answered past the framework's routing (`DirectEvents`): its body is
+    """POST /v1/events is answered past the framework (`answer_direct`): its body is
     still read as FastAPI reads a `Body()` parameter, each case the same answer."""
     json_type = {**auth(api), "content-type": "application/json"}
     bad = is_problem(api.post("/v1/events", content=b"[1, {x", headers=json_type), 422)
