@@ -77,7 +77,7 @@ def test_a_body_that_is_not_an_array_of_events_is_a_problem_document(api: Any) -
 
 
 def test_the_events_body_is_read_as_a_json_body_parameter_is(api: Any) -> None:
-    """POST /v1/events is answered past the framework's routing (`DirectEvents`): its body is
+    """POST /v1/events is answered past the framework (`answer_direct`): its body is
     still read as FastAPI reads a `Body()` parameter, each case the same answer."""
     json_type = {**auth(api), "content-type": "application/json"}
     bad = is_problem(api.post("/v1/events", content=b"[1, {x", headers=json_type), 422)
@@ -97,6 +97,17 @@ def test_the_events_body_is_read_as_a_json_body_parameter_is(api: Any) -> None:
         "content-type": "application/json", "Authorization": "Basic x"})
     assert is_problem(unauthorised, 401)["code"] == "unauthorized"
     assert unauthorised.headers["www-authenticate"] == "Bearer"
+
+
+def test_an_invalid_event_whose_id_is_not_valid_unicode_is_rejected_without_its_id(api: Any
+                                                                                     ) -> None:
+    body = b'[{"event_id": "\\ud800", "order_id": "A", "type": "order_confirmed"}]'
+    answer = api.post("/v1/events", content=body, headers={
+        **auth(api), "content-type": "application/json"})
+    assert answer.status_code == 200
+    [rejected] = answer.json()["rejected"]
+    assert (rejected["index"], rejected["event_id"], rejected["status"]) == (0, None, 422)
+    assert "event_id" in rejected["reason"]
 
 
 def test_a_streamed_body_over_the_size_limit_is_refused_as_too_large(api: Any) -> None:

@@ -46,6 +46,7 @@ def serve(ctx: typer.Context,
     """启动 HTTP 接口 (serve the HTTP API; OpenAPI at /docs)."""
     import uvicorn
 
+    from stockout.api.protocol import HttpProtocol
     from stockout.bootstrap import WORKER_CONFIG, step_times_dir, worker_config
 
     chosen = server(ctx, db, rules, at)
@@ -68,10 +69,11 @@ def serve(ctx: typer.Context,
                 signal.signal(signal.SIGUSR1, signal.SIG_IGN)
             os.environ[WORKER_CONFIG] = worker_config(settings(ctx), chosen)
             uvicorn.run("stockout.cli.server:worker_app", factory=True, workers=workers,
-                        host=host, port=port, log_level="warning", access_log=access_log)
+                        host=host, port=port, log_level="warning", access_log=access_log,
+                        http=HttpProtocol)
         else:
             uvicorn.run(_app(rt), host=host, port=port, log_level="warning",
-                        access_log=access_log)
+                        access_log=access_log, http=HttpProtocol)
     finally:
         stop.set()
         rt.close()

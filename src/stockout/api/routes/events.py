@@ -1,9 +1,9 @@
 """POST /v1/events: a JSON array of up to 1,000 events; each accepted, duplicate or rejected.
 
-The busiest route is served by `DirectEvents`, an ASGI middleware that answers it without the
-framework's routing, dependency solving and response classes (the larger part of a single
-post's framework cost), with the same answers; the route below documents it in the OpenAPI
-document and serves it where the middleware is not installed.
+The busiest route is served by `answer_direct`, an ASGI function that the application (`Api`)
+calls for it before the framework's middleware, routing, dependency solving and response
+classes (the larger part of a single post's framework cost), with the same answers; the route
+below documents it in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi import APIRouter, Body, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from stockout.adapters.event_schema import EVENT_ADAPTER
 from stockout.api import problems
@@ -24,7 +24,7 @@ from stockout.api.auth import poster_of
 from stockout.api.limits import BodyTooLarge
 from stockout.api.problems import NotAnArray
 from stockout.bootstrap import Runtime
-from stockout.services.judging.ingest import MAX_EVENTS
+from stockout.services.judging.ingest import MAX_EVENTS, IngestResult
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -67,54 +67,60 @@ async def post_events(request: Request, payload: Annotated[Any, Body()] = None) 
     403 naming the rule. A second `order_placed` of an order is a 409. Buyers do not post
     here (their steps have their own endpoints).
     """
-    return await _answer(request, payload)
+    return Response(await _answer(request, payload), media_type=MEDIA_TYPE)
 
 
-async def _answer(request: Request, payload: Any) -> Response:
+MEDIA_TYPE = "application/json"
+# IngestAnswer's JSON as Pydantic writes it: compact, non-ASCII as UTF-8, fields in order.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+def answer_json(result: IngestResult) -> bytes:
+    """The answer to a post, byte for byte `IngestAnswer`'s JSON, written without building the
+    model (its validation and serialiser cost a one-event post more than the encoding)."""
+    return _JSON({
+        "accepted": result.accepted, "duplicates": result.duplicates,
+        "rejected": [{"index": r.index, "event_id": r.event_id, "reason": r.reason,
+                      "status": r.status, "rule": r.rule} for r in result.rejected],
+        "orders_judged": result.outcome.judged, "verdicts_issued": result.outcome.issued,
+        "verdicts_voided": result.outcome.voided}).encode("utf-8")
+
+
+async def _answer(request: Request, payload: Any) -> bytes:
     who = await poster_of(request)
     if not isinstance(payload, list):
         raise NotAnArray("the body must be a JSON array of events")
     rt: Runtime = request.app.state.runtime
     # Posts that arrive together share a transaction, each answered as if alone. `async`: the
     # post waits for its group on the event loop; only the group goes to a thread.
-    result = await rt.ingest_groups.ingest_async(rt.uow(), rt.rules, rt.clock, payload, who)
-    answer = IngestAnswer(
-        accepted=result.accepted, duplicates=result.duplicates,
-        rejected=[RejectedEvent(index=r.index, event_id=r.event_id, reason=r.reason,
-                                status=r.status, rule=r.rule) for r in result.rejected],
-        orders_judged=result.outcome.judged, verdicts_issued=result.outcome.issued,
-        verdicts_voided=result.outcome.voided)
-    # Serialised here: a model returned as such would be validated again.
-    return Response(answer.model_dump_json(), media_type="application/json")
+    return answer_json(
+        await rt.ingest_groups.ingest_async(rt.uow(), rt.rules, rt.clock, payload, who))
 
 
 PATH = "/v1/events"
 
 
-class DirectEvents:
-    """`POST /v1/events` answered straight from ASGI: the body read and parsed as the route's
-    `Body()` parameter is (JSON only with a JSON content type, the same 422 and 400 problems),
-    then `_answer`, errors through the app's one problem handler. Anything else goes on to the
-    app. Installed inside `BodyLimit`, which still refuses a body over the limit (413)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope, receive)
-        try:
-            response = await _answer(request, await _payload(request))
-        except BodyTooLarge:
-            raise  # BodyLimit answers 413
-        except Exception as exc:
-            await (await problems.handle(request, exc))(scope, receive, send)
-            if not isinstance(exc, problems.ANSWERED):  # a 500: raised on, as the app does
-                raise
-            return
-        await response(scope, receive, send)
+async def answer_direct(scope: Scope, receive: Receive, send: Send) -> None:
+    """`POST /v1/events` answered straight from ASGI (the app sends that route's requests here,
+    inside `BodyLimit`, before the framework's middleware): the body read and parsed as the
+    route's `Body()` parameter is (JSON only with a JSON content type, the same 422 and 400
+    problems), then `_answer`, errors through the app's one problem handler. `BodyLimit` still
+    refuses a body over the limit (413)."""
+    request = Request(scope, receive)
+    try:
+        body = await _answer(request, await _payload(request))
+    except BodyTooLarge:
+        raise  # BodyLimit answers 413
+    except Exception as exc:
+        await (await problems.handle(request, exc))(scope, receive, send)
+        if not isinstance(exc, problems.ANSWERED):  # a 500: raised on, as the app does
+            raise
+        return
+    # What `Response(body, media_type=MEDIA_TYPE)` sends, without making one.
+    await send({"type": "http.response.start", "status": 200, "headers": [
+        (b"content-length", str(len(body)).encode("latin-1")),
+        (b"content-type", MEDIA_TYPE.encode("latin-1"))]})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _payload(request: Request) -> Any:

@@ -2,7 +2,8 @@
 
 Off unless switched on (`enable`, from `STOCKOUT_STEP_TIMES` in bootstrap): then `step(name)`
 adds the thread's CPU time spent inside it, nested steps excluded (a step's own time), to a
-per-process table that `dump` writes as JSON. Switched off, `step` costs one global read.
+per-process table that `dump` writes as JSON. Switched off, `step` is one global read and a
+shared no-op context (no generator made, entered and closed at every step of every post).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 _enabled = False
@@ -34,12 +35,16 @@ def enable() -> None:
     _enabled = True
 
 
-@contextmanager
-def step(name: str) -> Iterator[None]:
+_OFF: AbstractContextManager[None] = nullcontext()
+
+
+def step(name: str) -> AbstractContextManager[None]:
     """Count the CPU time spent inside the block as `name`'s (a nested step's as its own)."""
-    if not _enabled:
-        yield
-        return
+    return _counted(name) if _enabled else _OFF
+
+
+@contextmanager
+def _counted(name: str) -> Iterator[None]:
     stack: list[_Frame] | None = getattr(_local, "stack", None)
     if stack is None:
         stack = _local.stack = []

@@ -117,14 +117,25 @@ def _parse(items: Sequence[object]) -> tuple[list[_Item], list[Rejection]]:
         try:
             event = parse_event_object(obj)
         except InvalidEvent as exc:
-            rejected.append(Rejection(index, event_id if isinstance(event_id, str) else None,
-                                      exc.reason, 422))
+            rejected.append(Rejection(index, _echoable(event_id), exc.reason, 422))
             continue
         raw = compact(obj)
         fields, digest = normalised(event)
         read_back_as(fields, event)
         parsed.append(_Item(index, event, raw, fields, digest))
     return parsed, rejected
+
+
+def _echoable(event_id: object) -> str | None:
+    """The event id of an invalid event as the answer can name it: a string that is valid
+    Unicode (a lone surrogate escape in the JSON, `\\ud800`, cannot be written back)."""
+    if not isinstance(event_id, str):
+        return None
+    try:
+        event_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return event_id
 
 
 def ingest_events(uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[object],
