@@ -143,3 +143,71 @@ def test_a_lone_call_from_an_event_loop_runs_in_the_queues_thread() -> None:
     assert len(seen) == 2 and loop_thread not in seen
     assert queue.submit(1) == 2  # a thread after them still leads its own call
     assert seen[-1] == threading.current_thread().name
+
+
+def test_with_two_groups_at_once_a_second_group_runs_while_the_first_is_held() -> None:
+    """A caller arriving while one group runs leads a second group at once; the callers after
+    it queue, and each is answered once, by one group, never by more than two at a time."""
+    held = threading.Event()
+    release = threading.Event()
+    running: list[int] = []
+    most_at_once = 0
+    groups: list[list[int]] = []
+    lock = threading.Lock()
+
+    def run(items: Sequence[int]) -> list[str | BaseException]:
+        nonlocal most_at_once
+        with lock:
+            running.append(1)
+            most_at_once = max(most_at_once, len(running))
+            groups.append(list(items))
+        if items[0] == 1:
+            held.set()
+            release.wait(10)
+        with lock:
+            running.pop()
+        return [f"done {i}" for i in items]
+
+    queue: GroupCommit[int, str] = GroupCommit(run, most=100, groups=2)
+    answers: dict[int, str] = {}
+
+    def call(i: int) -> None:
+        answers[i] = queue.submit(i)
+
+    first = threading.Thread(target=call, args=(1,))
+    first.start()
+    assert held.wait(10)
+    assert queue.submit(2) == "done 2"  # not behind the held group: it ran alongside
+    others = [threading.Thread(target=call, args=(i,)) for i in range(3, 20)]
+    for t in others:
+        t.start()
+    release.set()
+    for t in [first, *others]:
+        t.join(10)
+    assert answers == {i: f"done {i}" for i in range(1, 20) if i != 2}
+    assert sorted(i for g in groups for i in g) == list(range(1, 20))
+    assert most_at_once == 2
+
+
+def test_callers_on_an_event_loop_are_led_by_as_many_groups_at_once_as_allowed() -> None:
+    seen: set[str] = set()
+    both = threading.Barrier(2, timeout=10)
+
+    def run(items: Sequence[int]) -> list[int | BaseException]:
+        seen.add(threading.current_thread().name)
+        if items[0] in (1, 2):
+            both.wait()  # the first two groups only pass when both run at once
+        return [i * 2 for i in items]
+
+    queue: GroupCommit[int, int] = GroupCommit(run, most=10, groups=2)
+
+    async def main() -> list[int]:
+        return list(await asyncio.gather(*(queue.submit_async(i) for i in range(1, 30))))
+
+    assert asyncio.run(main()) == [i * 2 for i in range(1, 30)]
+    assert len(seen) == 2
+
+
+def test_at_least_one_group_runs_at_a_time() -> None:
+    with pytest.raises(ValueError, match="groups"):
+        GroupCommit(lambda items: [], most=10, groups=0)
