@@ -156,9 +156,12 @@ class Runtime:
 def _ingest_groups(store: Store) -> IngestGroups:
     from stockout.services.judging.ingest_groups import IngestGroups
 
-    # On PostgreSQL one group runs its Python while another waits on the database (round
-    # trips, its commit's fsync); more than two made smaller groups and cost more CPU a post.
-    return IngestGroups(2 if store.dialect.name == "postgresql" else 1)
+    if store.dialect.name != "postgresql":
+        return IngestGroups()  # SQLite's writers run one at a time anyway
+    # On PostgreSQL a second group runs its Python while the first waits on the database
+    # (round trips, its commit's fsync), once 4 posts wait for it: started for fewer, groups
+    # shrank and a post cost more CPU; a third group only added CPU.
+    return IngestGroups(groups=2, least=4)
 
 
 def build_runtime(settings: Settings, server: ServerSettings, migrate: bool = True) -> Runtime:

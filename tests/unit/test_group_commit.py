@@ -211,3 +211,41 @@ def test_callers_on_an_event_loop_are_led_by_as_many_groups_at_once_as_allowed()
 def test_at_least_one_group_runs_at_a_time() -> None:
     with pytest.raises(ValueError, match="groups"):
         GroupCommit(lambda items: [], most=10, groups=0)
+
+
+def test_a_further_group_waits_until_enough_callers_wait_for_it() -> None:
+    """With `least=3`, callers arriving while a group runs wait; the third one waiting starts a
+    second group (led by the first of them) that takes all three, while the first still runs."""
+    held = threading.Event()
+    release = threading.Event()
+    groups: list[list[int]] = []
+
+    def run(items: Sequence[int]) -> list[str | BaseException]:
+        groups.append(list(items))
+        if items[0] == 1:
+            held.set()
+            release.wait(10)
+        return [f"done {i}" for i in items]
+
+    queue: GroupCommit[int, str] = GroupCommit(run, most=100, groups=2, least=3)
+    answers: dict[int, str] = {}
+
+    def call(i: int) -> None:
+        answers[i] = queue.submit(i)
+
+    first = threading.Thread(target=call, args=(1,))
+    first.start()
+    assert held.wait(10)
+    waiting = [threading.Thread(target=call, args=(i,)) for i in (2, 3)]
+    for t in waiting:
+        t.start()
+    while len(queue._queue) < 2:
+        threading.Event().wait(0.001)
+    assert groups == [[1]]  # two callers waiting: no second group yet
+    assert queue.submit(4) == "done 4"  # the third starts it, the first one still held
+    for t in waiting:
+        t.join(10)
+    assert groups[1] == [2, 3, 4]
+    release.set()
+    first.join(10)
+    assert answers == {1: "done 1", 2: "done 2", 3: "done 3"}

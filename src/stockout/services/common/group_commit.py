@@ -15,8 +15,10 @@ So a post costs no trip to the thread pool and back, only its group does.
 
 Where transactions run side by side (PostgreSQL), up to `groups` groups may run at once: while
 one waits on the database (its statements' round trips, its commit's fsync), the next one
-runs its own Python. Each group is led by one designated caller (its first item); a lead
-takes its own item, then the queued items no other lead was designated for.
+runs its own Python. A further group starts only when `least` callers wait for one, so that
+groups stay large enough to share their fixed costs. Each group is led by one designated
+caller (the first waiting); a lead takes its own item, then the queued items no other lead
+was designated for.
 """
 
 from __future__ import annotations
@@ -64,33 +66,48 @@ class GroupCommit(Generic[T, R]):
     a value, or an exception raised in that item's caller."""
 
     def __init__(self, run: Callable[[Sequence[T]], Sequence[R | BaseException]],
-                 most: int, size: Callable[[T], int] = lambda _: 1, groups: int = 1) -> None:
+                 most: int, size: Callable[[T], int] = lambda _: 1, groups: int = 1,
+                 least: int = 1) -> None:
         if groups < 1:
             raise ValueError(f"groups: at least one group runs at a time, not {groups}")
         self._run = run
         self._most = most
         self._size = size
         self._groups = groups  # groups running at once, at most
+        self._least = max(1, least)  # callers waiting before a further group starts
         self._lock = threading.Lock()
         self._queue: list[_Waiting[T, R]] = []
         self._running = 0  # groups running or handed to their lead
         self._thread: ThreadPoolExecutor | None = None  # leads for callers on a loop
 
-    def _queued(self, me: _Waiting[T, R]) -> bool:
-        """Under the lock: queue `me`; True when it leads a group of its own (a free slot)."""
+    def _queued(self, me: _Waiting[T, R]) -> _Waiting[T, R] | None:
+        """Under the lock: queue `me`; the caller who leads a group starting now, if one does:
+        the first waiting, when no group runs, or when a further one may run and `least`
+        callers wait."""
         self._queue.append(me)
-        if self._running < self._groups:
-            self._running += 1
-            me.lead = True
-        return me.lead
+        if self._running >= self._groups:
+            return None
+        waiting = [w for w in self._queue if not w.lead]
+        if self._running and len(waiting) < self._least:
+            return None
+        self._running += 1
+        waiting[0].lead = True
+        return waiting[0]
+
+    def _start(self, first: _Waiting[T, R]) -> None:
+        """`first` leads its group: in its own thread, or in the queue's (a caller on a loop)."""
+        if first.loop is None:
+            first.wake.set()
+        else:
+            self._lead_elsewhere(first)
 
     async def submit_async(self, item: T) -> R:
         """`submit` for a coroutine: the same queue, awaited without blocking the loop."""
         me: _Waiting[T, R] = _Waiting(item, asyncio.get_running_loop())
         with self._lock:
-            lead = self._queued(me)
-        if lead:
-            self._lead_elsewhere(me)
+            first = self._queued(me)
+        if first is not None:
+            self._start(first)
         assert me.future is not None
         return await me.future
 
@@ -106,8 +123,10 @@ class GroupCommit(Generic[T, R]):
     def submit(self, item: T) -> R:
         me: _Waiting[T, R] = _Waiting(item)
         with self._lock:
-            lead = self._queued(me)
-        if not lead:
+            first = self._queued(me)
+        if first is not None and first is not me:
+            self._start(first)
+        if first is not me:
             me.wake.wait()  # answered, or woken to lead
         if me.lead:
             self._lead(me)
@@ -166,9 +185,5 @@ class GroupCommit(Generic[T, R]):
             # A loop closed meanwhile has nobody waiting there any more.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_resolve, waiting_there)
-        if following is None:
-            return
-        if following.loop is None:
-            following.wake.set()
-        else:
-            self._lead_elsewhere(following)
+        if following is not None:
+            self._start(following)

@@ -69,9 +69,10 @@ class IngestGroups:
     (PostgreSQL: the locks of `lock_plan` order them), `groups` groups may run at once, so
     one runs its Python while another waits on the database."""
 
-    def __init__(self, groups: int = 1) -> None:
+    def __init__(self, groups: int = 1, least: int = 1) -> None:
         self._groups: GroupCommit[_Queued, IngestResult] = GroupCommit(
-            self._run, MAX_EVENTS, size=lambda q: len(q.post.candidates), groups=groups)
+            self._run, MAX_EVENTS, size=lambda q: len(q.post.candidates), groups=groups,
+            least=least)
 
     def ingest(self, uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[object],
                principal: Principal) -> IngestResult:
