@@ -139,10 +139,7 @@ class Runtime:
     clock: Clock
     notifier: Notifier
     # POST /v1/events: the process's concurrent posts committed together.
-    ingest_groups: IngestGroups = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.ingest_groups = _ingest_groups(self.store)
+    ingest_groups: IngestGroups = field(default_factory=lambda: _ingest_groups())
 
     def uow(self) -> UnitOfWork:
         from stockout.store.uow import UnitOfWork
@@ -153,15 +150,10 @@ class Runtime:
         self.store.dispose()
 
 
-def _ingest_groups(store: Store) -> IngestGroups:
+def _ingest_groups() -> IngestGroups:
     from stockout.services.judging.ingest_groups import IngestGroups
 
-    if store.dialect.name != "postgresql":
-        return IngestGroups()  # SQLite's writers run one at a time anyway
-    # On PostgreSQL a second group runs its Python while the first waits on the database
-    # (round trips, its commit's fsync), once 4 posts wait for it: started for fewer, groups
-    # shrank and a post cost more CPU; a third group only added CPU.
-    return IngestGroups(groups=2, least=4)
+    return IngestGroups()
 
 
 def build_runtime(settings: Settings, server: ServerSettings, migrate: bool = True) -> Runtime:

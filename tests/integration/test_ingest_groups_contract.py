@@ -144,13 +144,10 @@ def test_each_post_counts_its_own_orders_verdicts_and_a_coupon_is_paid_once(
     assert [(r["order_id"], r["n"]) for r in coupons] == [("A", 1), ("B", 1)]
 
 
-@pytest.mark.parametrize("at_once", [1, 2])
-def test_concurrent_posts_through_the_groups_each_get_their_own_answer(bench: Bench,
-                                                                      at_once: int) -> None:
-    """Threads posting at once (several per group when they overlap, in one group or two at
-    a time): every post is answered with its own events, each stored once; a buyer's post is
-    refused in its own thread."""
-    groups = IngestGroups(at_once)
+def test_concurrent_posts_through_the_groups_each_get_their_own_answer(bench: Bench) -> None:
+    """Threads posting at once (several per group when they overlap): every post is answered
+    with its own events, each stored once; a buyer's post is refused in its own thread."""
+    groups = IngestGroups()
     orders = [confirmed(f"O{n}") for n in range(24)]
     orders.append(orders[0])  # the last thread is a buyer, who may not post events
     answers: dict[int, IngestResult | Exception] = {}

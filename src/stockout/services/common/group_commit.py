@@ -12,13 +12,6 @@ Callers on an event loop (`submit_async`, the HTTP endpoint) join the same queue
 thread of their own: they never lead; a group that one of them would lead runs in the queue's
 own thread, and each waits on a future that the run resolves (one wake-up of its loop a group).
 So a post costs no trip to the thread pool and back, only its group does.
-
-Where transactions run side by side (PostgreSQL), up to `groups` groups may run at once: while
-one waits on the database (its statements' round trips, its commit's fsync), the next one
-runs its own Python. A further group starts only when `least` callers wait for one, so that
-groups stay large enough to share their fixed costs. Each group is led by one designated
-caller (the first waiting); a lead takes its own item, then the queued items no other lead
-was designated for.
 """
 
 from __future__ import annotations
@@ -66,98 +59,60 @@ class GroupCommit(Generic[T, R]):
     a value, or an exception raised in that item's caller."""
 
     def __init__(self, run: Callable[[Sequence[T]], Sequence[R | BaseException]],
-                 most: int, size: Callable[[T], int] = lambda _: 1, groups: int = 1,
-                 least: int = 1) -> None:
-        if groups < 1:
-            raise ValueError(f"groups: at least one group runs at a time, not {groups}")
+                 most: int, size: Callable[[T], int] = lambda _: 1) -> None:
         self._run = run
         self._most = most
         self._size = size
-        self._groups = groups  # groups running at once, at most
-        self._least = max(1, least)  # callers waiting before a further group starts
         self._lock = threading.Lock()
         self._queue: list[_Waiting[T, R]] = []
-        self._running = 0  # groups running or handed to their lead
+        self._running = False
         self._thread: ThreadPoolExecutor | None = None  # leads for callers on a loop
-
-    def _queued(self, me: _Waiting[T, R]) -> _Waiting[T, R] | None:
-        """Under the lock: queue `me`; the caller who leads a group starting now, if one does:
-        the first waiting, when no group runs, or when a further one may run and `least`
-        callers wait."""
-        self._queue.append(me)
-        if self._running >= self._groups:
-            return None
-        waiting = [w for w in self._queue if not w.lead]
-        if self._running and len(waiting) < self._least:
-            return None
-        self._running += 1
-        waiting[0].lead = True
-        return waiting[0]
-
-    def _start(self, first: _Waiting[T, R]) -> None:
-        """`first` leads its group: in its own thread, or in the queue's (a caller on a loop)."""
-        if first.loop is None:
-            first.wake.set()
-        else:
-            self._lead_elsewhere(first)
 
     async def submit_async(self, item: T) -> R:
         """`submit` for a coroutine: the same queue, awaited without blocking the loop."""
         me: _Waiting[T, R] = _Waiting(item, asyncio.get_running_loop())
         with self._lock:
-            first = self._queued(me)
-        if first is not None:
-            self._start(first)
+            self._queue.append(me)
+            lead = not self._running
+            self._running = True
+        if lead:
+            self._lead_elsewhere()
         assert me.future is not None
         return await me.future
 
-    def _lead_elsewhere(self, first: _Waiting[T, R]) -> None:
-        """Lead `first`'s group in the queue's own threads (`first` waits on a loop)."""
+    def _lead_elsewhere(self) -> None:
+        """Lead the next group in the queue's own thread (its head waits on a loop)."""
         with self._lock:
             if self._thread is None:
-                self._thread = ThreadPoolExecutor(self._groups,
-                                                  thread_name_prefix="group-commit")
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="group-commit")
             thread = self._thread
-        thread.submit(self._lead, first)
+        thread.submit(self._lead)
 
     def submit(self, item: T) -> R:
         me: _Waiting[T, R] = _Waiting(item)
         with self._lock:
-            first = self._queued(me)
-        if first is not None and first is not me:
-            self._start(first)
-        if first is not me:
-            me.wake.wait()  # answered, or woken to lead
-        if me.lead:
-            self._lead(me)
+            self._queue.append(me)
+            lead = not self._running
+            self._running = True
+        if not lead:
+            me.wake.wait()
+        if not me.wake.is_set() or me.lead:
+            self._lead()
         if me.error is not None:
             raise me.error
         return me.answer  # type: ignore[return-value]
 
-    def _take(self, first: _Waiting[T, R]) -> list[_Waiting[T, R]]:
-        """Under the lock: `first`, then the queued items led by no one else, in order, up to
-        the first that does not fit."""
-        taken, kept = [first], []
-        total, full = self._size(first.item), False
-        for waiting in self._queue:
-            if waiting is first:
-                continue
-            if not (full or waiting.lead):
-                total += self._size(waiting.item)
-                full = total > self._most
-            if full or waiting.lead:
-                kept.append(waiting)
-            else:
-                taken.append(waiting)
-        self._queue = kept
-        first.lead = False
-        return taken
-
-    def _lead(self, first: _Waiting[T, R]) -> None:
-        """Run `first`'s group, then wake its callers and hand the lead on to the first
-        caller still waiting that no other lead takes."""
+    def _lead(self) -> None:
+        """Run the group at the head of the queue (the leader's own item is its first), then
+        wake its callers and hand the lead to the first caller still waiting."""
         with self._lock:
-            taken = self._take(first)
+            group, total = 0, 0
+            for waiting in self._queue:
+                total += self._size(waiting.item)
+                if group and total > self._most:
+                    break
+                group += 1
+            taken, self._queue = self._queue[:group], self._queue[group:]
         try:
             answers = list(self._run([w.item for w in taken]))
             if len(answers) != len(taken):
@@ -170,10 +125,10 @@ class GroupCommit(Generic[T, R]):
             else:
                 waiting.answer = answer
         with self._lock:
-            following = next((w for w in self._queue if not w.lead), None)
+            following = self._queue[0] if self._queue else None
             if following is None:
-                self._running -= 1
-            else:
+                self._running = False
+            elif following.loop is None:
                 following.lead = True
         loops: dict[asyncio.AbstractEventLoop, list[_Waiting[T, R]]] = {}
         for waiting in taken:
@@ -185,5 +140,9 @@ class GroupCommit(Generic[T, R]):
             # A loop closed meanwhile has nobody waiting there any more.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_resolve, waiting_there)
-        if following is not None:
-            self._start(following)
+        if following is None:
+            return
+        if following.loop is None:
+            following.wake.set()
+        else:
+            self._lead_elsewhere()

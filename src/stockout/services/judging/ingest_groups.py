@@ -65,14 +65,11 @@ class IngestGroups:
     """`ingest_events` for the concurrent posts of one server process: the posts that arrive
     while a transaction runs are committed together in the next one (`GroupCommit`, at most
     `MAX_EVENTS` events a group), each answered as if posted alone. Parsing and the checks
-    that need no database run in the caller's thread first. Where writers run side by side
-    (PostgreSQL: the locks of `lock_plan` order them), `groups` groups may run at once, so
-    one runs its Python while another waits on the database."""
+    that need no database run in the caller's thread first."""
 
-    def __init__(self, groups: int = 1, least: int = 1) -> None:
+    def __init__(self) -> None:
         self._groups: GroupCommit[_Queued, IngestResult] = GroupCommit(
-            self._run, MAX_EVENTS, size=lambda q: len(q.post.candidates), groups=groups,
-            least=least)
+            self._run, MAX_EVENTS, size=lambda q: len(q.post.candidates))
 
     def ingest(self, uow: UnitOfWork, rules: Rules, clock: Clock, items: Sequence[object],
                principal: Principal) -> IngestResult:
