@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import DBAPIError
 
 from stockout.store.engine import Store
 from stockout.store.tables import announcements, verdicts
@@ -98,3 +99,21 @@ def test_a_statement_with_an_expanding_in_is_refused_not_run_wrongly(filled: Sto
     uow = UnitOfWork(filled)
     with uow, pytest.raises(ValueError, match="expanding IN"):
         filled.dialect.rows(uow.events.conn, q, {})
+
+
+def test_statements_after_a_failed_one_on_the_same_connection_read_their_own_rows(
+        filled: Store) -> None:
+    """The driver's statements of a connection share what runs them: a write that fails (its
+    transaction rolled back) and a write without rows leave the next reads their own rows."""
+    d = filled.dialect
+    ids = d.prepared("test.announcement_ids", lambda: select(announcements.c.id).where(
+        d.any_of(announcements.c.id, "ids")).order_by(announcements.c.id))
+    uow = UnitOfWork(filled)
+    with uow, pytest.raises(DBAPIError):
+        d.insert_rows(uow.events.conn, announcements, [_announcement(1)])  # id a1 is taken
+    for _ in range(3):  # whichever connection of the pool comes back
+        with uow:
+            conn = uow.events.conn
+            assert d.rows(conn, ids, {"ids": ["a1", "a3"]}) == [("a1",), ("a3",)]
+            d.insert_rows(conn, announcements, [_announcement(7)])
+            assert d.rows(conn, ids, {"ids": ["a2", "a7", "a9"]}) == [("a2",), ("a7",)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,11 @@ PREFIX = "so"
 RECENT_SECONDS = 2.0
 _RECENT_MAX = 10_000
 _recent: dict[str, tuple[float, Principal]] = {}
+# One lookup of a token at a time: when its trust runs out, the requests that carry it then
+# (32 clients at once) wait for one lookup instead of each opening a read transaction (past
+# the connection pool's size, each on a new database session).
+_lookups: dict[str, threading.Lock] = {}
+_lookups_guard = threading.Lock()
 
 
 class BadTokenRequest(StockoutError, ValueError):
@@ -95,10 +101,22 @@ def authenticate_recent(uow: UnitOfWork, secret: str) -> Principal | None:
     `RECENT_SECONDS` a live token this process has just looked up (keyed by its hash; an
     unknown or revoked token is looked up every time)."""
     key = hash_secret(secret)
-    now = time.monotonic()
     hit = _recent.get(key)
-    if hit is not None and hit[0] > now:
+    if hit is not None and hit[0] > time.monotonic():
         return hit[1]
+    with _lookups_guard:
+        if len(_lookups) >= _RECENT_MAX:
+            _lookups.clear()
+        lookup = _lookups.setdefault(key, threading.Lock())
+    with lookup:
+        hit = _recent.get(key)  # looked up meanwhile by a request that carried it too
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        return _looked_up(uow, secret, key)
+
+
+def _looked_up(uow: UnitOfWork, secret: str, key: str) -> Principal | None:
+    now = time.monotonic()
     found = authenticate(uow, secret, carriers=True)
     if found is not None:
         if len(_recent) >= _RECENT_MAX:
