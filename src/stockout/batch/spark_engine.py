@@ -213,10 +213,14 @@ def _kill_started(before: set[int]) -> None:
 
 
 def _input_frame(spark: Any, source: EventSource | None, table: pa.Table | None) -> Any:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
     if table is not None:
         return spark.createDataFrame(table)
     assert source is not None
-    return spark.read.parquet(*(str(f) for f in source.files))
+    # The schema of the first file, as Spark would infer it, but without the job that reads it
+    return (spark.read.schema(from_arrow_schema(pq.read_schema(source.files[0])))
+            .parquet(*(str(f) for f in source.files)))
 
 
 # Stages kept (checkpointed) beside those `rules.sql` marks MATERIALIZED: the events when their
