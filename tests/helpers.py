@@ -127,6 +127,7 @@ class Run:
 def _environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "STOCKOUT_LANG"}
     env.update(COLUMNS="1000", PYTHONIOENCODING="utf-8", NO_COLOR="1")
+    env.setdefault("STOCKOUT_SPARK_ARCHIVE", "")  # no class archive written in the user's cache
     return env
 
 

@@ -29,11 +29,14 @@ def pure_lines(events: Path) -> list[str]:
             for v in judge_file(events, "pdd", AT).verdicts]
 
 
-def spark_cli(events: Path, address: str | None = None, timeout: float = 1500
-              ) -> subprocess.CompletedProcess[str]:
+def spark_cli(events: Path, address: str | None = None, timeout: float = 1500,
+              archive: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The command, with the JVM's class archive in `archive` (if given: else none)."""
     env = _environment()
     if address is not None:
         env["STOCKOUT_SPARK"] = address
+    if archive is not None:
+        env["STOCKOUT_SPARK_ARCHIVE"] = str(archive)
     return subprocess.run([sys.executable, "-m", "stockout", "judge", str(events), "--engine",
                            "spark", "--json", "--at", AT.isoformat()], capture_output=True,
                           text=True, encoding="utf-8", env=env, timeout=timeout, check=False)

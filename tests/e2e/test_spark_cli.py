@@ -29,6 +29,23 @@ def test_spark_engine_judges_a_small_json_lines_file_like_the_pure_judge(tmp_pat
     assert json_lines(done.stdout) == expected
 
 
+def test_the_first_local_command_writes_the_jvms_class_archive_and_the_next_maps_it(
+        tmp_path: Path) -> None:
+    events = small_month(tmp_path, orders=60)
+    archive = tmp_path / "cache" / "spark.jsa"
+    expected = pure_lines(events)
+    first = spark_cli(events, archive=archive)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert json_lines(first.stdout) == expected  # the JVM's notes kept out of the verdicts
+    assert archive.is_file() and archive.stat().st_size > 0
+    assert [p.name for p in archive.parent.iterdir()] == ["spark.jsa"]  # no partial left
+    written = archive.stat().st_mtime_ns
+    second = spark_cli(events, archive=archive)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert json_lines(second.stdout) == expected
+    assert archive.stat().st_mtime_ns == written  # mapped, not written again
+
+
 def _children(pid: int) -> dict[int, str]:
     """Every process descending from `pid`, with its command name."""
     parents: dict[int, int] = {}

@@ -29,6 +29,7 @@ from sqlglot import exp
 from stockout.batch.parquet_io import EventSource, parquet_rows
 from stockout.batch.rules_sql import rules_query
 from stockout.batch.schema import rule_columns
+from stockout.batch.spark_archive import ClassArchive, class_archive, exit_jvm
 from stockout.batch.udfs import pandas_finder
 from stockout.domain.announcements import Announcement
 from stockout.domain.rulebook import RuleBook
@@ -75,12 +76,14 @@ def _started(builder: Any) -> Any:
 
 
 def local_session(cores: int = 2, shuffle_partitions: int = 8, driver_memory: str = "2g",
-                  adaptive: bool = True, quick_jvm: bool = True) -> Any:
+                  adaptive: bool = True, quick_jvm: bool = True, jvm_options: str = "") -> Any:
     """A local SparkSession on `cores` cores, without the web UI (`adaptive=False` saves
-    planning time on the small inputs of tests; `quick_jvm`: `QUICK_JVM_OPTIONS`)."""
+    planning time on the small inputs of tests; `quick_jvm`: `QUICK_JVM_OPTIONS`), its JVM
+    started with `jvm_options` too."""
     builder = _builder(f"local[{cores}]", driver_memory)
-    if quick_jvm:
-        builder = builder.config("spark.driver.extraJavaOptions", QUICK_JVM_OPTIONS)
+    options = " ".join(o for o in (QUICK_JVM_OPTIONS if quick_jvm else "", jvm_options) if o)
+    if options:
+        builder = builder.config("spark.driver.extraJavaOptions", options)
     return _started(builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
                     .config("spark.sql.adaptive.enabled", str(adaptive).lower()))
 
@@ -91,10 +94,11 @@ ADDRESS_VARIABLE = "STOCKOUT_SPARK"
 _STOPS = (signal.SIGTERM, signal.SIGINT)  # what stops a command, and the JVM it started
 
 
-def session(address: str, driver_memory: str = "2g", rows: int | None = None) -> Any:
+def session(address: str, driver_memory: str = "2g", rows: int | None = None,
+            jvm_options: str = "") -> Any:
     """A session on `address`: a Spark Connect server (`sc://...`) or a master URL; a local one
     for an input of `rows` events (if known) starts its JVM with `QUICK_JVM_OPTIONS` when they
-    are at most `QUICK_JVM_ROWS`."""
+    are at most `QUICK_JVM_ROWS`, and with `jvm_options`."""
     if address.startswith("sc://"):
         from pyspark.sql import SparkSession
 
@@ -103,7 +107,8 @@ def session(address: str, driver_memory: str = "2g", rows: int | None = None) ->
         cores = address.removeprefix("local").strip("[]")
         return local_session(cores=int(cores) if cores.isdigit() else 2,
                              driver_memory=driver_memory,
-                             quick_jvm=rows is None or rows <= QUICK_JVM_ROWS)
+                             quick_jvm=rows is None or rows <= QUICK_JVM_ROWS,
+                             jvm_options=jvm_options)
     return _started(_builder(address, driver_memory))
 
 
@@ -113,28 +118,33 @@ def command_session(address: str | None = None, rows: int | None = None) -> Iter
     judges `rows` events (if known: `session`), stopped at the end. If the command is stopped
     (Ctrl-C, SIGTERM) or fails, the JVM it started is killed at once: nothing it started
     outlives it (a JVM left to stop itself can spin on for minutes after an out-of-memory
-    error)."""
+    error). A local JVM maps the class archive of `spark_archive`, or writes it on leaving."""
     address = address or os.environ.get(ADDRESS_VARIABLE) or "local[2]"
     main = threading.current_thread() is threading.main_thread()
     previous = {s: signal.getsignal(s) for s in _STOPS}
     before = _descendants(os.getpid())
     jvm = not address.startswith("sc://")  # a Connect client starts no JVM
     stop = _stopper(before if jvm else None)
+    archive = class_archive() if address.startswith("local") else None
     if main:  # also when started with Ctrl-C ignored (a shell's background job)
         for signum in _STOPS:
             signal.signal(signum, stop)
     try:
-        started = session(address, rows=rows)
+        started = session(address, rows=rows, jvm_options=archive.options if archive else "")
         if main:  # PySpark installs its own Ctrl-C handler, which calls the JVM from inside
             # the signal while the main thread may be waiting on that JVM: ours kills the JVM
             # and leaves
             signal.signal(signal.SIGINT, stop)
         yield started
         started.stop()
+        if archive is not None and archive.partial is not None:
+            _exit_jvm_keeping(archive)
     finally:
         if jvm:
             _kill_jvm()
             _kill_started(before)  # stopped while Spark was still starting
+        if archive is not None:
+            archive.discard()
         if main:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
@@ -153,6 +163,14 @@ def _stopper(before: set[int] | None) -> Callable[[int, Any], None]:
         _exit_on_term(signum, frame)
 
     return stop
+
+
+def _exit_jvm_keeping(archive: ClassArchive) -> None:
+    """Let the JVM this process launched exit by itself, writing the class archive, and keep it."""
+    from pyspark import SparkContext
+
+    exit_jvm(getattr(SparkContext._gateway, "proc", None))
+    archive.keep()
 
 
 def _exit_on_term(signum: int, frame: Any) -> None:
@@ -213,10 +231,14 @@ def _kill_started(before: set[int]) -> None:
 
 
 def _input_frame(spark: Any, source: EventSource | None, table: pa.Table | None) -> Any:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
     if table is not None:
         return spark.createDataFrame(table)
     assert source is not None
-    return spark.read.parquet(*(str(f) for f in source.files))
+    # The schema of the first file, as Spark would infer it, but without the job that reads it
+    return (spark.read.schema(from_arrow_schema(pq.read_schema(source.files[0])))
+            .parquet(*(str(f) for f in source.files)))
 
 
 # Stages kept (checkpointed) beside those `rules.sql` marks MATERIALIZED: the events when their
