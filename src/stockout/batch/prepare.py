@@ -46,6 +46,7 @@ from stockout.batch.parquet_io import (
     parquet_files,
     parquet_rows,
 )
+from stockout.batch.parts import read_parts
 from stockout.batch.schema import (
     EVENT_FIELDS,
     EVENT_SCHEMA,
@@ -171,7 +172,7 @@ def prepare(path: Path, target: Path, tmpdir: Path, *, memory_limit: str | None 
             selects = [_part_select(f, part) for part, f in enumerate(files)]
             rows = parquet_rows(files)
             if buckets is None and rows <= IN_MEMORY_ROWS:
-                read = _read_parts(con, selects, max(1, -(-rows // MEMORY_SLICE_ROWS)))
+                read = read_parts(con, files, selects, max(1, -(-rows // MEMORY_SLICE_ROWS)))
                 if read is not None:
                     _lay_out_read(con, *read, target, found, names)
                     pa.default_memory_pool().release_unused()  # for the judge that follows
@@ -194,35 +195,9 @@ def _sorted(found: _Found) -> _Found:
     return found
 
 
-def _read_parts(con: Any, selects: list[str], buckets: int
-                ) -> tuple[list[pa.Table], np.ndarray] | None:
-    """Each part's rows, checked (`_part_select`), as an Arrow table in the order of their
-    buckets (a hash of the order id), and how many rows of each bucket each part holds (parts x
-    buckets). None if DuckDB cannot read a part: it is then staged file by file, its error
-    naming the file.
-
-    DuckDB sorts the rows by bucket, in parallel: a radix sort of the bucket numbers and one
-    Arrow `take` per part cost as much CPU on one core, and filtering each slice out of every
-    part more."""
-    import duckdb
-
-    tables, counts = [], np.zeros((len(selects), buckets), dtype=np.int64)
-    for i, select in enumerate(selects):
-        try:
-            table = arrow_table(con.sql(
-                f"SELECT *, CAST(hash(order_id) % {buckets} AS USMALLINT) AS bucket "
-                f"FROM ({select}) ORDER BY bucket"))
-        except duckdb.Error:
-            return None
-        bucket = table["bucket"].to_numpy()
-        counts[i] = np.bincount(bucket, minlength=buckets)
-        tables.append(table.drop_columns(["bucket"]))
-    return tables, counts
-
-
 def _lay_out_read(con: Any, tables: list[pa.Table], counts: np.ndarray, target: Path,
                   found: _Found, names: list[str]) -> None:
-    """The parts read by `_read_parts` laid out a few buckets at a time, as `lay_out` does
+    """The parts read by `parts.read_parts` laid out a few buckets at a time, as `lay_out` does
     with staged buckets: each slice's rows are cut from the front of every part without a
     copy, and the parts let go of them (`tables` is emptied as it goes)."""
 
