@@ -11,8 +11,8 @@ valid event is rejected with its file and row number (`validation`), the rest is
 
 The rows are put into buckets by a hash of the order id; then each few buckets (all the events
 of their orders: a slice) are de-duplicated, numbered and written by type (`_write_layout`, two
-slices side by side). Parquet input of up to `IN_MEMORY_ROWS` rows is read and checked by
-DuckDB part by part into memory, sorted by bucket, and sliced there. Larger input (and JSON
+slices side by side). Parquet input of up to `IN_MEMORY_ROWS` rows is read and checked part
+by part into memory, put in bucket order (`parts.read_parts`), and sliced there. Larger input (and JSON
 Lines) is staged: written into bucket folders through DuckDB with a memory limit (spilling to
 disk past it), then read back a slice at a time (`lay_out`). A file already in the layout is
 judged as it is.
