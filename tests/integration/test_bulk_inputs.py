@@ -89,6 +89,38 @@ def test_a_shuffled_export_in_parts_without_seq_is_judged_like_the_event_file(
     assert not run.rejections
 
 
+def test_parts_of_other_column_types_beside_plain_parts_are_judged_like_the_event_file(
+        month: tuple[Path, Path, list[str]], tmp_path: Path) -> None:
+    """A plain part is read by Arrow as it is, a part whose columns need a cast by DuckDB:
+    one folder may hold both."""
+    _, parts, expected = month
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for i, part in enumerate(sorted(parts.glob("*.parquet"))):
+        table = pq.read_table(part)
+        if i == 1:
+            table = table.cast(pa.schema([
+                pa.field(f.name, {"quantity": pa.int32(), "at": pa.timestamp("ms", tz="UTC"),
+                                  "event_id": pa.large_string()}.get(f.name, f.type))
+                for f in table.schema]))
+        pq.write_table(table, mixed / part.name)
+    run = judge_path(mixed, BOOK, NOW, (), Engine.DUCKDB)
+    assert _records(run) == expected
+    assert not run.rejections
+
+
+def test_a_part_with_text_that_is_not_utf8_is_refused_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.parquet"
+    rows = [_row("p1", "o1", "order_placed", T, **_PLACED)]
+    table = pa.Table.from_pylist([{n: r.get(n) for n in _SCHEMA.names} for r in rows],
+                                 schema=_SCHEMA)
+    latin1 = pa.array([b"caf\xe9"], pa.binary()).view(pa.string())
+    pq.write_table(table.set_column(0, "event_id", latin1), path)
+    with pytest.raises(BadInput) as caught:
+        judge_path(path, BOOK, NOW, (), Engine.DUCKDB)
+    assert str(path) in str(caught.value)
+
+
 @pytest.mark.parametrize("engine", [Engine.PYTHON, Engine.DUCKDB])
 def test_json_lines_are_prepared_like_the_pure_judge_reads_them(
         month: tuple[Path, Path, list[str]], engine: Engine,

@@ -11,8 +11,8 @@ valid event is rejected with its file and row number (`validation`), the rest is
 
 The rows are put into buckets by a hash of the order id; then each few buckets (all the events
 of their orders: a slice) are de-duplicated, numbered and written by type (`_write_layout`, two
-slices side by side). Parquet input of up to `IN_MEMORY_ROWS` rows is read and checked by
-DuckDB part by part into memory, sorted by bucket, and sliced there. Larger input (and JSON
+slices side by side). Parquet input of up to `IN_MEMORY_ROWS` rows is read and checked part
+by part into memory, put in bucket order (`parts.read_parts`), and sliced there. Larger input (and JSON
 Lines) is staged: written into bucket folders through DuckDB with a memory limit (spilling to
 disk past it), then read back a slice at a time (`lay_out`). A file already in the layout is
 judged as it is.
@@ -46,6 +46,7 @@ from stockout.batch.parquet_io import (
     parquet_files,
     parquet_rows,
 )
+from stockout.batch.parts import read_parts
 from stockout.batch.schema import (
     EVENT_FIELDS,
     EVENT_SCHEMA,
@@ -159,6 +160,20 @@ def convert_events(path: Path, out: Path, *, memory_limit: str | None = "2GB",
         return prepare(path, out, Path(tmp), memory_limit=memory_limit, buckets=buckets).rows
 
 
+@contextlib.contextmanager
+def _system_allocator() -> Iterator[None]:
+    """Arrow allocates through the C library's allocator while the block runs (the parts read
+    into memory and laid out): with Arrow's default (mimalloc), reading the parts spent several
+    CPU-seconds of the kernel's on zeroing fresh pages (1M orders: 7.4-8.0 system CPU-s of the
+    whole process, against 4.3-4.9)."""
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
+
+
 def prepare(path: Path, target: Path, tmpdir: Path, *, memory_limit: str | None = MEMORY_LIMIT,
             buckets: int | None = None, threads: int | None = None) -> _Found:
     con = connect(tmpdir, memory_limit, threads)
@@ -171,11 +186,13 @@ def prepare(path: Path, target: Path, tmpdir: Path, *, memory_limit: str | None 
             selects = [_part_select(f, part) for part, f in enumerate(files)]
             rows = parquet_rows(files)
             if buckets is None and rows <= IN_MEMORY_ROWS:
-                read = _read_parts(con, selects, max(1, -(-rows // MEMORY_SLICE_ROWS)))
-                if read is not None:
-                    _lay_out_read(con, *read, target, found, names)
-                    pa.default_memory_pool().release_unused()  # for the judge that follows
-                    return _sorted(found)
+                with _system_allocator():
+                    read = read_parts(con, files, selects,
+                                      max(1, -(-rows // MEMORY_SLICE_ROWS)))
+                    if read is not None:
+                        _lay_out_read(con, *read, target, found, names)
+                        pa.default_memory_pool().release_unused()  # for the judge that follows
+                        return _sorted(found)
             buckets = buckets or _buckets(rows)
             for part, (f, select) in enumerate(zip(files, selects, strict=True)):
                 _stage_parquet(con, f, select, f"p{part:05d}", staged, buckets)
@@ -194,35 +211,9 @@ def _sorted(found: _Found) -> _Found:
     return found
 
 
-def _read_parts(con: Any, selects: list[str], buckets: int
-                ) -> tuple[list[pa.Table], np.ndarray] | None:
-    """Each part's rows, checked (`_part_select`), as an Arrow table in the order of their
-    buckets (a hash of the order id), and how many rows of each bucket each part holds (parts x
-    buckets). None if DuckDB cannot read a part: it is then staged file by file, its error
-    naming the file.
-
-    DuckDB sorts the rows by bucket, in parallel: a radix sort of the bucket numbers and one
-    Arrow `take` per part cost as much CPU on one core, and filtering each slice out of every
-    part more."""
-    import duckdb
-
-    tables, counts = [], np.zeros((len(selects), buckets), dtype=np.int64)
-    for i, select in enumerate(selects):
-        try:
-            table = arrow_table(con.sql(
-                f"SELECT *, CAST(hash(order_id) % {buckets} AS USMALLINT) AS bucket "
-                f"FROM ({select}) ORDER BY bucket"))
-        except duckdb.Error:
-            return None
-        bucket = table["bucket"].to_numpy()
-        counts[i] = np.bincount(bucket, minlength=buckets)
-        tables.append(table.drop_columns(["bucket"]))
-    return tables, counts
-
-
 def _lay_out_read(con: Any, tables: list[pa.Table], counts: np.ndarray, target: Path,
                   found: _Found, names: list[str]) -> None:
-    """The parts read by `_read_parts` laid out a few buckets at a time, as `lay_out` does
+    """The parts read by `parts.read_parts` laid out a few buckets at a time, as `lay_out` does
     with staged buckets: each slice's rows are cut from the front of every part without a
     copy, and the parts let go of them (`tables` is emptied as it goes)."""
 

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any, Literal, Union
 
 import annotated_types
+import numpy as np
 import pyarrow as pa
 from pydantic import AwareDatetime, BaseModel
 
-from stockout.adapters import event_schema
+from stockout.adapters import event_schema, fields
 from stockout.batch.rules_sql import literal, micros
 from stockout.batch.schema import EVENT_SCHEMA
 from stockout.domain.errors import StockoutError
@@ -124,8 +125,33 @@ def _q(name: str) -> str:
     return f'"{name}"'
 
 
-def _value_reasons(c: Check) -> list[tuple[str, str]]:
-    """(condition on a present value, reason) pairs."""
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    """What a pattern refuses in a text: a byte below `below` or one of `anywhere`, a first
+    byte of `first`, an empty text (`empty`)."""
+
+    below: int
+    anywhere: bytes = b""
+    first: bytes = b""
+    empty: bool = False
+
+
+# The patterns of the contract's texts, each as what its regular expression refuses in a text:
+# bytes anywhere, a first byte, an empty text. An id is refused for a control character or a
+# `/` anywhere, or for being empty or all spaces (a text whose first character is not a space
+# has a character outside RE2's `\s`); any other text for a NUL. A column of a part none of whose
+# values holds any of these (`pattern_free`, in one pass over its bytes) cannot break its
+# patterns, and its rows are checked without them: the regular expressions cost most of the
+# checks.
+_PATTERN_BYTES: dict[str, _Refused] = {
+    fields.ID_PATTERN: _Refused(below=0x20, anywhere=b"/\x7f", first=b" ", empty=True),
+    fields.TEXT_PATTERN: _Refused(below=0x01),
+}
+
+
+def _value_reasons(c: Check, free: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """(condition on a present value, reason) pairs; `free`: the columns none of whose values
+    holds a byte their pattern refuses (`pattern_free`)."""
     col = _q(c.name)
     out: list[tuple[str, str]] = []
     if c.kind == "text" and c.min_length:
@@ -135,8 +161,9 @@ def _value_reasons(c: Check) -> list[tuple[str, str]]:
         out.append((f"length({col}) > {c.max_length}",
                     f"{c.name}: string should have at most {c.max_length} characters"))
     if c.kind == "text" and c.pattern is not None:
-        out.append((f"NOT regexp_full_match({col}, {literal(c.pattern)})",
-                    f"{c.name}: string should match pattern '{c.pattern}'"))
+        broken = ("FALSE" if c.name in free and c.pattern in _PATTERN_BYTES
+                  else f"NOT regexp_full_match({col}, {literal(c.pattern)})")
+        out.append((broken, f"{c.name}: string should match pattern '{c.pattern}'"))
     if c.kind == "choice":
         allowed = ", ".join(literal(v) for v in c.choices)
         out.append((f"{col} NOT IN ({allowed})",
@@ -155,12 +182,13 @@ def _value_reasons(c: Check) -> list[tuple[str, str]]:
     return out
 
 
-def reason_sql() -> str:
+def reason_sql(free: frozenset[str] = frozenset()) -> str:
     """A SQL expression over the canonical columns: NULL for a valid event, else its reasons
     (`field: problem; field: problem`). The reasons are spelled out only for the rows that
     break a check: each row is first tested against its own type's checks alone (`CASE type`),
-    which costs a fraction of testing every type's checks on every row."""
-    common = [f for c in CHECKS["order_placed"] if c.name in COMMON for f in _failures(c)]
+    which costs a fraction of testing every type's checks on every row. `free`: the columns
+    without a byte their pattern refuses (`pattern_free`)."""
+    common = [f for c in CHECKS["order_placed"] if c.name in COMMON for f in _failures(c, free)]
     arms = [f"CASE WHEN {cond} THEN {literal(reason)} END" for cond, reason in common]
     kinds = ", ".join(literal(k) for k in CHECKS)
     arms.append("CASE WHEN type IS NULL THEN 'type: missing' "
@@ -168,7 +196,7 @@ def reason_sql() -> str:
                 "END")
     by_type = []
     for kind, checks in CHECKS.items():
-        own = [f for c in checks if c.name not in COMMON for f in _failures(c)]
+        own = [f for c in checks if c.name not in COMMON for f in _failures(c, free)]
         arms += [f"CASE WHEN type = {literal(kind)} AND {cond} THEN {literal(reason)} END"
                  for cond, reason in own]
         by_type.append(f"WHEN {literal(kind)} THEN {' OR '.join(c for c, _ in own) or 'FALSE'}")
@@ -177,12 +205,53 @@ def reason_sql() -> str:
     return f"CASE WHEN {broken} THEN nullif(concat_ws('; ', {', '.join(arms)}), '') END"
 
 
-def _failures(c: Check) -> list[tuple[str, str]]:
+def _failures(c: Check, free: frozenset[str]) -> list[tuple[str, str]]:
     """(condition, reason) pairs: a row breaks the check `c` where the condition holds."""
     col = _q(c.name)
     out = [(f"{col} IS NULL", f"{c.name}: field required")] if c.required else []
     return out + [(f"({col} IS NOT NULL AND ({cond}))", reason)
-                  for cond, reason in _value_reasons(c)]
+                  for cond, reason in _value_reasons(c, free)]
+
+
+# What each text column's patterns refuse (`_PATTERN_BYTES`, over every type carrying it).
+_REFUSED: dict[str, set[_Refused]] = {}
+for _checks in CHECKS.values():
+    for _c in _checks:
+        if _c.kind == "text" and _c.pattern in _PATTERN_BYTES:
+            _REFUSED.setdefault(_c.name, set()).add(_PATTERN_BYTES[_c.pattern])
+
+
+def pattern_free(table: pa.Table) -> frozenset[str]:
+    """The text columns of `table` (of `pa.string()`) none of whose values holds what a
+    pattern of the column refuses (`_PATTERN_BYTES`)."""
+    return frozenset(
+        name for name, refused in _REFUSED.items()
+        if name in table.column_names and table[name].type == pa.string()
+        and all(_free_of(chunk, r) for chunk in table[name].chunks for r in refused))
+
+
+def _free_of(array: pa.Array, refused: _Refused) -> bool:
+    """Whether no value of a string array holds what `refused` says: NumPy over the offsets
+    and the data buffer between them."""
+    if array.null_count == len(array):
+        return True
+    validity, offsets, data = array.buffers()
+    ends = np.frombuffer(offsets, dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
+    starts, lengths = ends[:-1] - ends[0], np.diff(ends)
+    if array.null_count:
+        valid = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")[
+            array.offset:array.offset + len(array)].astype(bool)
+        starts, lengths = starts[valid], lengths[valid]
+    if refused.empty and not lengths.all():
+        return False
+    values = np.frombuffer(data, dtype=np.uint8, count=int(ends[-1] - ends[0]),
+                           offset=int(ends[0]))
+    if not len(values):
+        return True
+    if refused.first and np.isin(values[starts[lengths > 0]], list(refused.first)).any():
+        return False
+    return bool(values.min() >= refused.below) and not any(
+        (values == byte).any() for byte in refused.anywhere)
 
 
 def kept_sql(name: str, row: str = "") -> str:
