@@ -11,7 +11,6 @@ cast) is read, cast, checked and sorted by DuckDB (`part_select`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -48,24 +47,25 @@ def read_parts(con: Any, files: list[Path], selects: list[str], buckets: int
             table = _arrow_part(cursor, files[part], part, buckets)
             if table is None:
                 table = arrow_table(cursor.sql(
-                    f"SELECT *, CAST(hash(order_id) % {buckets} AS USMALLINT) AS bucket "
-                    f"FROM ({selects[part]}) ORDER BY bucket"))
+                    f"SELECT *, {_bucket(buckets)} FROM ({selects[part]}) ORDER BY bucket"))
         finally:
             cursor.close()
         counts = np.bincount(table["bucket"].to_numpy(), minlength=buckets)
         return table.drop_columns(["bucket"]).cast(_READ_SCHEMA), counts
 
     try:
-        read = _in_order(one, len(files))
+        with ThreadPoolExecutor(READERS) as pool:
+            read = list(pool.map(one, range(len(files))))
     except (duckdb.Error, pa.ArrowException, OSError):
         return None
     return [t for t, _ in read], np.array([c for _, c in read], dtype=np.int64).reshape(
         len(files), buckets)
 
 
-def _in_order(fn: Callable[[int], Any], n: int) -> list[Any]:
-    with ThreadPoolExecutor(READERS) as pool:
-        return list(pool.map(fn, range(n)))
+def _bucket(buckets: int) -> str:
+    """The column `bucket` of a row: a hash of its order id, the same for both kinds of part
+    (they are sliced together)."""
+    return f"CAST(hash(order_id) % {buckets} AS USMALLINT) AS bucket"
 
 
 def _arrow_part(con: Any, f: Path, part: int, buckets: int) -> pa.Table | None:
@@ -90,7 +90,7 @@ def _arrow_part(con: Any, f: Path, part: int, buckets: int) -> pa.Table | None:
     try:  # DuckDB may answer in any order: each answer names its row
         checked = arrow_table(con.sql(
             f"SELECT \"row\", {reason_sql(pattern_free(table))} AS invalid, "
-            f"CAST(hash(order_id) % {buckets} AS USMALLINT) AS bucket FROM part_rows"))
+            f"{_bucket(buckets)} FROM part_rows"))
     finally:
         con.unregister("part_rows")
     at = checked["row"].to_numpy() - 1  # where each answer's row is in `table`

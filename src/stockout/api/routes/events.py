@@ -25,6 +25,7 @@ from stockout.api.limits import BodyTooLarge
 from stockout.api.problems import NotAnArray
 from stockout.bootstrap import Runtime
 from stockout.services.judging.ingest import MAX_EVENTS, IngestResult
+from stockout.store.mapping import compact
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -71,14 +72,12 @@ async def post_events(request: Request, payload: Annotated[Any, Body()] = None) 
 
 
 MEDIA_TYPE = "application/json"
-# IngestAnswer's JSON as Pydantic writes it: compact, non-ASCII as UTF-8, fields in order.
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 def answer_json(result: IngestResult) -> bytes:
     """The answer to a post, byte for byte `IngestAnswer`'s JSON, written without building the
     model (its validation and serialiser cost a one-event post more than the encoding)."""
-    return _JSON({
+    return compact({  # as Pydantic writes it: compact, non-ASCII kept, fields in order
         "accepted": result.accepted, "duplicates": result.duplicates,
         "rejected": [{"index": r.index, "event_id": r.event_id, "reason": r.reason,
                       "status": r.status, "rule": r.rule} for r in result.rejected],
