@@ -19,21 +19,14 @@ pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'st
 pytestmark = pytest.mark.slow
 
 
-def test_spark_engine_judges_a_small_json_lines_file_like_the_pure_judge(tmp_path: Path
-                                                                        ) -> None:
-    events = small_month(tmp_path, orders=120)
-    done = spark_cli(events)
-    assert done.returncode == 0, done.stderr[-3000:]
-    expected = pure_lines(events)
-    assert len(expected) > 10
-    assert json_lines(done.stdout) == expected
-
-
-def test_the_first_local_command_writes_the_jvms_class_archive_and_the_next_maps_it(
+def test_spark_judges_like_the_pure_judge_and_its_first_command_writes_the_class_archive(
         tmp_path: Path) -> None:
-    events = small_month(tmp_path, orders=60)
+    """Both commands give the pure judge's verdicts: the first, which writes the JVM's class
+    archive, and the second, which maps it without writing it again."""
+    events = small_month(tmp_path, orders=120)
     archive = tmp_path / "cache" / "spark.jsa"
     expected = pure_lines(events)
+    assert len(expected) > 10
     first = spark_cli(events, archive=archive)
     assert first.returncode == 0, first.stderr[-3000:]
     assert json_lines(first.stdout) == expected  # the JVM's notes kept out of the verdicts
