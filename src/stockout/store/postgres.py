@@ -36,7 +36,7 @@ from stockout.store.types import UTCDateTime
 
 T = TypeVar("T")
 _RETRY_STATES = {"40P01", "40001"}  # deadlock detected, serialization failure
-_LOCK = text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k")
+_LOCK = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k"
 
 
 class PostgresDialect:
@@ -133,9 +133,11 @@ class PostgresDialect:
         return found
 
     def lock(self, conn: Connection, keys: list[int]) -> None:
-        """Advisory locks held until the transaction ends, taken in the order given."""
+        """Advisory locks held until the transaction ends, taken in the order given: sent
+        with the next statement that needs an answer, which the server runs once they are
+        held (nothing is read in between)."""
         if keys:
-            self.run(conn, _LOCK, {"keys": keys})  # on the driver, as the hot reads
+            on_driver(conn, psycopg.Error, _LOCK, None, lambda d: _defer(d, _LOCK, [keys], True))
 
     def is_retryable(self, exc: BaseException) -> bool:
         if not isinstance(exc, DBAPIError):
@@ -270,7 +272,7 @@ def _cursor(driver: psycopg.Connection[Any]) -> psycopg.Cursor[Any]:
 
 
 # The writes of a transaction whose answer nobody reads (an update, an insert without
-# RETURNING) wait here, per driver connection, and reach the server with the next
+# RETURNING, a lock) wait here, per driver connection, and reach the server with the next
 # statement that needs an answer: all of them in one round trip (psycopg's pipeline mode),
 # in the order they were made, so the server runs them exactly as if each had been sent
 # alone. An error of a write is raised there (or at the commit, before it): the transaction
