@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from stockout.store.engine import Store
@@ -145,3 +145,24 @@ def test_a_write_that_fails_fails_its_commit_and_nothing_of_it_stays(filled: Sto
         assert d.rows(uow.events.conn, ids, {"ids": ["a2", "a8", "a9"]}) == [("a2",)]
         assert uow.events.conn.execute(select(announcements.c.digest).where(
             announcements.c.id == "a2")).scalar_one() == "changed"
+
+
+def test_a_connection_lost_while_it_waited_in_the_pool_is_replaced_before_it_serves(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connection that waited in the pool long enough is pinged before it serves (on
+    PostgreSQL only after a while idle, not at every checkout): one whose server process
+    went away meanwhile is replaced, and the transaction runs as usual."""
+    if store.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to lose")
+    import psycopg
+
+    from stockout.store import postgres
+
+    monkeypatch.setattr(postgres, "IDLE_PING", 0.0)
+    uow = UnitOfWork(store)
+    with uow:
+        pid = uow.events.conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with psycopg.connect(store.dialect.url.replace("+psycopg", ""), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s, 10000)", [pid])  # waits till it is gone
+    with uow:
+        assert uow.events.conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid

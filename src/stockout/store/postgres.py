@@ -4,6 +4,7 @@ order `locks.lock_plan` gives, and retries on deadlock or serialization failure.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -28,7 +29,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.elements import ColumnElement
 
 from stockout.store.reads import Reads, Want, on_driver
@@ -51,9 +54,11 @@ class PostgresDialect:
         self.run = self._reads.run
 
     def make_engine(self) -> Engine:
-        engine = create_engine(self.url, pool_size=8, max_overflow=40, pool_pre_ping=True,
+        engine = create_engine(self.url, pool_size=8, max_overflow=40,
                                connect_args={"options": "-c timezone=UTC"})
         event.listen(engine, "connect", _lists_in_binary)
+        event.listen(engine, "checkout",
+                     lambda driver, record, _: _ping_after_idle(engine, driver, record))
         event.listen(engine, "before_cursor_execute", _send_deferred)
         event.listen(engine, "commit", _send_before_commit)
         event.listen(engine, "rollback", _drop_deferred)
@@ -334,10 +339,33 @@ def _drop_deferred(conn: Connection) -> None:
     _DEFERRED.pop(_driver(conn), None)
 
 
-def _dropped_at_checkin(driver: psycopg.Connection[Any] | None, _record: object) -> None:
-    """A connection back in the pool carries nothing deferred into its next transaction."""
+def _dropped_at_checkin(driver: psycopg.Connection[Any] | None, record: ConnectionPoolEntry
+                        ) -> None:
+    """A connection back in the pool carries nothing deferred into its next transaction;
+    since when it waits there is noted (`_ping_after_idle`)."""
+    record.info[_IDLE_SINCE] = time.monotonic()
     if driver is not None:
         _DEFERRED.pop(driver, None)
+
+
+IDLE_PING = 1.0  # seconds in the pool after which a connection is pinged before it serves
+_IDLE_SINCE = "stockout_idle_since"
+
+
+def _ping_after_idle(engine: Engine, driver: DBAPIConnection, record: ConnectionPoolEntry
+                     ) -> None:
+    """SQLAlchemy's `pool_pre_ping`, for a connection that waited in the pool longer than
+    `IDLE_PING` (the server may have closed it meanwhile: restarted, or an idle timeout).
+    Pinging at every checkout cost a round trip a transaction under load, where each
+    connection served a moment ago; a connection lost while busy fails its statement, and
+    SQLAlchemy then replaces every connection of the pool, as after a failed ping."""
+    since = record.info.get(_IDLE_SINCE)
+    if since is None or time.monotonic() - since < IDLE_PING:
+        return
+    try:
+        engine.dialect.do_ping(driver)
+    except psycopg.Error as exc:  # an empty statement fails only on a lost connection
+        raise InvalidatePoolError() from exc  # the pool connects again, as pre-ping does
 
 
 def _on_driver(conn: Connection, sql: str, params: Sequence[Any], returning: bool
