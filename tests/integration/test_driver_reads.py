@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from stockout.store.engine import Store
@@ -104,16 +104,65 @@ def test_a_statement_with_an_expanding_in_is_refused_not_run_wrongly(filled: Sto
 def test_statements_after_a_failed_one_on_the_same_connection_read_their_own_rows(
         filled: Store) -> None:
     """The driver's statements of a connection share what runs them: a write that fails (its
-    transaction rolled back) and a write without rows leave the next reads their own rows."""
+    transaction rolled back) and a write without rows leave the next reads their own rows. A
+    write that fails is raised before the next read answers (on PostgreSQL a write without
+    RETURNING is sent with that read)."""
     d = filled.dialect
     ids = d.prepared("test.announcement_ids", lambda: select(announcements.c.id).where(
         d.any_of(announcements.c.id, "ids")).order_by(announcements.c.id))
     uow = UnitOfWork(filled)
     with uow, pytest.raises(DBAPIError):
         d.insert_rows(uow.events.conn, announcements, [_announcement(1)])  # id a1 is taken
+        d.rows(uow.events.conn, ids, {"ids": ["a1"]})
     for _ in range(3):  # whichever connection of the pool comes back
         with uow:
             conn = uow.events.conn
             assert d.rows(conn, ids, {"ids": ["a1", "a3"]}) == [("a1",), ("a3",)]
             d.insert_rows(conn, announcements, [_announcement(7)])
             assert d.rows(conn, ids, {"ids": ["a2", "a7", "a9"]}) == [("a2",), ("a7",)]
+
+
+def test_a_write_that_fails_fails_its_commit_and_nothing_of_it_stays(filled: Store) -> None:
+    """A write without an answer (on PostgreSQL sent with the next statement that needs one)
+    fails the commit at the latest, and nothing of its transaction stays; a write rolled back
+    before it was sent never reaches the connection's next transaction."""
+    d = filled.dialect
+    ids = d.prepared("test.announcement_ids", lambda: select(announcements.c.id).where(
+        d.any_of(announcements.c.id, "ids")).order_by(announcements.c.id))
+    uow = UnitOfWork(filled)
+    with uow, pytest.raises(DBAPIError):
+        d.insert_rows(uow.events.conn, announcements, [_announcement(8)])
+        d.insert_rows(uow.events.conn, announcements, [_announcement(1)])  # id a1 is taken
+        uow.commit()
+    for _ in range(3):  # whichever connection of the pool comes back
+        with uow:
+            d.insert_rows(uow.events.conn, announcements, [_announcement(9)])
+        with uow:
+            d.update_rows(uow.events.conn, announcements, "id",
+                          [{"id": "a2", "digest": "changed"}])
+            uow.commit()
+    with uow:
+        assert d.rows(uow.events.conn, ids, {"ids": ["a2", "a8", "a9"]}) == [("a2",)]
+        assert uow.events.conn.execute(select(announcements.c.digest).where(
+            announcements.c.id == "a2")).scalar_one() == "changed"
+
+
+def test_a_connection_lost_while_it_waited_in_the_pool_is_replaced_before_it_serves(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connection that waited in the pool long enough is pinged before it serves (on
+    PostgreSQL only after a while idle, not at every checkout): one whose server process
+    went away meanwhile is replaced, and the transaction runs as usual."""
+    if store.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to lose")
+    import psycopg
+
+    from stockout.store import postgres
+
+    monkeypatch.setattr(postgres, "IDLE_PING", 0.0)
+    uow = UnitOfWork(store)
+    with uow:
+        pid = uow.events.conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with psycopg.connect(store.dialect.url.replace("+psycopg", ""), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s, 10000)", [pid])  # waits till it is gone
+    with uow:
+        assert uow.events.conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid

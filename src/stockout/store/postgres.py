@@ -4,10 +4,11 @@ order `locks.lock_plan` gives, and retries on deadlock or serialization failure.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from weakref import WeakKeyDictionary
 
 import psycopg
@@ -28,7 +29,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.elements import ColumnElement
 
 from stockout.store.reads import Reads, Want, on_driver
@@ -36,7 +39,7 @@ from stockout.store.types import UTCDateTime
 
 T = TypeVar("T")
 _RETRY_STATES = {"40P01", "40001"}  # deadlock detected, serialization failure
-_LOCK = text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k")
+_LOCK = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k"
 
 
 class PostgresDialect:
@@ -51,9 +54,15 @@ class PostgresDialect:
         self.run = self._reads.run
 
     def make_engine(self) -> Engine:
-        engine = create_engine(self.url, pool_size=8, max_overflow=40, pool_pre_ping=True,
+        engine = create_engine(self.url, pool_size=8, max_overflow=40,
                                connect_args={"options": "-c timezone=UTC"})
         event.listen(engine, "connect", _lists_in_binary)
+        event.listen(engine, "checkout",
+                     lambda driver, record, _: _ping_after_idle(engine, driver, record))
+        event.listen(engine, "before_cursor_execute", _send_deferred)
+        event.listen(engine, "commit", _send_before_commit)
+        event.listen(engine, "rollback", _drop_deferred)
+        event.listen(engine, "checkin", _dropped_at_checkin)
         return engine
 
     @contextmanager
@@ -129,9 +138,11 @@ class PostgresDialect:
         return found
 
     def lock(self, conn: Connection, keys: list[int]) -> None:
-        """Advisory locks held until the transaction ends, taken in the order given."""
+        """Advisory locks held until the transaction ends, taken in the order given: sent
+        with the next statement that needs an answer, which the server runs once they are
+        held (nothing is read in between)."""
         if keys:
-            self.run(conn, _LOCK, {"keys": keys})  # on the driver, as the hot reads
+            on_driver(conn, psycopg.Error, _LOCK, None, lambda d: _defer(d, _LOCK, [keys], True))
 
     def is_retryable(self, exc: BaseException) -> bool:
         if not isinstance(exc, DBAPIError):
@@ -265,23 +276,118 @@ def _cursor(driver: psycopg.Connection[Any]) -> psycopg.Cursor[Any]:
     return cur
 
 
+# The writes of a transaction whose answer nobody reads (an update, an insert without
+# RETURNING, a lock) wait here, per driver connection, and reach the server with the next
+# statement that needs an answer: all of them in one round trip (psycopg's pipeline mode),
+# in the order they were made, so the server runs them exactly as if each had been sent
+# alone. An error of a write is raised there (or at the commit, before it): the transaction
+# fails as a whole, as it would have a statement earlier. What SQLAlchemy runs itself, and
+# the commit, first send what waits; a rollback drops it.
+_Deferred = tuple[str, Any, bool | None]  # sql, parameters, prepare
+_DEFERRED: WeakKeyDictionary[psycopg.Connection[Any], list[_Deferred]] = WeakKeyDictionary()
+
+
+def _defer(driver: psycopg.Connection[Any], sql: str, params: Any, prepare: bool | None
+           ) -> None:
+    _DEFERRED.setdefault(driver, []).append((sql, params, prepare))
+
+
+def _execute(driver: psycopg.Connection[Any], statements: Sequence[_Deferred]
+             ) -> psycopg.Cursor[Any]:
+    """The statements in one round trip, on the connection's cursor: the last one's result
+    is the cursor's."""
+    cur = _cursor(driver)
+    if len(statements) == 1:
+        cur.execute(*statements[0][:2], prepare=statements[0][2])
+    elif statements:
+        with driver.pipeline():  # sent as they come; one sync at its end
+            for sql, params, prepare in statements:
+                cur.execute(sql, params, prepare=prepare)
+    return cur
+
+
+def _answered(driver: psycopg.Connection[Any], sql: str, params: Any, prepare: bool | None
+              ) -> psycopg.Cursor[Any]:
+    """`sql` run for its answer, behind the writes deferred on its connection."""
+    return _execute(driver, [*_DEFERRED.pop(driver, ()), (sql, params, prepare)])
+
+
+def _driver(conn: Connection) -> psycopg.Connection[Any]:
+    return cast("psycopg.Connection[Any]", conn.connection.driver_connection)
+
+
+def _send_deferred(conn: Connection, *_: object) -> None:
+    """Before a statement of SQLAlchemy's own: the writes deferred."""
+    if _driver(conn) in _DEFERRED:
+        on_driver(conn, psycopg.Error, "deferred writes", None,
+                  lambda d: _execute(d, _DEFERRED.pop(d)))
+
+
+def _send_before_commit(conn: Connection) -> None:
+    """Before a commit: the writes deferred. If one fails, the transaction is rolled back
+    here, as the server rolls back a commit that fails (SQLAlchemy takes the transaction for
+    ended, and the connection goes back to the pool as it is)."""
+    try:
+        _send_deferred(conn)
+    except DBAPIError:
+        _driver(conn).rollback()
+        raise
+
+
+def _drop_deferred(conn: Connection) -> None:
+    """At a rollback: what was deferred is rolled back with the rest."""
+    _DEFERRED.pop(_driver(conn), None)
+
+
+def _dropped_at_checkin(driver: psycopg.Connection[Any] | None, record: ConnectionPoolEntry
+                        ) -> None:
+    """A connection back in the pool carries nothing deferred into its next transaction;
+    since when it waits there is noted (`_ping_after_idle`)."""
+    record.info[_IDLE_SINCE] = time.monotonic()
+    if driver is not None:
+        _DEFERRED.pop(driver, None)
+
+
+IDLE_PING = 1.0  # seconds in the pool after which a connection is pinged before it serves
+_IDLE_SINCE = "stockout_idle_since"
+
+
+def _ping_after_idle(engine: Engine, driver: DBAPIConnection, record: ConnectionPoolEntry
+                     ) -> None:
+    """SQLAlchemy's `pool_pre_ping`, for a connection that waited in the pool longer than
+    `IDLE_PING` (the server may have closed it meanwhile: restarted, or an idle timeout).
+    Pinging at every checkout cost a round trip a transaction under load, where each
+    connection served a moment ago; a connection lost while busy fails its statement, and
+    SQLAlchemy then replaces every connection of the pool, as after a failed ping."""
+    since = record.info.get(_IDLE_SINCE)
+    if since is None or time.monotonic() - since < IDLE_PING:
+        return
+    try:
+        engine.dialect.do_ping(driver)
+    except psycopg.Error as exc:  # an empty statement fails only on a lost connection
+        raise InvalidatePoolError() from exc  # the pool connects again, as pre-ping does
+
+
 def _on_driver(conn: Connection, sql: str, params: Sequence[Any], returning: bool
                ) -> list[tuple[Any, ...]]:
     """`sql` on the driver's own cursor, in the connection's transaction: the one way to send
-    parameters in binary form (errors wrapped as SQLAlchemy's: `reads.on_driver`)."""
+    parameters in binary form (errors wrapped as SQLAlchemy's: `reads.on_driver`). Without
+    `returning`, deferred to the next statement that needs an answer."""
     def run(driver: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
-        cur = _cursor(driver)
-        cur.execute(sql, params)
-        return [tuple(r) for r in cur.fetchall()] if returning else []
+        if not returning:
+            _defer(driver, sql, params, None)
+            return []
+        return [tuple(r) for r in _answered(driver, sql, params, None).fetchall()]
     return on_driver(conn, psycopg.Error, sql, None, run)
 
 
 def _run_prepared(driver: psycopg.Connection[Any], sql: str, params: Any, want: Want
                   ) -> tuple[Sequence[Any], list[Any]]:
-    """A hot read, its plan kept by the server (prepared at once: it runs at every post)."""
-    cur = _cursor(driver)
-    cur.execute(sql, params, prepare=True)
+    """A hot read, its plan kept by the server (prepared at once: it runs at every post); a
+    write (nothing wanted back) is deferred."""
     if want is Want.NOTHING:
+        _defer(driver, sql, params, True)
         return (), []
+    cur = _answered(driver, sql, params, True)
     rows = cur.fetchall()
     return (cur.description or () if want is Want.DESCRIBED else ()), rows
