@@ -14,35 +14,42 @@ ev AS NOT MATERIALIZED (  -- fold: events after `now` are not seen
 ),
 o AS MATERIALIZED (  -- fold + Timeline.clock_start, as of `now`, of the orders placed by then:
                     -- the first event of each kind is the one ranked first of its type (kr = 1),
-                    -- and it is seen by `now` if that one is, else none of its kind is
+                    -- and it is seen by `now` if that one is, else none of its kind is; those of
+                    -- every kind are read in one scan and folded into one row per order (`a`)
   SELECT
     p.ok, p.eid AS p_e, p.shop_id AS p_shop, p.buyer_id AS p_buyer, p.paid_cents AS p_paid,
     p.category AS p_cat, p.promise_hours AS p_promise, p.presale_us AS p_presale,
     p.campaign AS p_campaign, p.ship_from_region AS p_src, p.ship_to_region AS p_dst,
-    CASE WHEN c.ts <= ${now} THEN c.ts ELSE p.ts END AS clock,
-    CASE WHEN c.ts <= ${now} THEN c.ts END AS c_ts,
-    CASE WHEN c.ts <= ${now} THEN c.eid END AS c_e,
-    CASE WHEN x.closed <= ${now} THEN x.closed END AS closed,
-    CASE WHEN k.ts <= ${now} THEN k.ts END AS k_ts,
-    CASE WHEN k.ts <= ${now} THEN k.eid END AS k_e,
-    CASE WHEN k.ts <= ${now} THEN CASE WHEN k.status = 'delivered' THEN 1 ELSE 0 END END
-      AS k_delivered,
-    CASE WHEN k2.ts <= ${now} THEN k2.ts END AS k2,
-    CASE WHEN u.ts <= ${now} THEN u.ts END AS u_ts,
-    CASE WHEN u.ts <= ${now} THEN u.eid END AS u_e
+    CASE WHEN a.c_ts <= ${now} THEN a.c_ts ELSE p.ts END AS clock,
+    CASE WHEN a.c_ts <= ${now} THEN a.c_ts END AS c_ts,
+    CASE WHEN a.c_ts <= ${now} THEN a.c_e END AS c_e,
+    CASE WHEN a.closed <= ${now} THEN a.closed END AS closed,
+    CASE WHEN a.k_ts <= ${now} THEN a.k_ts END AS k_ts,
+    CASE WHEN a.k_ts <= ${now} THEN a.k_e END AS k_e,
+    CASE WHEN a.k_ts <= ${now} THEN a.k_delivered END AS k_delivered,
+    CASE WHEN a.k2 <= ${now} THEN a.k2 END AS k2,
+    CASE WHEN a.u_ts <= ${now} THEN a.u_ts END AS u_ts,
+    CASE WHEN a.u_ts <= ${now} THEN a.u_e END AS u_e
   FROM ev AS p
-  LEFT JOIN (SELECT ok, ts, eid FROM ev WHERE type = 'order_confirmed' AND kr = 1) AS c
-    ON p.ok = c.ok
-  LEFT JOIN (SELECT ok, ts, eid, status FROM ev WHERE type = 'carrier_scan' AND kr = 1) AS k
-    ON p.ok = k.ok
-  LEFT JOIN (SELECT ok, ts FROM ev WHERE type = 'carrier_scan' AND kr = 2) AS k2
-    ON p.ok = k2.ok
-  LEFT JOIN (SELECT ok, ts, eid FROM ev WHERE type = 'shipment_uploaded' AND kr = 1) AS u
-    ON p.ok = u.ok
-  LEFT JOIN (SELECT ok, min(ts) AS closed FROM ev
-             WHERE type IN ('group_failed', 'order_cancelled', 'refund_completed') AND kr = 1
-             GROUP BY ok) AS x
-    ON p.ok = x.ok
+  LEFT JOIN (
+    SELECT ok,
+      max(CASE WHEN type = 'order_confirmed' THEN ts END) AS c_ts,
+      max(CASE WHEN type = 'order_confirmed' THEN eid END) AS c_e,
+      min(CASE WHEN type IN ('group_failed', 'order_cancelled', 'refund_completed') THEN ts END)
+        AS closed,
+      max(CASE WHEN type = 'carrier_scan' AND kr = 1 THEN ts END) AS k_ts,
+      max(CASE WHEN type = 'carrier_scan' AND kr = 1 THEN eid END) AS k_e,
+      max(CASE WHEN type = 'carrier_scan' AND kr = 1
+               THEN CASE WHEN status = 'delivered' THEN 1 ELSE 0 END END) AS k_delivered,
+      max(CASE WHEN type = 'carrier_scan' AND kr = 2 THEN ts END) AS k2,
+      max(CASE WHEN type = 'shipment_uploaded' THEN ts END) AS u_ts,
+      max(CASE WHEN type = 'shipment_uploaded' THEN eid END) AS u_e
+    FROM ev
+    WHERE (kr = 1 AND type IN ('order_confirmed', 'carrier_scan', 'shipment_uploaded',
+                                'group_failed', 'order_cancelled', 'refund_completed'))
+       OR (kr = 2 AND type = 'carrier_scan')
+    GROUP BY ok
+  ) AS a ON p.ok = a.ok
   WHERE p.type = 'order_placed' AND p.kr = 1 AND p.ts <= ${now}
 ),
 rare AS MATERIALIZED (  -- the few events that rules beyond the first of a kind read: one scan

@@ -261,7 +261,7 @@ BROADCAST: dict[str, tuple[str, ...]] = {
 # Broadcast too while the input has at most `BROADCAST_ROWS` events: relations of one row per
 # order (or per verdict); beyond that they stay shuffled joins, which need no room in memory.
 BROADCAST_SMALL: dict[str, tuple[str, ...]] = {
-    "o": ("c", "k", "k2", "u", "x"), "route": ("d",), "names": ("IN",),
+    "o": ("a",), "route": ("d",), "names": ("IN",),
     "": ("n0", "n1", "n2"),
 }
 BROADCAST_ROWS = 20_000_000
