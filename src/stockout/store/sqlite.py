@@ -48,7 +48,10 @@ class SqliteDialect:
         database = make_url(self.url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(self.url, connect_args={"timeout": 60})
+        # The pool hands out the connection used last (LIFO): SQLite drops a connection's
+        # page cache whenever another connection wrote since its last transaction, so
+        # taking turns between pooled connections read every page again from the file.
+        engine = create_engine(self.url, connect_args={"timeout": 60}, pool_use_lifo=True)
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi: Any, _record: Any) -> None:
