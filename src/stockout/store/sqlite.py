@@ -3,7 +3,6 @@ process so that threads queue instead of polling), durable against a killed proc
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -20,6 +19,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Text, TypeDecorator
 
+from stockout.store.mapping import compact
 from stockout.store.reads import Reads, Want, on_driver
 from stockout.store.types import UTCDateTime
 
@@ -36,7 +36,7 @@ class SqliteDialect:
     def __init__(self, url: str) -> None:
         self.url = url
         self._statements: dict[str, Any] = {}
-        self._reads = Reads(sqlite3.Error, _run)
+        self._reads = Reads(sqlite3.Error, _run, _reader)
         self.rows = self._reads.rows
         self.records = self._reads.records
         self.run = self._reads.run
@@ -160,13 +160,15 @@ class SqliteDialect:
 
 
 class _JsonList(TypeDecorator[list[Any]]):
-    """A list of values bound as one JSON text (for `json_each`)."""
+    """A list of values bound as one JSON text (for `json_each`), written by the store's one
+    compact encoder (`json.dumps` with an option builds an encoder at every call, and a
+    group's reads bind a dozen of these lists)."""
 
     impl = Text
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        return None if value is None else json.dumps(list(value), ensure_ascii=False)
+        return None if value is None else compact(list(value))
 
 
 def _q(name: str) -> str:
@@ -188,11 +190,17 @@ def _sqlite_time(value: Any) -> str | None:
 
 
 def _reader(kind: Any) -> Callable[[Any], Any] | None:
-    """How a RETURNING column read straight from the driver becomes its Python value."""
-    if isinstance(kind, UTCDateTime):
-        return lambda v: (datetime.fromisoformat(v).replace(tzinfo=UTC) if v is not None
-                          else None)
-    return None
+    """How a column read straight from the driver becomes its Python value, where SQLAlchemy's
+    processors are not the cheapest way to it (a read's columns; a RETURNING column)."""
+    return _sqlite_instant if isinstance(kind, UTCDateTime) else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _sqlite_instant(text: str | None) -> datetime | None:
+    """The aware UTC time that `_sqlite_time` stored as `text` (what SQLAlchemy's processors
+    make of it). Memoised like `_sqlite_time`: a group reads the same instants again and again
+    (a post's `now` on every row it wrote, an order's times), a dozen columns a post."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC) if text is not None else None
 
 
 def _run(driver: sqlite3.Connection, sql: str, params: Any, want: Want
