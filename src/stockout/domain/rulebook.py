@@ -291,7 +291,8 @@ def _scale(section: _Section, name: str) -> CompensationScale:
             raise tier.fail("fixed_cents", "give exactly one of fixed_cents and percent")
         rate_bp: int | None = None
         if percent is not None:
-            if isinstance(percent, bool) or not isinstance(percent, int | float) or percent <= 0:
+            if (isinstance(percent, bool) or not isinstance(percent, int | float) or percent <= 0
+                    or (isinstance(percent, float) and not math.isfinite(percent * 100))):
                 raise tier.fail("percent", f"must be a number greater than 0, got {percent!r}")
             rate_bp = round(percent * 100)
             if abs(rate_bp - percent * 100) > 1e-9:

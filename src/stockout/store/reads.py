@@ -2,7 +2,8 @@
 compiled once per store into its SQL text, the order of its parameters and how each bound and
 read value is converted; each execution then skips SQLAlchemy's per-statement work (the compiled
 cache lookup, parameter processing, result wrapping), which cost more than a small read itself.
-The values read are the ones SQLAlchemy would give (its own bind and result processors)."""
+The values read are the ones SQLAlchemy would give (its own bind and result processors, or a
+store's own reader of a column type that gives the same values cheaper)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 Row = tuple[Any, ...]
 T = TypeVar("T")
+Reader = Callable[[Any], Callable[[Any], Any] | None]
+"""A store's own converter of a column type's values read from its driver (None: SQLAlchemy's)."""
 
 
 class Want(Enum):
@@ -32,7 +35,7 @@ class Want(Enum):
 class ReadPlan:
     """One statement compiled for one dialect."""
 
-    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+    def __init__(self, statement: ClauseElement, dialect: Dialect, reader: Reader) -> None:
         compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         self.sql = compiled.string
         if "POSTCOMPILE" in self.sql:
@@ -48,6 +51,7 @@ class ReadPlan:
         self.positional = compiled.positional
         self.binds = [(n, processors.get(n)) for n in names]
         self.dialect = dialect
+        self.reader = reader
         columns = compiled._result_columns or []
         self.types = [c[3] for c in columns]
         self.keys = tuple(c[0] for c in columns)
@@ -68,7 +72,7 @@ class ReadPlan:
     def rows(self, description: Sequence[Any], fetched: list[Any]) -> list[Row]:
         if not self.read and description:
             # As SQLAlchemy does: each column's converter for the type the driver reports.
-            made = [t._cached_result_processor(self.dialect, d[1])
+            made = [self.reader(t) or t._cached_result_processor(self.dialect, d[1])
                     for t, d in zip(self.types, description, strict=True)]
             self.readers = [(i, f) for i, f in enumerate(made) if f is not None]
             self.read = True
@@ -99,16 +103,18 @@ class Reads:
     """A store's read plans, each made at its statement's first use."""
 
     def __init__(self, error: type[Exception],
-                 run: Callable[[Any, str, Any, Want], tuple[Sequence[Any], list[Any]]]
-                 ) -> None:
+                 run: Callable[[Any, str, Any, Want], tuple[Sequence[Any], list[Any]]],
+                 reader: Reader = lambda _: None) -> None:
         self._plans: dict[int, tuple[ClauseElement, ReadPlan]] = {}
         self._error = error  # the driver's base exception, wrapped as SQLAlchemy wraps it
         self._run = run  # (driver connection, sql, parameters, want) -> (description, rows)
+        self._reader = reader
 
     def plan(self, conn: Connection, statement: ClauseElement) -> ReadPlan:
         found = self._plans.get(id(statement))
         if found is None or found[0] is not statement:
-            found = self._plans[id(statement)] = (statement, ReadPlan(statement, conn.dialect))
+            found = self._plans[id(statement)] = (statement, ReadPlan(statement, conn.dialect,
+                                                                      self._reader))
         return found[1]
 
     def rows(self, conn: Connection, statement: ClauseElement, values: Mapping[str, Any]

@@ -3,13 +3,14 @@ process so that threads queue instead of polling), durable against a killed proc
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Text, TypeDecorator
 
+from stockout.store.mapping import compact
 from stockout.store.reads import Reads, Want, on_driver
 from stockout.store.types import UTCDateTime
 
@@ -36,7 +38,8 @@ class SqliteDialect:
     def __init__(self, url: str) -> None:
         self.url = url
         self._statements: dict[str, Any] = {}
-        self._reads = Reads(sqlite3.Error, _run)
+        self._row_plans: dict[tuple[Any, ...], _RowPlan] = {}
+        self._reads = Reads(sqlite3.Error, _run, _reader)
         self.rows = self._reads.rows
         self.records = self._reads.records
         self.run = self._reads.run
@@ -48,7 +51,10 @@ class SqliteDialect:
         database = make_url(self.url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(self.url, connect_args={"timeout": 60})
+        # The pool hands out the connection used last (LIFO): SQLite drops a connection's
+        # page cache whenever another connection wrote since its last transaction, so
+        # taking turns between pooled connections read every page again from the file.
+        engine = create_engine(self.url, connect_args={"timeout": 60}, pool_use_lifo=True)
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi: Any, _record: Any) -> None:
@@ -82,30 +88,20 @@ class SqliteDialect:
         if not rows:
             return []
         columns = tuple(rows[0])
-        convert = self._converters(table, columns)
-        values = [tuple([f(r[c]) if f is not None else r[c]
-                         for c, f in zip(columns, convert, strict=True)]) for r in rows]
-        names = ", ".join(_q(c) for c in columns)
-        conflict = f" ON CONFLICT ({', '.join(_q(c) for c in ignore)}) DO NOTHING" if ignore \
-            else ""
-        row_marks = "(" + ", ".join("?" * len(columns)) + ")"
+        plan = self._row_plan(("insert", table.name, columns, tuple(ignore), tuple(returning)),
+                              lambda: _insert_plan(table, columns, ignore, returning))
+        values = _values(rows, columns, plan.convert)
         if not returning:
-            _many(conn, f"INSERT INTO {_q(table.name)} ({names}) VALUES {row_marks}{conflict}",
-                  values)
+            _many(conn, plan.head + plan.marks + plan.tail, values)
             return []
-        back = ", ".join(_q(c) for c in returning)
-        result_types = [table.c[c].type for c in returning]
-        readers = [_reader(t) for t in result_types]
         out: list[tuple[Any, ...]] = []
         per = max(1, _MAX_PARAMETERS // len(columns))
         for start in range(0, len(values), per):
             part = values[start:start + per]
-            sql = (f"INSERT INTO {_q(table.name)} ({names}) VALUES "
-                   f"{', '.join([row_marks] * len(part))}{conflict} RETURNING {back}")
-            flat = tuple(v for row in part for v in row)
-            for r in _fetch(conn, sql, flat):
+            sql = f"{plan.head}{', '.join([plan.marks] * len(part))}{plan.tail}"
+            for r in _fetch(conn, sql, tuple(chain.from_iterable(part))):
                 out.append(tuple([f(v) if f is not None else v
-                                  for f, v in zip(readers, r, strict=True)]))
+                                  for f, v in zip(plan.readers, r, strict=True)]))
         return out
 
     def update_rows(self, conn: Connection, table: Table, key: str,
@@ -117,19 +113,23 @@ class SqliteDialect:
         columns = tuple(c for c in rows[0] if c != key)
         guards = sorted((only or {}).items())
         order = (*columns, key)
-        convert = self._converters(table, order)
-        extra = tuple(v for _, v in guards)
-        values = [(*[f(r[c]) if f is not None else r[c]
-                     for c, f in zip(order, convert, strict=True)], *extra) for r in rows]
-        sets = ", ".join(f"{_q(c)} = ?" for c in columns)
-        where = "".join(f" AND {_q(c)} = ?" for c, _ in guards)
-        _many(conn, f"UPDATE {_q(table.name)} SET {sets} WHERE {_q(key)} = ?{where}", values)
+        guarded = tuple(c for c, _ in guards)
+        plan = self._row_plan(("update", table.name, order, guarded),
+                              lambda: _update_plan(table, columns, key, guarded))
+        values = _values(rows, order, plan.convert)
+        if guards:
+            extra = tuple(v for _, v in guards)
+            values = [(*row, *extra) for row in values]
+        _many(conn, plan.head, values)
 
-    def _converters(self, table: Table, columns: tuple[str, ...]
-                    ) -> list[Callable[[Any], Any] | None]:
-        return self.prepared(f"convert:{table.name}:{','.join(columns)}", lambda: [
-            _sqlite_time if isinstance(table.c[c].type, UTCDateTime) else None
-            for c in columns])
+    def _row_plan(self, key: tuple[Any, ...], build: Callable[[], _RowPlan]) -> _RowPlan:
+        """A row write's SQL text and conversions, made at its first use (a group writes a
+        dozen of them: building the text again each time cost as much as converting the
+        values)."""
+        found = self._row_plans.get(key)
+        if found is None:
+            found = self._row_plans[key] = build()
+        return found
 
     def one_of(self, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
         return column.in_(list(values))
@@ -156,14 +156,59 @@ class SqliteDialect:
         return isinstance(exc, OperationalError) and "locked" in str(exc.orig)
 
 
+@dataclass(frozen=True, slots=True)
+class _RowPlan:
+    """How rows of one table and columns are written: each column's converter, the statement
+    (`head`; for an insert, `head`, one row's `marks` as often as rows are sent, `tail`) and
+    how each RETURNING column is read."""
+
+    convert: list[Callable[[Any], Any] | None]
+    head: str
+    marks: str = ""
+    tail: str = ""
+    readers: list[Callable[[Any], Any] | None] = field(default_factory=list)
+
+
+def _converters(table: Table, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
+    return [_sqlite_time if isinstance(table.c[c].type, UTCDateTime) else None for c in columns]
+
+
+def _insert_plan(table: Table, columns: tuple[str, ...], ignore: Sequence[str],
+                 returning: Sequence[str]) -> _RowPlan:
+    conflict = f" ON CONFLICT ({', '.join(_q(c) for c in ignore)}) DO NOTHING" if ignore else ""
+    back = f" RETURNING {', '.join(_q(c) for c in returning)}" if returning else ""
+    return _RowPlan(_converters(table, columns),
+                    f"INSERT INTO {_q(table.name)} ({', '.join(_q(c) for c in columns)}) VALUES ",
+                    "(" + ", ".join("?" * len(columns)) + ")", conflict + back,
+                    [_reader(table.c[c].type) for c in returning])
+
+
+def _update_plan(table: Table, columns: tuple[str, ...], key: str, guarded: tuple[str, ...]
+                 ) -> _RowPlan:
+    sets = ", ".join(f"{_q(c)} = ?" for c in columns)
+    where = "".join(f" AND {_q(c)} = ?" for c in guarded)
+    return _RowPlan(_converters(table, (*columns, key)),
+                    f"UPDATE {_q(table.name)} SET {sets} WHERE {_q(key)} = ?{where}")
+
+
+def _values(rows: Sequence[dict[str, Any]], columns: tuple[str, ...],
+            convert: list[Callable[[Any], Any] | None]) -> list[tuple[Any, ...]]:
+    """Each row's values in the order of `columns`, converted for the driver."""
+    return [tuple([f(r[c]) if f is not None else r[c] for c, f in zip(columns, convert,
+                                                                        strict=True)])
+            for r in rows]
+
+
 class _JsonList(TypeDecorator[list[Any]]):
-    """A list of values bound as one JSON text (for `json_each`)."""
+    """A list of values bound as one JSON text (for `json_each`), written by the store's one
+    compact encoder (`json.dumps` with an option builds an encoder at every call, and a
+    group's reads bind a dozen of these lists)."""
 
     impl = Text
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        return None if value is None else json.dumps(list(value), ensure_ascii=False)
+        return None if value is None else compact(list(value))
 
 
 def _q(name: str) -> str:
@@ -185,11 +230,17 @@ def _sqlite_time(value: Any) -> str | None:
 
 
 def _reader(kind: Any) -> Callable[[Any], Any] | None:
-    """How a RETURNING column read straight from the driver becomes its Python value."""
-    if isinstance(kind, UTCDateTime):
-        return lambda v: (datetime.fromisoformat(v).replace(tzinfo=UTC) if v is not None
-                          else None)
-    return None
+    """How a column read straight from the driver becomes its Python value, where SQLAlchemy's
+    processors are not the cheapest way to it (a read's columns; a RETURNING column)."""
+    return _sqlite_instant if isinstance(kind, UTCDateTime) else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _sqlite_instant(text: str | None) -> datetime | None:
+    """The aware UTC time that `_sqlite_time` stored as `text` (what SQLAlchemy's processors
+    make of it). Memoised like `_sqlite_time`: a group reads the same instants again and again
+    (a post's `now` on every row it wrote, an order's times), a dozen columns a post."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC) if text is not None else None
 
 
 def _run(driver: sqlite3.Connection, sql: str, params: Any, want: Want
