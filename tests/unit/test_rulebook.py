@@ -73,6 +73,14 @@ def test_a_minimum_above_the_maximum_is_a_contradiction() -> None:
     assert info.value.key == "fake_shipment.compensation[0].max_cents"
 
 
+@pytest.mark.parametrize("percent", [float("nan"), float("inf"), -float("inf"), 1e308])
+def test_a_percent_that_is_not_a_finite_rate_is_an_error_naming_its_key(percent: float
+                                                                       ) -> None:
+    with pytest.raises(PackError) as info:
+        pack_from_mapping(edited("fake_shipment.compensation", [{"percent": percent}]))
+    assert info.value.key == "fake_shipment.compensation[0].percent"
+
+
 def test_tiers_out_of_order_or_without_a_final_open_tier_are_contradictions() -> None:
     unordered = [{"upto_cents": 500, "fixed_cents": 1}, {"upto_cents": 100, "fixed_cents": 2},
                  {"percent": 1}]
