@@ -1,4 +1,4 @@
-"""Pure parts of the online judge: lock ordering, event normalisation, cursors, who sees what,
+"""Pure parts of the online judge: event normalisation, cursors, who sees what,
 notification texts."""
 
 from __future__ import annotations
@@ -12,18 +12,10 @@ from stockout.domain.verdicts import Trigger, Verdict, Violation
 from stockout.rulepacks import resolve_rules
 from stockout.services.access.principals import Principal, Role
 from stockout.services.notifications import notices
-from stockout.store.locks import lock_key, lock_plan
 from stockout.store.mapping import event_fields, event_from_fields, normalised
 from stockout.store.types import UTCDateTime
 
 CST = timezone(timedelta(hours=8))
-
-
-def test_shared_keys_are_locked_before_orders_and_each_class_in_sorted_order() -> None:
-    plan = lock_plan(["o2", "o1", "o2"], [("YTO", "T1")], [("s1", "2025-03-03")])
-    shared = sorted([lock_key("tracking", "YTO", "T1"), lock_key("shop-day", "s1", "2025-03-03")])
-    assert plan == shared + sorted([lock_key("order", "o1"), lock_key("order", "o2")])
-    assert lock_plan(["o1", "o2"]) == lock_plan(["o2", "o1"])
 
 
 def test_a_stored_event_reads_back_equal_to_the_posted_one() -> None:

@@ -40,6 +40,7 @@ from stockout.store.types import UTCDateTime
 T = TypeVar("T")
 _RETRY_STATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 _LOCK = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k"
+_TRY_LOCK = "SELECT bool_and(pg_try_advisory_xact_lock(k)) FROM unnest(%s::bigint[]) AS k"
 
 
 class PostgresDialect:
@@ -143,6 +144,13 @@ class PostgresDialect:
         held (nothing is read in between)."""
         if keys:
             on_driver(conn, psycopg.Error, _LOCK, None, lambda d: _defer(d, _LOCK, [keys], True))
+
+    def try_lock(self, conn: Connection, keys: list[int]) -> bool:
+        """The keys taken at once if free (sent behind the writes that wait): False if
+        another transaction holds one of them."""
+        def run(driver: psycopg.Connection[Any]) -> bool:
+            return bool(_answered(driver, _TRY_LOCK, [keys], True).fetchall()[0][0])
+        return not keys or on_driver(conn, psycopg.Error, _TRY_LOCK, None, run)
 
     def is_retryable(self, exc: BaseException) -> bool:
         if not isinstance(exc, DBAPIError):

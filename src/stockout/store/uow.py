@@ -18,6 +18,7 @@ from stockout.store.appeals import AppealRepo
 from stockout.store.buyer import AftersaleRepo, FeedbackRepo, TicketRepo
 from stockout.store.engine import Store
 from stockout.store.events import EventRepo
+from stockout.store.locks import LockBusy
 from stockout.store.measures import MeasureRepo
 from stockout.store.orders import OrderRepo, ReportRepo
 from stockout.store.outbox import OutboxRepo
@@ -54,6 +55,9 @@ class UnitOfWork:
         self._guard: AbstractContextManager[Any] | None = None
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
+        self._highest: int | None = None  # the highest lock key held by the transaction
+        # Keys a try found busy: the next attempt takes them in order, with its first keys.
+        self._foreseen: list[int] = []
 
     @property
     def shares_writes(self) -> bool:
@@ -69,6 +73,7 @@ class UnitOfWork:
                 conn = conn.execution_options(stockout_readonly=True)
             self._conn = conn
             self._tx = conn.begin()
+            self._highest = None
         except BaseException:
             self._guard.__exit__(None, None, None)
             raise
@@ -115,9 +120,19 @@ class UnitOfWork:
         self._tx.commit()
 
     def lock(self, keys: list[int]) -> None:
-        """Take the keys `locks.lock_plan` ordered, until the transaction ends."""
+        """Hold the keys (ascending: `locks.lock_plan`) until the transaction ends. Those not
+        above every key already held are only tried (`locks.LockBusy` if one is busy)."""
         assert self._conn is not None
-        self.store.dialect.lock(self._conn, keys)
+        highest = self._highest
+        if highest is None:
+            keys, self._foreseen = sorted({*keys, *self._foreseen}), []
+        below = [k for k in keys if highest is not None and k <= highest]
+        if below and not self.store.dialect.try_lock(self._conn, below):
+            self._foreseen = below
+            raise LockBusy(below)
+        self.store.dialect.lock(self._conn, keys[len(below):] if below else keys)
+        if keys:
+            self._highest = keys[-1] if highest is None else max(highest, keys[-1])
 
     def is_retryable(self, exc: BaseException) -> bool:
-        return self.store.dialect.is_retryable(exc)
+        return isinstance(exc, LockBusy) or self.store.dialect.is_retryable(exc)
