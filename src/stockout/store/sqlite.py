@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,8 +37,7 @@ class SqliteDialect:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._statements: dict[str, Any] = {}
-        self._row_plans: dict[tuple[Any, ...], _RowPlan] = {}
+        self._statements: dict[Hashable, Any] = {}
         self._reads = Reads(sqlite3.Error, _run, _reader)
         self.rows = self._reads.rows
         self.records = self._reads.records
@@ -88,7 +87,7 @@ class SqliteDialect:
         if not rows:
             return []
         columns = tuple(rows[0])
-        plan = self._row_plan(("insert", table.name, columns, tuple(ignore), tuple(returning)),
+        plan = self.prepared(("insert", table.name, columns, tuple(ignore), tuple(returning)),
                               lambda: _insert_plan(table, columns, ignore, returning))
         values = _values(rows, columns, plan.convert)
         if not returning:
@@ -114,22 +113,13 @@ class SqliteDialect:
         guards = sorted((only or {}).items())
         order = (*columns, key)
         guarded = tuple(c for c, _ in guards)
-        plan = self._row_plan(("update", table.name, order, guarded),
+        plan = self.prepared(("update", table.name, order, guarded),
                               lambda: _update_plan(table, columns, key, guarded))
         values = _values(rows, order, plan.convert)
         if guards:
             extra = tuple(v for _, v in guards)
             values = [(*row, *extra) for row in values]
         _many(conn, plan.head, values)
-
-    def _row_plan(self, key: tuple[Any, ...], build: Callable[[], _RowPlan]) -> _RowPlan:
-        """A row write's SQL text and conversions, made at its first use (a group writes a
-        dozen of them: building the text again each time cost as much as converting the
-        values)."""
-        found = self._row_plans.get(key)
-        if found is None:
-            found = self._row_plans[key] = build()
-        return found
 
     def one_of(self, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
         return column.in_(list(values))
@@ -143,7 +133,9 @@ class SqliteDialect:
             func.json_each(bindparam(name, type_=_JsonList())))
         return column.in_(values.scalar_subquery())
 
-    def prepared(self, key: str, build: Callable[[], T]) -> T:
+    def prepared(self, key: Hashable, build: Callable[[], T]) -> T:
+        """Also a row write's SQL text and conversions (`_RowPlan`), kept under a tuple key:
+        building them again at each write cost as much as converting the values."""
         found = self._statements.get(key)
         if found is None:
             found = self._statements[key] = build()
