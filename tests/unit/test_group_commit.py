@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -20,7 +20,8 @@ class Runs:
         self.hold = threading.Event()
         self.started = threading.Event()
 
-    def __call__(self, items: Sequence[int]) -> list[str | BaseException]:
+    def __call__(self, items: Sequence[int], hand_on: Callable[[], None]
+                 ) -> list[str | BaseException]:
         self.started.set()
         self.hold.wait(10)
         self.groups.append(list(items))
@@ -90,7 +91,7 @@ def test_a_group_holds_at_most_its_size_and_the_rest_follow() -> None:
 def test_a_single_call_runs_at_once_in_the_callers_thread() -> None:
     seen: list[str] = []
 
-    def run(items: Sequence[int]) -> list[int | BaseException]:
+    def run(items: Sequence[int], hand_on: Callable[[], None]) -> list[int | BaseException]:
         seen.append(threading.current_thread().name)
         return [i * 2 for i in items]
 
@@ -98,7 +99,7 @@ def test_a_single_call_runs_at_once_in_the_callers_thread() -> None:
     assert queue.submit(21) == 42
     assert seen == [threading.current_thread().name]
     with pytest.raises(RuntimeError):
-        GroupCommit(lambda items: [], most=10).submit(1)  # a run that answers nobody
+        GroupCommit(lambda items, hand_on: [], most=10).submit(1)  # a run that answers nobody
 
 
 def test_callers_on_an_event_loop_join_the_same_groups_and_never_block_the_loop() -> None:
@@ -128,7 +129,7 @@ def test_callers_on_an_event_loop_join_the_same_groups_and_never_block_the_loop(
 def test_a_lone_call_from_an_event_loop_runs_in_the_queues_thread() -> None:
     seen: list[str] = []
 
-    def run(items: Sequence[int]) -> list[int | BaseException]:
+    def run(items: Sequence[int], hand_on: Callable[[], None]) -> list[int | BaseException]:
         seen.append(threading.current_thread().name)
         return [i * 2 for i in items]
 
@@ -143,3 +144,30 @@ def test_a_lone_call_from_an_event_loop_runs_in_the_queues_thread() -> None:
     assert len(seen) == 2 and loop_thread not in seen
     assert queue.submit(1) == 2  # a thread after them still leads its own call
     assert seen[-1] == threading.current_thread().name
+
+
+def test_a_run_that_hands_on_lets_the_next_group_run_before_it_ends() -> None:
+    """`hand_on()` (a group's commit overlapping the next group's work): the next caller's
+    group runs and is answered while the first run still holds; the first caller is answered
+    only when its own run ends."""
+    holding, finished = threading.Event(), threading.Event()
+
+    def run(items: Sequence[int], hand_on: Callable[[], None]) -> list[int | BaseException]:
+        if 1 in items:
+            hand_on()
+            hand_on()  # a second call (a retried commit) hands on nothing more
+            holding.set()
+            assert finished.wait(10)
+        return [i * 2 for i in items]
+
+    queue: GroupCommit[int, int] = GroupCommit(run, most=10)
+    answers: dict[int, int] = {}
+    first = threading.Thread(target=lambda: answers.update({1: queue.submit(1)}))
+    first.start()
+    assert holding.wait(10)
+    assert queue.submit(2) == 4  # led at once, beside the held run
+    assert 1 not in answers
+    finished.set()
+    first.join(10)
+    assert answers == {1: 2}
+    assert queue.submit(3) == 6

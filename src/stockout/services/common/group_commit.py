@@ -12,6 +12,11 @@ Callers on an event loop (`submit_async`, the HTTP endpoint) join the same queue
 thread of their own: they never lead; a group that one of them would lead runs in the queue's
 own thread, and each waits on a future that the run resolves (one wake-up of its loop a group).
 So a post costs no trip to the thread pool and back, only its group does.
+
+A run may hand the lead on before it ends (`hand_on`, its second argument): where writers run
+side by side (PostgreSQL), a group's commit -- a round trip and the log's flush -- then overlaps
+the next group's work, on another connection. At most `IN_FLIGHT` groups of callers on a loop
+run at once; the answers still wait for each group's own run.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+IN_FLIGHT = 2  # groups of callers on a loop run at once: one committing, the next working
 
 
 class _Waiting(Generic[T, R]):
@@ -56,9 +62,12 @@ def _resolve(waiting: Sequence[_Waiting[T, R]]) -> None:
 class GroupCommit(Generic[T, R]):
     """`submit(item)` from any thread: `run` gets the items queued together (at most
     `size(item)`s adding up to `most`, at least one) and returns one answer per item, in order:
-    a value, or an exception raised in that item's caller."""
+    a value, or an exception raised in that item's caller. Its second argument, `hand_on()`,
+    lets the next group start before the run ends (a run that never calls it keeps the lead
+    to its end)."""
 
-    def __init__(self, run: Callable[[Sequence[T]], Sequence[R | BaseException]],
+    def __init__(self, run: Callable[[Sequence[T], Callable[[], None]],
+                                     Sequence[R | BaseException]],
                  most: int, size: Callable[[T], int] = lambda _: 1) -> None:
         self._run = run
         self._most = most
@@ -84,7 +93,7 @@ class GroupCommit(Generic[T, R]):
         """Lead the next group in the queue's own thread (its head waits on a loop)."""
         with self._lock:
             if self._thread is None:
-                self._thread = ThreadPoolExecutor(1, thread_name_prefix="group-commit")
+                self._thread = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="group-commit")
             thread = self._thread
         thread.submit(self._lead)
 
@@ -104,7 +113,8 @@ class GroupCommit(Generic[T, R]):
 
     def _lead(self) -> None:
         """Run the group at the head of the queue (the leader's own item is its first), then
-        wake its callers and hand the lead to the first caller still waiting."""
+        wake its callers; the first caller still waiting leads the next group, when the run
+        hands the lead on or else when it ends."""
         with self._lock:
             group, total = 0, 0
             for waiting in self._queue:
@@ -113,8 +123,16 @@ class GroupCommit(Generic[T, R]):
                     break
                 group += 1
             taken, self._queue = self._queue[:group], self._queue[group:]
+        handed = False
+
+        def hand_on() -> None:
+            nonlocal handed
+            if not handed:
+                handed = True
+                self._hand_on()
+
         try:
-            answers = list(self._run([w.item for w in taken]))
+            answers = list(self._run([w.item for w in taken], hand_on))
             if len(answers) != len(taken):
                 raise RuntimeError(f"{len(answers)} answers for {len(taken)} items")
         except BaseException as exc:  # the run failed as a whole: each caller raises it
@@ -124,12 +142,12 @@ class GroupCommit(Generic[T, R]):
                 waiting.error = answer
             else:
                 waiting.answer = answer
-        with self._lock:
-            following = self._queue[0] if self._queue else None
-            if following is None:
-                self._running = False
-            elif following.loop is None:
-                following.lead = True
+        self._answer(taken)
+        hand_on()
+
+    @staticmethod
+    def _answer(taken: Sequence[_Waiting[T, R]]) -> None:
+        """Wake the group's callers: threads at once, each loop's callers in one call there."""
         loops: dict[asyncio.AbstractEventLoop, list[_Waiting[T, R]]] = {}
         for waiting in taken:
             if waiting.loop is None:
@@ -140,8 +158,17 @@ class GroupCommit(Generic[T, R]):
             # A loop closed meanwhile has nobody waiting there any more.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_resolve, waiting_there)
-        if following is None:
-            return
+
+    def _hand_on(self) -> None:
+        """The first caller still queued leads the next group (in the queue's own thread for a
+        caller on a loop); with none queued, the next caller to come leads."""
+        with self._lock:
+            following = self._queue[0] if self._queue else None
+            if following is None:
+                self._running = False
+                return
+            if following.loop is None:
+                following.lead = True
         if following.loop is None:
             following.wake.set()
         else:

@@ -1,14 +1,17 @@
 """Posts that arrive together in one server process share one transaction (group commit),
 each answered as if posted alone; if the shared transaction fails, each post is tried again
 alone, so one failing post takes no other down. The posts' database work is `append_posts`
-of `ingest`; this module only groups, commits and answers them.
+of `ingest`; this module only groups, commits and answers them. On PostgreSQL a group's commit
+overlaps the next group's work (on another connection; the orders' locks order them as they
+order two server processes); on SQLite one writer runs at a time, so the groups follow one
+another.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from stockout.domain.provenance import Via
@@ -32,16 +35,23 @@ log = logging.getLogger("stockout.ingest")
 PARSE_ON_LOOP = 20  # events: a post up to this size parses on the event loop (well under 1 ms)
 
 
-def commit_posts(uow: UnitOfWork, rules: Rules, clock: Clock, posts: Sequence[Post]
-                 ) -> list[IngestResult | Exception]:
+def commit_posts(uow: UnitOfWork, rules: Rules, clock: Clock, posts: Sequence[Post],
+                 hand_on: Callable[[], None] = lambda: None) -> list[IngestResult | Exception]:
     """Several posts in one transaction, each with its own answer; if that transaction fails,
     each post alone (so one failing post takes no other down), each answered by its own result
-    or error."""
+    or error. Where writers run side by side, `hand_on()` is called when the group's work is
+    done, before its commit: the next group may start meanwhile (its locks wait for this
+    group's where they meet)."""
+
+    def work(u: UnitOfWork) -> list[IngestResult]:
+        results = append_posts(u, rules, clock.now(), posts, Via.EVENTS, ())
+        if u.shares_writes:
+            hand_on()
+        return results
+
     if len(posts) > 1:
         try:
-            results = in_transaction(uow, lambda u: append_posts(u, rules, clock.now(), posts,
-                                                                 Via.EVENTS, ()))
-            return [finished(r) for r in results]
+            return [finished(r) for r in in_transaction(uow, work)]
         except Exception as exc:  # one of them, or the group: find out post by post
             log.info("a group of %d posts failed (%s); each is tried alone", len(posts), exc)
     answers: list[IngestResult | Exception] = []
@@ -91,6 +101,8 @@ class IngestGroups:
         return await self._groups.submit_async(_Queued(post, uow, rules, clock))
 
     @staticmethod
-    def _run(queued: Sequence[_Queued]) -> list[IngestResult | Exception]:
+    def _run(queued: Sequence[_Queued], hand_on: Callable[[], None]
+             ) -> list[IngestResult | Exception]:
         first = queued[0]  # one process, one runtime: every post's store, rules and clock
-        return commit_posts(first.uow, first.rules, first.clock, [q.post for q in queued])
+        return commit_posts(first.uow, first.rules, first.clock, [q.post for q in queued],
+                            hand_on)
