@@ -33,18 +33,18 @@ _READ_SCHEMA = pa.schema([*(f.with_nullable(True) for f in EVENT_SCHEMA), ("part
                           ("row", pa.int64()), ("invalid", pa.string())])
 
 
-def read_parts(con: Any, files: list[Path], selects: list[str], buckets: int
-               ) -> tuple[list[pa.Table], np.ndarray] | None:
-    """Each part's rows (`files`, or the queries `selects` of `part_select` for the parts Arrow
-    does not read as they are) as an Arrow table in bucket order, and how many rows of each
-    bucket each part holds (parts x buckets). None if a part cannot be read: it is then staged
-    file by file, its error naming the file."""
+def read_parts(con: Any, files: list[Path], selects: list[str], buckets: int,
+               first_part: int = 0) -> tuple[list[pa.Table], np.ndarray] | None:
+    """Each part's rows (`files`, numbered from `first_part`, or the queries `selects` of
+    `part_select` for the parts Arrow does not read as they are) as an Arrow table in bucket
+    order, and how many rows of each bucket each part holds (parts x buckets). None if a part
+    cannot be read: it is then staged file by file, its error naming the file."""
     import duckdb
 
     def one(part: int) -> tuple[pa.Table, np.ndarray]:
         cursor = con.cursor()
         try:
-            table = _arrow_part(cursor, files[part], part, buckets)
+            table = _arrow_part(cursor, files[part], first_part + part, buckets)
             if table is None:
                 table = arrow_table(cursor.sql(
                     f"SELECT *, {_bucket(buckets)} FROM ({selects[part]}) ORDER BY bucket"))

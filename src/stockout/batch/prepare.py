@@ -12,10 +12,11 @@ valid event is rejected with its file and row number (`validation`), the rest is
 The rows are put into buckets by a hash of the order id; then each few buckets (all the events
 of their orders: a slice) are de-duplicated, numbered and written by type (`_write_layout`, two
 slices side by side). Parquet input of up to `IN_MEMORY_ROWS` rows is read and checked part
-by part into memory, put in bucket order (`parts.read_parts`), and sliced there. Larger input (and JSON
-Lines) is staged: written into bucket folders through DuckDB with a memory limit (spilling to
-disk past it), then read back a slice at a time (`lay_out`). A file already in the layout is
-judged as it is.
+by part into memory, put in bucket order (`parts.read_parts`), and sliced there. Larger input is
+staged: read the same way a few parts at a time and written into bucket folders as Arrow files
+(`_stage_parts`); JSON Lines are written into them through DuckDB with a memory limit (spilling
+to disk past it). The buckets are then read back a slice at a time (`lay_out`). A file already
+in the layout is judged as it is.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ BUCKET_ROWS = 1_000_000
 # Parquet input of up to this many rows is bucketed in memory, unstaged: staging (writing and
 # reading back every row) cost most of the preparation. 1M orders (8.2M rows) peak at 3 GB.
 IN_MEMORY_ROWS = 10_000_000
+# Larger Parquet input is read the same way a few parts at a time, up to this many rows, and
+# staged into buckets (`_stage_parts`).
+STAGE_ROWS = 5_000_000
 JSON_LINE_BYTES = 200  # about the size of a line, to guess a JSON Lines file's rows
 JSON_CHUNK = 200_000  # JSON lines validated, then staged, at a time
 MEMORY_LIMIT = "3GB"
@@ -194,13 +198,14 @@ def prepare(path: Path, target: Path, tmpdir: Path, *, memory_limit: str | None 
                         pa.default_memory_pool().release_unused()  # for the judge that follows
                         return _sorted(found)
             buckets = buckets or _buckets(rows)
-            for part, (f, select) in enumerate(zip(files, selects, strict=True)):
-                _stage_parquet(con, f, select, f"p{part:05d}", staged, buckets)
+            with _system_allocator():
+                _stage_parts(con, files, selects, staged, buckets)
         else:
             buckets = buckets or _buckets(path.stat().st_size // JSON_LINE_BYTES)
             found.rejections += _stage_jsonl(con, path, staged, buckets)
             names = []
-        lay_out(con, staged, buckets, target, found, names)
+        with _system_allocator():
+            lay_out(con, staged, buckets, target, found, names)
         return _sorted(found)
     finally:
         con.close()
@@ -257,6 +262,64 @@ def _part_select(f: Path, part: int) -> str:
             f"FROM read_parquet('{_path(f)}', file_row_number = true))")
 
 
+def _stage_parts(con: Any, files: list[Path], selects: list[str], folder: Path,
+                 buckets: int) -> None:
+    """Parquet parts into the bucket folders, a few parts (`STAGE_ROWS` rows) at a time: read
+    and checked in memory as input of up to `IN_MEMORY_ROWS` rows is (`read_parts`), then each
+    bucket's rows of those parts written as one file. Parts that cannot be read so are staged
+    by DuckDB file by file (`_stage_parquet`: an error names its file)."""
+    sizes = [parquet_rows([f]) for f in files]
+    first = 0
+    while first < len(files):
+        end, rows = first + 1, sizes[first]
+        while end < len(files) and rows + sizes[end] <= STAGE_ROWS:
+            rows += sizes[end]
+            end += 1
+        read = read_parts(con, files[first:end], selects[first:end], buckets, first)
+        if read is None:
+            for part in range(first, end):
+                _stage_parquet(con, files[part], selects[part], f"p{part:05d}", folder, buckets)
+        else:
+            _write_buckets(*read, folder, f"a{first:05d}.arrow")
+        del read  # the next parts are read without these
+        first = end
+
+
+def _write_buckets(tables: list[pa.Table], counts: np.ndarray, folder: Path, name: str) -> None:
+    """Parts in bucket order (`read_parts`: `counts` rows of each bucket in each part) written
+    into the bucket folders, one file `name` a bucket."""
+    ends = counts.cumsum(axis=1)
+    for bucket in np.flatnonzero(counts.sum(axis=0)).tolist():
+        rows = pa.concat_tables(t.slice(end - n, n) for t, end, n in zip(
+            tables, ends[:, bucket].tolist(), counts[:, bucket].tolist(), strict=True))
+        into = folder / f"bucket={bucket}"
+        into.mkdir(parents=True, exist_ok=True)
+        with pa.ipc.new_file(into / name, rows.schema) as writer:
+            writer.write_table(rows)
+
+
+def _mapped(f: Path) -> pa.Table:
+    """A staged Arrow file (uncompressed IPC: written and read back at about a copy each way,
+    where Parquet's encoding and LZ4 cost a quarter of the whole preparation), mapped into
+    memory without a copy."""
+    return pa.ipc.open_file(pa.memory_map(str(f))).read_all()
+
+
+def _staged_rows(folder: Path) -> int:
+    """The rows staged in a bucket folder (Parquet files by DuckDB, Arrow files by Arrow)."""
+    if not folder.exists():
+        return 0
+    return parquet_rows(folder.glob("*.parquet")) + sum(
+        _mapped(f).num_rows for f in folder.glob("*.arrow"))
+
+
+def _staged(files: list[Path], columns: list[str]) -> pa.Table:
+    """The rows of staged files (Parquet or Arrow), in the columns `columns`."""
+    return pa.concat_tables(
+        _mapped(f).select(columns) if f.suffix == ".arrow"
+        else pq.read_table(f, columns=columns, partitioning=None) for f in files)
+
+
 def _stage_parquet(con: Any, f: Path, select: str, name: str, folder: Path,
                    buckets: int) -> None:
     """One Parquet file's rows (`_part_select`) into the buckets."""
@@ -307,12 +370,11 @@ def lay_out(con: Any, folder: Path, buckets: int, target: Path, found: _Found | 
     returns the rows written."""
     found = found if found is not None else _Found()
     folders = [folder / f"bucket={b}" for b in range(buckets)]
-    sizes = [parquet_rows(f.glob("*.parquet")) if f.exists() else 0 for f in folders]
+    sizes = [_staged_rows(f) for f in folders]
     columns = [*EVENT_SCHEMA.names, "part", "row", "invalid"]
     # One slice at a time: the memory of a 10M-order input stays what it was measured at.
-    _write_layout(con, (pq.read_table([f for b in group for f in sorted(folders[b].glob(
-        "*.parquet"))], columns=columns, partitioning=None) for group in _slices(sizes)),
-        target, found, names or [], workers=1)
+    _write_layout(con, (_staged(sorted(f for b in group for f in folders[b].iterdir()), columns)
+                        for group in _slices(sizes)), target, found, names or [], workers=1)
     return found.rows
 
 
