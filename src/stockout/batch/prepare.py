@@ -56,6 +56,7 @@ from stockout.batch.schema import (
 )
 from stockout.batch.validation import (
     CARRIED,
+    ENUMERATED,
     BadInput,
     kept_sql,
     projection,
@@ -311,7 +312,8 @@ def lay_out(con: Any, folder: Path, buckets: int, target: Path, found: _Found | 
     columns = [*EVENT_SCHEMA.names, "part", "row", "invalid"]
     # One slice at a time: the memory of a 10M-order input stays what it was measured at.
     _write_layout(con, (pq.read_table([f for b in group for f in sorted(folders[b].glob(
-        "*.parquet"))], columns=columns, partitioning=None) for group in _slices(sizes)),
+        "*.parquet"))], columns=columns, partitioning=None, read_dictionary=ENUMERATED)
+        for group in _slices(sizes)),
         target, found, names or [], workers=1)
     return found.rows
 
@@ -328,11 +330,11 @@ def _write_layout(con: Any, slices: Iterable[pa.Table], target: Path, found: _Fo
     `target` in order, the orders and events of each numbered on from the slices before."""
     from stockout.batch.parquet_io import _metadata
 
-    schema = LAYOUT_SCHEMA.with_metadata(_metadata(uuid.uuid4().hex, layout=True))
     first_order = first_event = 0
-    with (pq.ParquetWriter(target, schema, compression=LAYOUT_COMPRESSION,
-                           use_dictionary=_DICTIONARY) as writer,
+    with (pq.ParquetWriter(target, _WRITTEN_SCHEMA, compression=LAYOUT_COMPRESSION,
+                           use_dictionary=_DICTIONARY, store_schema=False) as writer,
           ThreadPoolExecutor(workers) as pool):
+        writer.add_key_value_metadata(_metadata(uuid.uuid4().hex, layout=True))
         # Each slice has a DuckDB cursor of its own, opened here (in this thread).
         for done in _ahead(pool, workers, lambda item: _laid_out(item[0], item[1], names),
                            ((con.cursor(), table) for table in slices)):
@@ -465,6 +467,12 @@ def _ranks(column: pa.ChunkedArray) -> tuple[pa.DictionaryArray, np.ndarray]:
 # Dictionary encoding only for the columns of few distinct values (not the ids, nor texts).
 _DICTIONARY = ["type", "shop_id", "category", "ship_from_region", "ship_to_region", "by",
                "initiator", "carrier", "status", "region", "sender", "kind", "remedy"]
+# The layout as it is written: the enumerated columns as the dictionary arrays they are read as
+# (`parts`), so that the writer takes their values as they are, without decoding and hashing
+# them again. The file does not store this Arrow schema: it is read as `LAYOUT_SCHEMA`.
+_WRITTEN_SCHEMA = pa.schema([
+    f.with_type(pa.dictionary(pa.int32(), f.type)) if f.name in ENUMERATED else f
+    for f in LAYOUT_SCHEMA])
 
 
 def _by_type(table: pa.Table, keys: pa.Table) -> list[pa.Table]:
@@ -482,7 +490,8 @@ def _by_type(table: pa.Table, keys: pa.Table) -> list[pa.Table]:
         columns = [moved[f.name] if f.name in carried else pa.nulls(len(rows), f.type)
                    for f in EVENT_SCHEMA]
         columns += [rows[name] for name in LAYOUT_COLUMNS]
-        out.append(pa.Table.from_arrays(columns, names=LAYOUT_SCHEMA.names).cast(LAYOUT_SCHEMA))
+        out.append(pa.Table.from_arrays(columns, names=_WRITTEN_SCHEMA.names).cast(
+            _WRITTEN_SCHEMA))
         start = end
     return out
 
