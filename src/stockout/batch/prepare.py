@@ -57,6 +57,7 @@ from stockout.batch.schema import (
 )
 from stockout.batch.validation import (
     CARRIED,
+    ENUMERATED,
     BadInput,
     kept_sql,
     projection,
@@ -294,15 +295,15 @@ def _write_buckets(tables: list[pa.Table], counts: np.ndarray, folder: Path, nam
             tables, ends[:, bucket].tolist(), counts[:, bucket].tolist(), strict=True))
         into = folder / f"bucket={bucket}"
         into.mkdir(parents=True, exist_ok=True)
-        with pa.ipc.new_file(into / name, rows.schema) as writer:
+        with pa.ipc.new_stream(into / name, rows.schema) as writer:  # a dictionary a part
             writer.write_table(rows)
 
 
 def _mapped(f: Path) -> pa.Table:
-    """A staged Arrow file (uncompressed IPC: written and read back at about a copy each way,
-    where Parquet's encoding and LZ4 cost a quarter of the whole preparation), mapped into
-    memory without a copy."""
-    return pa.ipc.open_file(pa.memory_map(str(f))).read_all()
+    """A staged Arrow file (an uncompressed IPC stream: written and read back at about a copy
+    each way, where Parquet's encoding and LZ4 cost a quarter of the whole preparation), mapped
+    into memory without a copy."""
+    return pa.ipc.open_stream(pa.memory_map(str(f))).read_all()
 
 
 def _staged_rows(folder: Path) -> int:
@@ -317,7 +318,8 @@ def _staged(files: list[Path], columns: list[str]) -> pa.Table:
     """The rows of staged files (Parquet or Arrow), in the columns `columns`."""
     return pa.concat_tables(
         _mapped(f).select(columns) if f.suffix == ".arrow"
-        else pq.read_table(f, columns=columns, partitioning=None) for f in files)
+        else pq.read_table(f, columns=columns, partitioning=None, read_dictionary=ENUMERATED)
+        for f in files)
 
 
 def _stage_parquet(con: Any, f: Path, select: str, name: str, folder: Path,
@@ -390,11 +392,11 @@ def _write_layout(con: Any, slices: Iterable[pa.Table], target: Path, found: _Fo
     `target` in order, the orders and events of each numbered on from the slices before."""
     from stockout.batch.parquet_io import _metadata
 
-    schema = LAYOUT_SCHEMA.with_metadata(_metadata(uuid.uuid4().hex, layout=True))
     first_order = first_event = 0
-    with (pq.ParquetWriter(target, schema, compression=LAYOUT_COMPRESSION,
-                           use_dictionary=_DICTIONARY) as writer,
+    with (pq.ParquetWriter(target, _WRITTEN_SCHEMA, compression=LAYOUT_COMPRESSION,
+                           use_dictionary=_DICTIONARY, store_schema=False) as writer,
           ThreadPoolExecutor(workers) as pool):
+        writer.add_key_value_metadata(_metadata(uuid.uuid4().hex, layout=True))
         # Each slice has a DuckDB cursor of its own, opened here (in this thread).
         for done in _ahead(pool, workers, lambda item: _laid_out(item[0], item[1], names),
                            ((con.cursor(), table) for table in slices)):
@@ -527,6 +529,12 @@ def _ranks(column: pa.ChunkedArray) -> tuple[pa.DictionaryArray, np.ndarray]:
 # Dictionary encoding only for the columns of few distinct values (not the ids, nor texts).
 _DICTIONARY = ["type", "shop_id", "category", "ship_from_region", "ship_to_region", "by",
                "initiator", "carrier", "status", "region", "sender", "kind", "remedy"]
+# The layout as it is written: the enumerated columns as the dictionary arrays they are read as
+# (`parts`), so that the writer takes their values as they are, without decoding and hashing
+# them again. The file does not store this Arrow schema: it is read as `LAYOUT_SCHEMA`.
+_WRITTEN_SCHEMA = pa.schema([
+    f.with_type(pa.dictionary(pa.int32(), f.type)) if f.name in ENUMERATED else f
+    for f in LAYOUT_SCHEMA])
 
 
 def _by_type(table: pa.Table, keys: pa.Table) -> list[pa.Table]:
@@ -544,7 +552,8 @@ def _by_type(table: pa.Table, keys: pa.Table) -> list[pa.Table]:
         columns = [moved[f.name] if f.name in carried else pa.nulls(len(rows), f.type)
                    for f in EVENT_SCHEMA]
         columns += [rows[name] for name in LAYOUT_COLUMNS]
-        out.append(pa.Table.from_arrays(columns, names=LAYOUT_SCHEMA.names).cast(LAYOUT_SCHEMA))
+        out.append(pa.Table.from_arrays(columns, names=_WRITTEN_SCHEMA.names).cast(
+            _WRITTEN_SCHEMA))
         start = end
     return out
 

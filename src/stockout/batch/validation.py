@@ -115,6 +115,11 @@ CHECKS: dict[str, tuple[Check, ...]] = {
 FIELD_TYPES: dict[str, tuple[str, ...]] = {
     name: tuple(k for k, checks in CHECKS.items() if any(c.name == name for c in checks))
     for name in EVENT_SCHEMA.names if name not in COMMON and name != "seq"}
+# The text columns whose values are a few named ones (the type, the enumerations): read and
+# written as dictionary arrays (`parts`, `prepare`), their values are not copied row by row.
+ENUMERATED: tuple[str, ...] = ("type", *(
+    name for name in FIELD_TYPES
+    if all(c.kind == "choice" for checks in CHECKS.values() for c in checks if c.name == name)))
 # The columns each event type carries (the others are NULL in its rows).
 CARRIED: dict[str, tuple[str, ...]] = {
     kind: tuple(n for n in EVENT_SCHEMA.names if kind in FIELD_TYPES.get(n, (kind,)))
