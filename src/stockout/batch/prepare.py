@@ -295,14 +295,18 @@ def _write_buckets(tables: list[pa.Table], counts: np.ndarray, folder: Path, nam
             tables, ends[:, bucket].tolist(), counts[:, bucket].tolist(), strict=True))
         into = folder / f"bucket={bucket}"
         into.mkdir(parents=True, exist_ok=True)
-        with pa.ipc.new_stream(into / name, rows.schema) as writer:  # a dictionary a part
-            writer.write_table(rows)
+        with pa.ipc.new_stream(into / name, rows.schema, options=_STAGED) as writer:
+            writer.write_table(rows)  # a stream: each part's dictionaries are its own
+
+
+# Staged Arrow files are IPC streams compressed with LZ4: written and read back at little more
+# than a copy each way, where Parquet's encoding cost a quarter of the whole preparation.
+# Uncompressed, they took 25 GB of temporary disk at 10M orders, for 15 % less CPU.
+_STAGED = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
 def _mapped(f: Path) -> pa.Table:
-    """A staged Arrow file (an uncompressed IPC stream: written and read back at about a copy
-    each way, where Parquet's encoding and LZ4 cost a quarter of the whole preparation), mapped
-    into memory without a copy."""
+    """A staged Arrow file (`_STAGED`), read through a memory map."""
     return pa.ipc.open_stream(pa.memory_map(str(f))).read_all()
 
 
@@ -374,9 +378,10 @@ def lay_out(con: Any, folder: Path, buckets: int, target: Path, found: _Found | 
     folders = [folder / f"bucket={b}" for b in range(buckets)]
     sizes = [_staged_rows(f) for f in folders]
     columns = [*EVENT_SCHEMA.names, "part", "row", "invalid"]
-    # One slice at a time: the memory of a 10M-order input stays what it was measured at.
+    # Two slices at a time (`WORKERS`), as from memory: on 22M staged rows, 25.7 s against 45.0 s
+    # one at a time, for the same CPU and memory.
     _write_layout(con, (_staged(sorted(f for b in group for f in folders[b].iterdir()), columns)
-                        for group in _slices(sizes)), target, found, names or [], workers=1)
+                        for group in _slices(sizes)), target, found, names or [])
     return found.rows
 
 
