@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -63,16 +63,16 @@ class AppealRepo:
         return [replace(r, state=AppealState.MOOT, decided_at=at, decided_by=by[r.verdict_id],
                         decision_reason=reason) for r in rows]
 
-    def approved_for(self, order_ids: Iterable[str]) -> set[tuple[str, str]]:
-        """(order, violation) pairs an approved appeal lifted: never to be issued again."""
-        out: set[tuple[str, str]] = set()
+    def approved_for_later(self, order_ids: Iterable[str]
+                           ) -> Callable[[], set[tuple[str, str]]]:
+        """(order, violation) pairs an approved appeal lifted: never to be issued again; read
+        with the next statement that needs an answer (`later`)."""
         q = self.dialect.prepared("appeals.approved_for", lambda: select(
             appeals.c.order_id, appeals.c.violation).where(
                 self.dialect.any_of(appeals.c.order_id, "ids"),
                 appeals.c.state == AppealState.APPROVED.value))
-        for part in chunks(order_ids):
-            out.update((o, v) for o, v in self.dialect.rows(self.conn, q, {"ids": part}))
-        return out
+        parts = [self.dialect.later(self.conn, q, {"ids": part}) for part in chunks(order_ids)]
+        return lambda: {(o, v) for part in parts for o, v in part()}
 
     def page(self, *, state: str | None, shop_ids: list[str] | None,
              after: tuple[datetime, int] | None, limit: int) -> list[AppealRecord]:
