@@ -196,10 +196,13 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
             order_rows.append((row, o.old is None))
             if warning is not None:
                 warnings.append(warning)
+    with step("remedy offers"):
+        # Their stored states travel with the ledger's first read.
+        offers = remedy_offers.offers_of(uow, stockouts, now, held)
     with step("ledger"):
         changes = ledger.record(uow, judged, now, actor, cause)
     with step("remedy offers"):
-        offered = remedy_offers.open_offers(uow, stockouts, now, held)
+        offered = remedy_offers.open_offers(uow, offers, now)
     with step("order rows"):
         uow.orders.save([r for r, new in order_rows if new],
                         [r for r, new in order_rows if not new])
