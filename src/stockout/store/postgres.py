@@ -285,6 +285,19 @@ def _cursor(driver: psycopg.Connection[Any]) -> psycopg.Cursor[Any]:
     return cur
 
 
+_SPARES: WeakKeyDictionary[psycopg.Connection[Any], list[psycopg.Cursor[Any]]] = (
+    WeakKeyDictionary())
+
+
+def _spare_cursors(driver: psycopg.Connection[Any], count: int) -> list[psycopg.Cursor[Any]]:
+    """At least `count` more cursors of the driver connection, kept for the reads sent
+    together (`_Answer`), as `_cursor` keeps its own: each read of a round trip needs a
+    cursor that keeps its result."""
+    spares = _SPARES.setdefault(driver, [])
+    spares.extend(driver.cursor() for _ in range(count - len(spares)))
+    return spares
+
+
 # The writes of a transaction whose answer nobody reads (an update, an insert without
 # RETURNING, a lock) wait here, per driver connection, and reach the server with the next
 # statement that needs an answer: all of them in one round trip (psycopg's pipeline mode),
@@ -294,19 +307,22 @@ def _cursor(driver: psycopg.Connection[Any]) -> psycopg.Cursor[Any]:
 # the commit, first send what waits; a rollback drops it. Reads asked for `later` wait
 # here too, each with the `_Answer` its rows are kept in.
 class _Answer:
-    """A read sent with others: its own cursor while in the pipeline, then its rows."""
+    """A read sent with others: a cursor of its own while in the pipeline, then its rows
+    (and their description, when `described`)."""
 
-    __slots__ = ("cursor", "description", "rows")
+    __slots__ = ("cursor", "described", "description", "rows")
 
-    def __init__(self) -> None:
+    def __init__(self, described: bool) -> None:
+        self.described = described
         self.cursor: psycopg.Cursor[Any] | None = None
         self.description: Sequence[Any] = ()
         self.rows: list[Any] | None = None
 
     def take(self) -> None:
         cur = cast("psycopg.Cursor[Any]", self.cursor)
-        self.rows, self.description, self.cursor = cur.fetchall(), cur.description or (), None
-        cur.close()
+        self.rows, self.cursor = cur.fetchall(), None
+        if self.described:
+            self.description = cur.description or ()
 
 
 _Deferred = tuple[str, Any, bool | None, _Answer | None]  # sql, parameters, prepare, answer
@@ -326,11 +342,12 @@ def _execute(driver: psycopg.Connection[Any], statements: Sequence[_Deferred]
     if len(statements) == 1 and statements[0][3] is None:
         cur.execute(*statements[0][:2], prepare=statements[0][2])
     elif statements:
+        spares = iter(_spare_cursors(driver, sum(a is not None for *_, a in statements)))
         with driver.pipeline():  # sent as they come; one sync at its end
             for sql, params, prepare, answer in statements:
                 on = cur
                 if answer is not None:
-                    on = answer.cursor = driver.cursor()
+                    on = answer.cursor = next(spares)
                 on.execute(sql, params, prepare=prepare)
         for *_, answer in statements:
             if answer is not None:
@@ -417,7 +434,7 @@ def _read_later(driver: psycopg.Connection[Any], sql: str, params: Any, want: Wa
                 ) -> Callable[[], tuple[Sequence[Any], list[Any]]]:
     """A hot read (prepared, as `_run_prepared`'s) deferred with the writes: its rows once
     sent, sending what waits if it still waits."""
-    answer = _Answer()
+    answer = _Answer(want is Want.DESCRIBED)
     _defer(driver, sql, params, True, answer)
 
     def fetched() -> tuple[Sequence[Any], list[Any]]:
