@@ -122,6 +122,32 @@ def test_statements_after_a_failed_one_on_the_same_connection_read_their_own_row
             assert d.rows(conn, ids, {"ids": ["a2", "a7", "a9"]}) == [("a2",), ("a7",)]
 
 
+def test_reads_asked_for_later_give_their_own_rows_and_see_the_writes_before_them(
+        filled: Store) -> None:
+    """Reads asked for `later` (on PostgreSQL sent together with the next statement that
+    needs an answer, the writes made before them first) each give their own rows, whichever
+    is called for first; a failing write before them fails them, and nothing stays."""
+    d = filled.dialect
+    ids = d.prepared("test.announcement_ids", lambda: select(announcements.c.id).where(
+        d.any_of(announcements.c.id, "ids")).order_by(announcements.c.id))
+    uow = UnitOfWork(filled)
+    with uow:
+        conn = uow.events.conn
+        d.insert_rows(conn, announcements, [_announcement(5)])
+        first = d.later(conn, ids, {"ids": ["a1", "a5"]})
+        second = d.later(conn, ids, {"ids": ["a2"]})
+        assert d.rows(conn, ids, {"ids": ["a3"]}) == [("a3",)]
+        assert second() == [("a2",)]
+        assert first() == [("a1",), ("a5",)]
+        third = d.later(conn, ids, {"ids": ["a5", "a9"]})
+        assert third() == [("a5",)]
+    with uow, pytest.raises(DBAPIError):
+        d.insert_rows(uow.events.conn, announcements, [_announcement(1)])  # id a1 is taken
+        d.later(uow.events.conn, ids, {"ids": ["a1"]})()
+    with uow:
+        assert d.rows(uow.events.conn, ids, {"ids": ["a5"]}) == []
+
+
 def test_a_write_that_fails_fails_its_commit_and_nothing_of_it_stays(filled: Store) -> None:
     """A write without an answer (on PostgreSQL sent with the next statement that needs one)
     fails the commit at the latest, and nothing of its transaction stays; a write rolled back

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -27,11 +28,16 @@ class AnnouncementRepo:
     def all(self) -> list[Announcement]:
         """The announcements in force (not withdrawn): read at every re-judging, so one
         prepared read of the columns judging uses, each row made an `Announcement` once."""
+        return self.all_later()()
+
+    def all_later(self) -> Callable[[], list[Announcement]]:
+        """`all`, read with the next statement that needs an answer (`later`)."""
         q = self.dialect.prepared("announcements.in_force", lambda: (
             select(*(announcements.c[c] for c in _JUDGED))
             .where(announcements.c.withdrawn_at.is_(None))
             .order_by(announcements.c.starts, announcements.c.id)))
-        return [_announcement(r) for r in self.dialect.rows(self.conn, q, {})]
+        rows = self.dialect.later(self.conn, q, {})
+        return lambda: [_announcement(r) for r in rows()]
 
     def rows(self, after: str | None, limit: int) -> list[dict[str, Any]]:
         q = select(announcements).order_by(announcements.c.id).limit(limit)

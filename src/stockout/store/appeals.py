@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -45,14 +45,20 @@ class AppealRepo:
                     announcement_id=announcement_id))
         return bool(done.rowcount)
 
-    def close_pending(self, verdict_ids: list[int], at: datetime, by: Mapping[int, str],
-                      reason: str) -> list[AppealRecord]:
-        """Mark the pending appeals of these verdicts moot, each decided by its verdict's
-        actor (`by`: verdict id -> actor); the rows closed. One read when none is pending."""
+    def pending_of_later(self, verdict_ids: list[int]) -> Callable[[], list[AppealRecord]]:
+        """The pending appeals of these verdicts, read with the next statement that needs an
+        answer (`later`): for `close_pending`."""
         q = self.dialect.prepared("appeals.pending_of", lambda: select(appeals).where(
             self.dialect.any_of(appeals.c.verdict_id, "ids"), appeals.c.state == _PENDING))
-        rows = [appeal_from_row(r) for part in chunks(verdict_ids)
-                for r in self.dialect.records(self.conn, q, {"ids": part})]
+        keys = [c.name for c in appeals.columns]
+        parts = [self.dialect.later(self.conn, q, {"ids": part}) for part in chunks(verdict_ids)]
+        return lambda: [appeal_from_row(dict(zip(keys, r, strict=True)))
+                        for part in parts for r in part()]
+
+    def close_pending(self, rows: list[AppealRecord], at: datetime, by: Mapping[int, str],
+                      reason: str) -> list[AppealRecord]:
+        """Mark these pending appeals (`pending_of_later`) moot, each decided by its verdict's
+        actor (`by`: verdict id -> actor); the rows closed."""
         closed: dict[str, list[int]] = {}
         for r in rows:
             closed.setdefault(by[r.verdict_id], []).append(r.id)
@@ -63,16 +69,16 @@ class AppealRepo:
         return [replace(r, state=AppealState.MOOT, decided_at=at, decided_by=by[r.verdict_id],
                         decision_reason=reason) for r in rows]
 
-    def approved_for(self, order_ids: Iterable[str]) -> set[tuple[str, str]]:
-        """(order, violation) pairs an approved appeal lifted: never to be issued again."""
-        out: set[tuple[str, str]] = set()
+    def approved_for_later(self, order_ids: Iterable[str]
+                           ) -> Callable[[], set[tuple[str, str]]]:
+        """(order, violation) pairs an approved appeal lifted: never to be issued again; read
+        with the next statement that needs an answer (`later`)."""
         q = self.dialect.prepared("appeals.approved_for", lambda: select(
             appeals.c.order_id, appeals.c.violation).where(
                 self.dialect.any_of(appeals.c.order_id, "ids"),
                 appeals.c.state == AppealState.APPROVED.value))
-        for part in chunks(order_ids):
-            out.update((o, v) for o, v in self.dialect.rows(self.conn, q, {"ids": part}))
-        return out
+        parts = [self.dialect.later(self.conn, q, {"ids": part}) for part in chunks(order_ids)]
+        return lambda: {(o, v) for part in parts for o, v in part()}
 
     def page(self, *, state: str | None, shop_ids: list[str] | None,
              after: tuple[datetime, int] | None, limit: int) -> list[AppealRecord]:

@@ -63,6 +63,11 @@ class StoreDialect(Protocol):
                 ) -> list[dict[str, Any]]:
         """`rows` as dicts, column name -> value."""
         ...
+    def later(self, conn: Connection, statement: Any, params: Mapping[str, Any]
+              ) -> Callable[[], list[tuple[Any, ...]]]:
+        """`rows`, sent with the next statement that needs an answer (one round trip for
+        independent reads): call the result for them."""
+        ...
     def run(self, conn: Connection, statement: Any, params: Mapping[str, Any]) -> None:
         """A write kept by `prepared` (no RETURNING), run as `rows` runs a read."""
         ...

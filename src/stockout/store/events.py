@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -77,14 +77,23 @@ class EventRepo:
 
     def for_orders(self, order_ids: Iterable[str]) -> dict[str, list[tuple[int, Event]]]:
         """Each order's stored events with their arrival number (seq)."""
-        out: dict[str, list[tuple[int, Event]]] = defaultdict(list)
+        return self.for_orders_later(order_ids)()
+
+    def for_orders_later(self, order_ids: Iterable[str]
+                         ) -> Callable[[], dict[str, list[tuple[int, Event]]]]:
+        """`for_orders`, read with the next statement that needs an answer (`later`)."""
         q = self.dialect.prepared("events.for_orders", lambda: select(
             events.c.order_id, events.c.seq, events.c.fields).where(
                 self.dialect.any_of(events.c.order_id, "ids")))
-        for part in chunks(order_ids):
-            for order_id, seq, fields in self.dialect.rows(self.conn, q, {"ids": part}):
-                out[order_id].append((seq, event_from_fields(fields)))
-        return out
+        parts = [self.dialect.later(self.conn, q, {"ids": part}) for part in chunks(order_ids)]
+
+        def stored() -> dict[str, list[tuple[int, Event]]]:
+            out: dict[str, list[tuple[int, Event]]] = defaultdict(list)
+            for part in parts:
+                for order_id, seq, fields in part():
+                    out[order_id].append((seq, event_from_fields(fields)))
+            return out
+        return stored
 
     def lock_hints(self, order_ids: Iterable[str]) -> list[tuple[str, str, datetime, str | None,
                                                                  str | None]]:
@@ -102,29 +111,38 @@ class EventRepo:
     def uploads(self, tracking_nos: Iterable[str], since: datetime, until: datetime
                 ) -> list[StoredUpload]:
         """Uploads of these tracking numbers made in [since, until], any carrier."""
-        out: list[StoredUpload] = []
+        return self.uploads_later(tracking_nos, since, until)()
+
+    def uploads_later(self, tracking_nos: Iterable[str], since: datetime, until: datetime
+                      ) -> Callable[[], list[StoredUpload]]:
+        """`uploads`, read with the next statement that needs an answer (`later`)."""
         q = self.dialect.prepared("events.uploads", lambda: (
             select(events.c.carrier, events.c.tracking_no, events.c.at, events.c.event_id,
                    events.c.order_id, orders.c.buyer_id, orders.c.placed_at)
             .select_from(events.outerjoin(orders, orders.c.order_id == events.c.order_id))
             .where(events.c.type == UPLOAD, self.dialect.any_of(events.c.tracking_no, "ids"),
                    events.c.at >= bindparam("since"), events.c.at <= bindparam("until"))))
-        for part in chunks(sorted(set(tracking_nos))):
-            out += [StoredUpload(*r) for r in self.dialect.rows(
-                self.conn, q, {"ids": part, "since": since, "until": until})]
-        return out
+        parts = [self.dialect.later(self.conn, q, {"ids": part, "since": since, "until": until})
+                 for part in chunks(sorted(set(tracking_nos)))]
+        return lambda: [StoredUpload(*r) for part in parts for r in part()]
 
-    def placements(self, order_ids: Iterable[str]) -> dict[str, str]:
-        """order id -> event id of its stored `order_placed`, for the orders placed already."""
-        out: dict[str, str] = {}
+    def placements_later(self, order_ids: Iterable[str]) -> Callable[[], dict[str, str]]:
+        """order id -> event id of its stored `order_placed`, for the orders placed already;
+        read with the next statement that needs an answer (`later`)."""
         q = self.dialect.prepared("events.placements", lambda: select(
             events.c.order_id, events.c.event_id).where(
                 self.dialect.any_of(events.c.order_id, "ids"),
                 events.c.type == "order_placed").order_by(events.c.seq))
-        for part in chunks(sorted(set(order_ids))):
-            for order_id, event_id in self.dialect.rows(self.conn, q, {"ids": part}):
-                out.setdefault(order_id, event_id)
-        return out
+        parts = [self.dialect.later(self.conn, q, {"ids": part})
+                 for part in chunks(sorted(set(order_ids)))]
+
+        def placed() -> dict[str, str]:
+            out: dict[str, str] = {}
+            for part in parts:
+                for order_id, event_id in part():
+                    out.setdefault(order_id, event_id)
+            return out
+        return placed
 
     def of_order(self, order_id: str) -> list[dict[str, Any]]:
         q = (select(events.c.seq, events.c.event_id, events.c.type, events.c.at, events.c.raw,

@@ -3,7 +3,7 @@ out-of-stock reports that rank within a day."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -150,12 +150,15 @@ class ReportRepo:
         self.dialect = dialect
 
     def for_orders(self, order_ids: Iterable[str]) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
+        return self.for_orders_later(order_ids)()
+
+    def for_orders_later(self, order_ids: Iterable[str]) -> Callable[[], list[dict[str, Any]]]:
+        """`for_orders`, read with the next statement that needs an answer (`later`)."""
         q = self.dialect.prepared("reports.for_orders", lambda: select(reports).where(
             self.dialect.any_of(reports.c.order_id, "ids")))
-        for part in chunks(order_ids):
-            out += self.dialect.records(self.conn, q, {"ids": part})
-        return out
+        keys = [c.name for c in reports.columns]
+        parts = [self.dialect.later(self.conn, q, {"ids": part}) for part in chunks(order_ids)]
+        return lambda: [dict(zip(keys, r, strict=True)) for part in parts for r in part()]
 
     def for_shop_days(self, shop_days: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
         """The reports of these (shop, day) pairs: one statement built once, its shops and

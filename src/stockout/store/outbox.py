@@ -3,7 +3,7 @@ delivered later, at least once; `dedupe_key` lets receivers drop repeats."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,14 +31,14 @@ class OutboxRepo:
         """Add messages; one whose dedupe key is already there is not added again."""
         self.dialect.insert_rows(self.conn, outbox, rows, ignore=("dedupe_key",))
 
-    def states(self, keys: Iterable[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
+    def states_later(self, keys: Iterable[str]) -> Callable[[], dict[str, str]]:
+        """dedupe key -> the state of its message, for the keys among these that have one;
+        read with the next statement that needs an answer (`later`)."""
         q = self.dialect.prepared("outbox.states", lambda: select(
             outbox.c.dedupe_key, outbox.c.state).where(
                 self.dialect.any_of(outbox.c.dedupe_key, "ids")))
-        for part in chunks(keys):
-            out.update((k, s) for k, s in self.dialect.rows(self.conn, q, {"ids": part}))
-        return out
+        parts = [self.dialect.later(self.conn, q, {"ids": part}) for part in chunks(keys)]
+        return lambda: {k: s for part in parts for k, s in part()}
 
     def cancel(self, keys: Sequence[str]) -> None:
         """Withdraw messages not yet delivered (their news was overtaken before it went out)."""

@@ -49,9 +49,10 @@ class PostgresDialect:
     def __init__(self, url: str) -> None:
         self.url = url
         self._statements: dict[str, Any] = {}
-        self._reads = Reads(psycopg.Error, _run_prepared)
+        self._reads = Reads(psycopg.Error, _run_prepared, ahead=_read_later)
         self.rows = self._reads.rows
         self.records = self._reads.records
+        self.later = self._reads.later
         self.run = self._reads.run
 
     def make_engine(self) -> Engine:
@@ -284,40 +285,80 @@ def _cursor(driver: psycopg.Connection[Any]) -> psycopg.Cursor[Any]:
     return cur
 
 
+_SPARES: WeakKeyDictionary[psycopg.Connection[Any], list[psycopg.Cursor[Any]]] = (
+    WeakKeyDictionary())
+
+
+def _spare_cursors(driver: psycopg.Connection[Any], count: int) -> list[psycopg.Cursor[Any]]:
+    """At least `count` more cursors of the driver connection, kept for the reads sent
+    together (`_Answer`), as `_cursor` keeps its own: each read of a round trip needs a
+    cursor that keeps its result."""
+    spares = _SPARES.setdefault(driver, [])
+    spares.extend(driver.cursor() for _ in range(count - len(spares)))
+    return spares
+
+
 # The writes of a transaction whose answer nobody reads (an update, an insert without
 # RETURNING, a lock) wait here, per driver connection, and reach the server with the next
 # statement that needs an answer: all of them in one round trip (psycopg's pipeline mode),
 # in the order they were made, so the server runs them exactly as if each had been sent
 # alone. An error of a write is raised there (or at the commit, before it): the transaction
 # fails as a whole, as it would have a statement earlier. What SQLAlchemy runs itself, and
-# the commit, first send what waits; a rollback drops it.
-_Deferred = tuple[str, Any, bool | None]  # sql, parameters, prepare
+# the commit, first send what waits; a rollback drops it. Reads asked for `later` wait
+# here too, each with the `_Answer` its rows are kept in.
+class _Answer:
+    """A read sent with others: a cursor of its own while in the pipeline, then its rows
+    (and their description, when `described`)."""
+
+    __slots__ = ("cursor", "described", "description", "rows")
+
+    def __init__(self, described: bool) -> None:
+        self.described = described
+        self.cursor: psycopg.Cursor[Any] | None = None
+        self.description: Sequence[Any] = ()
+        self.rows: list[Any] | None = None
+
+    def take(self) -> None:
+        cur = cast("psycopg.Cursor[Any]", self.cursor)
+        self.rows, self.cursor = cur.fetchall(), None
+        if self.described:
+            self.description = cur.description or ()
+
+
+_Deferred = tuple[str, Any, bool | None, _Answer | None]  # sql, parameters, prepare, answer
 _DEFERRED: WeakKeyDictionary[psycopg.Connection[Any], list[_Deferred]] = WeakKeyDictionary()
 
 
-def _defer(driver: psycopg.Connection[Any], sql: str, params: Any, prepare: bool | None
-           ) -> None:
-    _DEFERRED.setdefault(driver, []).append((sql, params, prepare))
+def _defer(driver: psycopg.Connection[Any], sql: str, params: Any, prepare: bool | None,
+           answer: _Answer | None = None) -> None:
+    _DEFERRED.setdefault(driver, []).append((sql, params, prepare, answer))
 
 
 def _execute(driver: psycopg.Connection[Any], statements: Sequence[_Deferred]
              ) -> psycopg.Cursor[Any]:
-    """The statements in one round trip, on the connection's cursor: the last one's result
-    is the cursor's."""
+    """The statements in one round trip, on the connection's cursor (a read asked for later
+    on a cursor of its own, which keeps its result): the last one's result is the cursor's."""
     cur = _cursor(driver)
-    if len(statements) == 1:
+    if len(statements) == 1 and statements[0][3] is None:
         cur.execute(*statements[0][:2], prepare=statements[0][2])
     elif statements:
+        spares = iter(_spare_cursors(driver, sum(a is not None for *_, a in statements)))
         with driver.pipeline():  # sent as they come; one sync at its end
-            for sql, params, prepare in statements:
-                cur.execute(sql, params, prepare=prepare)
+            for sql, params, prepare, answer in statements:
+                on = cur
+                if answer is not None:
+                    on = answer.cursor = next(spares)
+                on.execute(sql, params, prepare=prepare)
+        for *_, answer in statements:
+            if answer is not None:
+                answer.take()
     return cur
 
 
 def _answered(driver: psycopg.Connection[Any], sql: str, params: Any, prepare: bool | None
               ) -> psycopg.Cursor[Any]:
     """`sql` run for its answer, behind the writes deferred on its connection."""
-    return _execute(driver, [*_DEFERRED.pop(driver, ()), (sql, params, prepare)])
+    return _execute(driver, [*_DEFERRED.pop(driver, ()), (sql, params, prepare, None)])
 
 
 def _driver(conn: Connection) -> psycopg.Connection[Any]:
@@ -387,6 +428,22 @@ def _on_driver(conn: Connection, sql: str, params: Sequence[Any], returning: boo
             return []
         return [tuple(r) for r in _answered(driver, sql, params, None).fetchall()]
     return on_driver(conn, psycopg.Error, sql, None, run)
+
+
+def _read_later(driver: psycopg.Connection[Any], sql: str, params: Any, want: Want
+                ) -> Callable[[], tuple[Sequence[Any], list[Any]]]:
+    """A hot read (prepared, as `_run_prepared`'s) deferred with the writes: its rows once
+    sent, sending what waits if it still waits."""
+    answer = _Answer(want is Want.DESCRIBED)
+    _defer(driver, sql, params, True, answer)
+
+    def fetched() -> tuple[Sequence[Any], list[Any]]:
+        if answer.rows is None:
+            _execute(driver, _DEFERRED.pop(driver, ()))
+        if answer.rows is None:
+            raise RuntimeError("a read asked for later was dropped: its transaction ended")
+        return (answer.description if want is Want.DESCRIBED else ()), answer.rows
+    return fetched
 
 
 def _run_prepared(driver: psycopg.Connection[Any], sql: str, params: Any, want: Want

@@ -18,6 +18,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 Row = tuple[Any, ...]
 T = TypeVar("T")
+Fetched = tuple[Sequence[Any], list[Any]]  # the driver's description (when wanted), its rows
 Reader = Callable[[Any], Callable[[Any], Any] | None]
 """A store's own converter of a column type's values read from its driver (None: SQLAlchemy's)."""
 
@@ -102,13 +103,16 @@ def on_driver(conn: Connection, error: type[Exception], sql: str, params: Any,
 class Reads:
     """A store's read plans, each made at its statement's first use."""
 
-    def __init__(self, error: type[Exception],
-                 run: Callable[[Any, str, Any, Want], tuple[Sequence[Any], list[Any]]],
-                 reader: Reader = lambda _: None) -> None:
+    def __init__(self, error: type[Exception], run: Callable[[Any, str, Any, Want], Fetched],
+                 reader: Reader = lambda _: None,
+                 ahead: Callable[[Any, str, Any, Want], Callable[[], Fetched]] | None = None
+                 ) -> None:
         self._plans: dict[int, tuple[ClauseElement, ReadPlan]] = {}
         self._error = error  # the driver's base exception, wrapped as SQLAlchemy wraps it
         self._run = run  # (driver connection, sql, parameters, want) -> (description, rows)
         self._reader = reader
+        # The same, sent later (`later`); by default at once: a round trip costs nothing.
+        self._ahead = ahead or _at_once(run)
 
     def plan(self, conn: Connection, statement: ClauseElement) -> ReadPlan:
         found = self._plans.get(id(statement))
@@ -126,6 +130,19 @@ class Reads:
                                          lambda driver: self._run(driver, plan.sql, params, want))
         return plan.rows(description, fetched)
 
+    def later(self, conn: Connection, statement: ClauseElement, values: Mapping[str, Any]
+              ) -> Callable[[], list[Row]]:
+        """`rows`, called for when they are needed: where a round trip costs (PostgreSQL),
+        the read waits to travel with the next statement that needs an answer, so reads
+        asked for one after the other, none needing another's answer, share one round trip;
+        elsewhere it runs at once."""
+        plan = self.plan(conn, statement)
+        params, want = plan.params(values), plan.want()
+        fetched = on_driver(conn, self._error, plan.sql, params,
+                            lambda driver: self._ahead(driver, plan.sql, params, want))
+        return lambda: plan.rows(*on_driver(conn, self._error, plan.sql, params,
+                                            lambda _: fetched()))
+
     def run(self, conn: Connection, statement: ClauseElement, values: Mapping[str, Any]
             ) -> None:
         """A write kept by `prepared` (an update without RETURNING, a lock), run as `rows`
@@ -137,3 +154,12 @@ class Reads:
         """The same rows as dicts, column name -> value."""
         keys = self.plan(conn, statement).keys
         return [dict(zip(keys, r, strict=True)) for r in self.rows(conn, statement, values)]
+
+
+def _at_once(run: Callable[[Any, str, Any, Want], Fetched]
+             ) -> Callable[[Any, str, Any, Want], Callable[[], Fetched]]:
+    """Reads asked for `later`, run at once (a store whose round trips cost nothing)."""
+    def ahead(driver: Any, sql: str, params: Any, want: Want) -> Callable[[], Fetched]:
+        fetched = run(driver, sql, params, want)
+        return lambda: fetched
+    return ahead

@@ -3,7 +3,7 @@ capacity with its expected receipts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -39,15 +39,15 @@ class RemedyRepo:
         return out
 
 
-    def states(self, order_ids: Iterable[str]) -> dict[str, str]:
-        """order -> the state of its remedy row, for the orders among these that have one."""
-        out: dict[str, str] = {}
+    def states_later(self, order_ids: Iterable[str]) -> Callable[[], dict[str, str]]:
+        """order -> the state of its remedy row, for the orders among these that have one;
+        read with the next statement that needs an answer (`later`)."""
         q = self.dialect.prepared("remedies.states", lambda: select(
             remedies.c.order_id, remedies.c.state).where(
                 self.dialect.any_of(remedies.c.order_id, "ids")))
-        for part in chunks(sorted(set(order_ids))):
-            out.update((o, st) for o, st in self.dialect.rows(self.conn, q, {"ids": part}))
-        return out
+        parts = [self.dialect.later(self.conn, q, {"ids": part})
+                 for part in chunks(sorted(set(order_ids)))]
+        return lambda: {o: st for part in parts for o, st in part()}
 
     def withdraw(self, order_ids: Iterable[str], state: str, only_state: str, at: datetime
                  ) -> None:

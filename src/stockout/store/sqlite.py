@@ -45,6 +45,7 @@ class SqliteDialect:
         self._reads = Reads(sqlite3.Error, _run, _reader)
         self.rows = self._reads.rows
         self.records = self._reads.records
+        self.later = self._reads.later
         self.run = self._reads.run
         database = make_url(url).database or ""
         with _WRITERS_GUARD:

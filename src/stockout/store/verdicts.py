@@ -136,14 +136,19 @@ class CouponRepo:
         ids = {verdict: i for i, verdict in written}
         return [ids[r["verdict_id"]] for r in rows]
 
-    def by_verdicts(self, verdict_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-        out: dict[int, dict[str, Any]] = {}
+    def by_verdicts_later(self, verdict_ids: Iterable[int]
+                          ) -> Callable[[], dict[int, dict[str, Any]]]:
+        """verdict id -> its coupon, for the verdicts that have one; read with the next
+        statement that needs an answer (`later`)."""
         q = self.dialect.prepared("coupons.by_verdicts", lambda: select(coupons).where(
             self.dialect.any_of(coupons.c.verdict_id, "ids")))
-        for part in chunks(verdict_ids):
-            out.update((r["verdict_id"], r)
-                       for r in self.dialect.records(self.conn, q, {"ids": part}))
-        return out
+        keys = [c.name for c in coupons.columns]
+        parts = [self.dialect.later(self.conn, q, {"ids": part}) for part in chunks(verdict_ids)]
+
+        def found() -> dict[int, dict[str, Any]]:
+            rows = (dict(zip(keys, r, strict=True)) for part in parts for r in part())
+            return {r["verdict_id"]: r for r in rows}
+        return found
 
     def set_state(self, changes: Sequence[tuple[int, str, str]], at: datetime) -> None:
         """(coupon id, new state, reason): only a coupon still `issued` changes."""

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 
@@ -36,6 +37,7 @@ from stockout.services.notifications import notices
 from stockout.services.remedies import offers as remedy_offers
 from stockout.services.reputation import measures
 from stockout.services.stock import reservations as order_stock
+from stockout.store.events import StoredUpload
 from stockout.store.locks import lock_plan
 from stockout.store.uow import UnitOfWork
 
@@ -121,7 +123,7 @@ def rejudge(uow: UnitOfWork, rules: Rules, order_ids: Iterable[str], now: dateti
     changes are recorded as made by, one for every order or each order's own (the author of
     its events); neighbours are recorded as made by all of them.
     `locked`: the caller already holds the orders' locks (`lock_orders`)."""
-    announcements = uow.announcements.all()
+    announced = cache(uow.announcements.all_later())  # sent with the first round's reads
     outcome = Outcome()
     pending = sorted(set(order_ids))
     round_cause, round_actor = cause, narrowed(actor)
@@ -133,7 +135,7 @@ def rejudge(uow: UnitOfWork, rules: Rules, order_ids: Iterable[str], now: dateti
         if not (locked and outcome.rounds == 0):
             with step("locks"):
                 lock_orders(uow, pending)
-        pending = sorted(_round(uow, rules, pending, now, announcements, round_actor,
+        pending = sorted(_round(uow, rules, pending, now, announced, round_actor,
                                 round_cause, outcome))
         now = outcome.ledger_at or now
         outcome.rounds += 1
@@ -153,24 +155,30 @@ def without_lifted(j: Judgement, lifted: set[tuple[str, str]]) -> Judgement:
 
 
 def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
-           announcements: Sequence[Announcement], actor: Actor, cause: ledger.Cause,
+           announced: Callable[[], Sequence[Announcement]], actor: Actor, cause: ledger.Cause,
            outcome: Outcome) -> set[str]:
     with step("timelines"):
-        stored = uow.events.for_orders(ids)
-        rows = uow.orders.last_judged(ids)
+        later = uow.events.for_orders_later(ids)
+        rows = uow.orders.last_judged(ids)  # one round trip: the events and the announcements
+        stored, announcements = later(), announced()
         now = _not_before_ledger(uow, rows, now, actor, cause, outcome)
         orders = [_prepare(oid, evs, rows.get(oid), rules, now) for oid in ids
                   if (evs := stored.get(oid))]
     batch = {o.order_id for o in orders}
+    with step("context"):
+        # Asked for first, none needing another's answer: they travel with the stock's read.
+        old_reports = _old_reports(uow, orders)
+        stored_uploads = _stored_uploads(uow, rules, orders, now)
+        # Appeals and offers hang on verdicts, which only an order judged before can hold.
+        held = {o.order_id for o in orders if o.judged_before}
+        approved = uow.appeals.approved_for_later(held) if held else set
     with step("stock"):
         order_stock.follow_orders(uow, [(o.order_id, o.facts) for o in orders], now)
     with step("context"):
-        ranks, neighbours = _reports(uow, orders, batch)
-        uploads, more = _uploads(uow, rules, orders, batch, now)
+        ranks, neighbours = _reports(uow, orders, batch, old_reports())
+        uploads, more = _uploads(rules, orders, batch, now, stored_uploads())
         neighbours |= more
-        # Appeals and offers hang on verdicts, which only an order judged before can hold.
-        held = {o.order_id for o in orders if o.judged_before}
-        lifted = uow.appeals.approved_for(held) if held else set()
+        lifted = approved()
     context = JudgeContext(MappingProxyType(uploads), MappingProxyType(ranks))
     judged: list[ledger.Judged] = []
     # The buyer's remedy follows the stockout itself, even where an appeal lifted the penalty.
@@ -188,10 +196,13 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
             order_rows.append((row, o.old is None))
             if warning is not None:
                 warnings.append(warning)
+    with step("remedy offers"):
+        # Their stored states travel with the ledger's first read.
+        offers = remedy_offers.offers_of(uow, stockouts, now, held)
     with step("ledger"):
         changes = ledger.record(uow, judged, now, actor, cause)
     with step("remedy offers"):
-        offered = remedy_offers.open_offers(uow, stockouts, now, held)
+        offered = remedy_offers.open_offers(uow, offers, now)
     with step("order rows"):
         uow.orders.save([r for r, new in order_rows if new],
                         [r for r, new in order_rows if not new])
@@ -251,15 +262,22 @@ def _report_rows(o: _Order) -> list[dict[str, Any]]:
             for r in f.reports if report_refusal(r, f, o.pack) is None]
 
 
-def _reports(uow: UnitOfWork, orders: list[_Order], batch: set[str]
-             ) -> tuple[dict[str, int], set[str]]:
-    """Rank every report of the shop-days the batch touches; the orders whose later reports
-    a change in the batch re-ranks."""
+def _old_reports(uow: UnitOfWork, orders: list[_Order]
+                 ) -> Callable[[], list[dict[str, Any]]]:
+    """The admitted reports stored for the orders that have a row (asked for `later`)."""
+    stored = [o.order_id for o in orders if o.old is not None]
+    return uow.reports.for_orders_later(stored) if stored else list
+
+
+def _reports(uow: UnitOfWork, orders: list[_Order], batch: set[str],
+             stored: list[dict[str, Any]]) -> tuple[dict[str, int], set[str]]:
+    """Rank every report of the shop-days the batch touches (`stored`: the orders' reports
+    admitted before, `_old_reports`); the orders whose later reports a change in the batch
+    re-ranks."""
     fresh = {o.order_id: _report_rows(o) for o in orders}
     old: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    if any(o.old is not None for o in orders):
-        for r in uow.reports.for_orders([o.order_id for o in orders if o.old is not None]):
-            old[r["order_id"]].append(r)
+    for r in stored:
+        old[r["order_id"]].append(r)
 
     def keyed(rows: list[dict[str, Any]]) -> set[tuple[str, str, datetime, str]]:
         return {(r["shop_id"], r["day"], r["at"], r["event_id"]) for r in rows}
@@ -295,16 +313,33 @@ def _reports(uow: UnitOfWork, orders: list[_Order], batch: set[str]
     return ranks, neighbours
 
 
-def _uploads(uow: UnitOfWork, rules: Rules, orders: list[_Order], batch: set[str],
-             now: datetime) -> tuple[dict[tuple[str, str], tuple[Upload, ...]], set[str]]:
-    """The uploads of every tracking number the batch uploaded, with their buyers; the orders
-    whose later upload of a number a change in the batch could make (or unmake) a reuse."""
-    mine = [(o, u) for o in orders for u in o.facts.uploads if u.carrier and u.tracking_no]
+def _uploaded(orders: list[_Order]) -> list[tuple[_Order, Event]]:
+    """The batch's uploads that name a carrier and tracking number."""
+    return [(o, u) for o in orders for u in o.facts.uploads if u.carrier and u.tracking_no]
+
+
+def _stored_uploads(uow: UnitOfWork, rules: Rules, orders: list[_Order], now: datetime
+                    ) -> Callable[[], list[StoredUpload]]:
+    """The stored uploads of the tracking numbers the batch uploaded, within the reuse
+    window (asked for `later`)."""
+    mine = _uploaded(orders)
+    if not mine:
+        return list
+    since = min(u.at for _, u in mine) - rules.reuse_window
+    return uow.events.uploads_later({u.tracking_no for _, u in mine if u.tracking_no}, since,
+                                    now)
+
+
+def _uploads(rules: Rules, orders: list[_Order], batch: set[str], now: datetime,
+             stored: list[StoredUpload]
+             ) -> tuple[dict[tuple[str, str], tuple[Upload, ...]], set[str]]:
+    """The uploads of every tracking number the batch uploaded, with their buyers (`stored`:
+    `_stored_uploads`); the orders whose later upload of a number a change in the batch
+    could make (or unmake) a reuse."""
+    mine = _uploaded(orders)
     if not mine:
         return {}, set()
     window = rules.reuse_window
-    since = min(u.at for _, u in mine) - window
-    stored = uow.events.uploads({u.tracking_no for _, u in mine if u.tracking_no}, since, now)
     buyers = {o.order_id: o.buyer for o in orders}
     index: dict[tuple[str, str], list[Upload]] = defaultdict(list)
     for s in stored:

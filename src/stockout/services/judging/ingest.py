@@ -13,7 +13,7 @@ together in one server process may share that transaction (`ingest_groups`, on
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -292,6 +292,7 @@ def _write_new(uow: UnitOfWork, now: datetime, actors: list[str], items: list[_I
     """Append the items not stored yet (one read, one insert, whatever the number of posts);
     sort each into its post's accepted, duplicate or conflict. Each post's orders whose
     timelines grew."""
+    placed = _placements(uow, items)  # read with the digests, in one round trip
     stored = uow.events.digests([i.event.event_id for i in items])
     fresh: list[_Item] = []
     for item in items:
@@ -302,7 +303,7 @@ def _write_new(uow: UnitOfWork, now: datetime, actors: list[str], items: list[_I
             outs[item.post].duplicates.append(item.event.event_id)
         else:
             outs[item.post].rejected.append(_conflict(item))
-    fresh = _placed_once(uow, fresh, outs)
+    fresh = _placed_once(placed, fresh, outs)
     rows = [event_row(i.event, i.raw, now, actors[i.post], i.fields, i.digest, i.source)
             for i in fresh]
     # Where writers run one at a time, the read above is the last word: nothing to skip.
@@ -339,14 +340,21 @@ def _conflict(item: _Item) -> Rejection:
                      "body; the first one is kept", 409)
 
 
-def _placed_once(uow: UnitOfWork, fresh: list[_Item], outs: list[IngestResult]
-                 ) -> list[_Item]:
+def _placements(uow: UnitOfWork, items: list[_Item]) -> Callable[[], dict[str, str]]:
+    """The stored placings of the orders the items place (asked for before it is known which
+    items are new: the read then shares the round trip of the digests)."""
+    placing = {i.event.order_id for i in items if i.event.type is EventType.ORDER_PLACED}
+    return uow.events.placements_later(placing) if placing else dict
+
+
+def _placed_once(placed: Callable[[], dict[str, str]], fresh: list[_Item],
+                 outs: list[IngestResult]) -> list[_Item]:
     """The first `order_placed` of an order fixes its shop, buyer, SKU, quantity and price:
-    another one (another event id, whoever sends it) is a conflict. One query for the batch."""
-    placing = {i.event.order_id for i in fresh if i.event.type is EventType.ORDER_PLACED}
-    if not placing:
+    another one (another event id, whoever sends it) is a conflict. One query for the batch
+    (`placed`: `_placements`)."""
+    if not any(i.event.type is EventType.ORDER_PLACED for i in fresh):
         return fresh
-    held = uow.events.placements(placing)
+    held = placed()
     kept: list[_Item] = []
     for i in fresh:
         e = i.event

@@ -156,11 +156,19 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
     now = max([now, *(r["issued_at"] for r, _ in items if r["issued_at"] is not None)])
     uow.verdicts.void([r["id"] for r, _ in items], now, [why for _, why in items],
                       [cause_of(causes, r["order_id"]) for r, _ in items])
-    coupons = uow.coupons.by_verdicts([r["id"] for r, _ in items])
-    keys = [notices.coupon_notice_key(c["idempotency_key"]) for c in coupons.values()]
+    ids = [r["id"] for r, _ in items]
     verdicts = {r["id"]: verdict_from_row(r) for r, _ in items}
-    keys += [notices.verdict_notice_key(verdicts[r["id"]], r["generation"]) for r, _ in items]
-    told = {k for k, state in uow.outbox.states(keys).items() if state == "delivered"}
+    # Read together, in one round trip: the coupons, the notices (a verdict's coupon has the
+    # key its generation gives: `coupon_key`) and the pending appeals.
+    found = uow.coupons.by_verdicts_later(ids)
+    keys = [notices.verdict_notice_key(verdicts[r["id"]], r["generation"]) for r, _ in items]
+    keys += [notices.coupon_notice_key(coupon_key(r["order_id"], r["violation"],
+                                                  r["generation"])) for r, _ in items]
+    states = uow.outbox.states_later(keys)
+    pending = uow.appeals.pending_of_later(ids)
+    coupons = found()
+    told = _delivered(uow, keys, states(), [notices.coupon_notice_key(c["idempotency_key"])
+                                            for c in coupons.values()])
     cancel, messages, audit = writes.cancel, writes.messages, writes.audit
     coupon_changes: list[tuple[int, str, str]] = []
     lifted: list[tuple[int, str]] = []
@@ -210,7 +218,7 @@ def _void(uow: UnitOfWork, items: list[tuple[dict[str, Any], str]], now: datetim
                             -coupon["amount_cents"], {"idempotency_key": coupon["idempotency_key"],
                                                       "reason": why, "cause": cause}))
     for appeal in uow.appeals.close_pending(
-            [r["id"] for r, _ in items], now,
+            pending(), now,
             {r["id"]: actor_of(actors, r["order_id"]) for r, _ in items},
             ",".join(sorted({why for _, why in items}))):
         audit.append(_audit(now, appeal.decided_by or "", "appeal.moot", f"appeal:{appeal.id}",
@@ -267,6 +275,16 @@ def _issue(uow: UnitOfWork, items: list[tuple[Verdict, Judged, dict[str, Any] | 
                             c["amount_cents"], {"idempotency_key": c["idempotency_key"],
                                                 "buyer_id": c["buyer_id"],
                                                 "cause": cause_of(causes, c["order_id"])}))
+
+
+def _delivered(uow: UnitOfWork, asked: list[str], states: dict[str, str],
+               coupon_keys: list[str]) -> set[str]:
+    """The keys of the notices delivered: of those `asked` (their `states`), and of the
+    coupons' own, read now should a coupon's key be one not foreseen."""
+    unread = sorted(set(coupon_keys).difference(asked))
+    if unread:
+        states = states | uow.outbox.states_later(unread)()
+    return {k for k, state in states.items() if state == "delivered"}
 
 
 def _audit(now: datetime, actor: str, action: str, subject: str, order_id: str | None,

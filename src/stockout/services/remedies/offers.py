@@ -4,7 +4,8 @@ use cases."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,14 +17,24 @@ from stockout.services.remedies import notices as remedy_notices
 from stockout.store.uow import UnitOfWork
 
 
-def open_offers(uow: UnitOfWork, judged: Sequence[tuple[OrderFacts, RulePack,
-                                                        Sequence[Verdict]]],
-                now: datetime, judged_before: Collection[str]) -> list[dict[str, Any]]:
-    """Inside a re-judging: open the offer of each open, not picked-up order that now has a
-    stockout verdict and no offer yet; withdraw an offer still open whose stockout verdict is
-    gone (voided by a later event or announcement). Only the orders in `judged_before` can hold
-    an offer (one opens in a judging): the others need no withdrawal. The notices telling the
-    buyers of their offers, for the caller to add to the outbox with its own (one insert)."""
+@dataclass(frozen=True, slots=True)
+class Offers:
+    """What a judging may change of the buyers' offers: the offers to open, the orders whose
+    offer may have to be withdrawn, and their stored remedy states (asked for `later`)."""
+    fresh: list[tuple[OrderFacts, RulePack, RemedyOffer]]
+    gone: list[str]
+    states: Callable[[], dict[str, str]]
+
+
+def offers_of(uow: UnitOfWork, judged: Sequence[tuple[OrderFacts, RulePack,
+                                                      Sequence[Verdict]]],
+              now: datetime, judged_before: Collection[str]) -> Offers:
+    """Each open, not picked-up order that now has a stockout verdict is offered a remedy;
+    an order whose stockout verdict is gone has its offer withdrawn. Only the orders in
+    `judged_before` can hold an offer (one opens in a judging): the others need no
+    withdrawal. Their remedy rows' states are read with the next statement that needs an
+    answer (none changes meanwhile: remedies are written in a judging, under the orders'
+    locks)."""
     fresh: list[tuple[OrderFacts, RulePack, RemedyOffer]] = []
     gone: list[str] = []
     for facts, pack, verdicts in judged:
@@ -36,11 +47,23 @@ def open_offers(uow: UnitOfWork, judged: Sequence[tuple[OrderFacts, RulePack,
             continue
         fresh.append((facts, pack, offer))
     if not gone and not fresh:
-        return []
+        return Offers(fresh, gone, dict)
     # One read for both: the offers to withdraw (still offered; an offer only becomes offered
     # in a judging, under the order's lock, so none turns offered meanwhile) and where an offer
     # opens (none yet, or only a withdrawn one: opened again, rewritten).
-    states = uow.remedies.states([*gone, *(o.order_id for _, _, o in fresh)])
+    return Offers(fresh, gone, uow.remedies.states_later(
+        [*gone, *(o.order_id for _, _, o in fresh)]))
+
+
+def open_offers(uow: UnitOfWork, offers: Offers, now: datetime) -> list[dict[str, Any]]:
+    """Inside a re-judging: open the offers `offers_of` found, withdraw those still open whose
+    stockout verdict is gone (voided by a later event or announcement). The notices telling
+    the buyers of their offers, for the caller to add to the outbox with its own (one
+    insert)."""
+    fresh, gone = offers.fresh, offers.gone
+    if not gone and not fresh:
+        return []
+    states = offers.states()
     offered = [o for o in gone if states.get(o) == RemedyState.OFFERED.value]
     if offered:
         uow.remedies.withdraw(offered, RemedyState.WITHDRAWN.value, RemedyState.OFFERED.value,
