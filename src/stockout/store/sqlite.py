@@ -29,9 +29,6 @@ from stockout.store.types import UTCDateTime
 T = TypeVar("T")
 # SQLite's limit on the parameters of one statement (32,766 since 3.32; 999 before).
 _MAX_PARAMETERS = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
-# Pages the write-ahead log grows to before a commit copies them into the database (~40 MB
-# of 4 KiB pages; the log file keeps that size once reached).
-WAL_CHECKPOINT = 10_000
 _WRITERS: dict[str, threading.Lock] = {}
 _WRITERS_GUARD = threading.Lock()
 
@@ -64,12 +61,8 @@ class SqliteDialect:
         def _connect(dbapi: Any, _record: Any) -> None:
             dbapi.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
             cursor = dbapi.cursor()
-            # A checkpoint every WAL_CHECKPOINT pages, not SQLite's 1,000: each one copies the
-            # log's pages into the database and syncs both inside some writer's commit, and a
-            # group of posts rewrites the same index and table pages, copied once per
-            # checkpoint however often they were logged.
             for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
-                           "busy_timeout=60000", f"wal_autocheckpoint={WAL_CHECKPOINT}"):
+                           "busy_timeout=60000"):
                 cursor.execute(f"PRAGMA {pragma}")
             cursor.close()
 
