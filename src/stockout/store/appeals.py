@@ -50,10 +50,9 @@ class AppealRepo:
         answer (`later`): for `close_pending`."""
         q = self.dialect.prepared("appeals.pending_of", lambda: select(appeals).where(
             self.dialect.any_of(appeals.c.verdict_id, "ids"), appeals.c.state == _PENDING))
-        keys = [c.name for c in appeals.columns]
-        parts = [self.dialect.later(self.conn, q, {"ids": part}) for part in chunks(verdict_ids)]
-        return lambda: [appeal_from_row(dict(zip(keys, r, strict=True)))
-                        for part in parts for r in part()]
+        parts = [self.dialect.later_records(self.conn, q, {"ids": part})
+                 for part in chunks(verdict_ids)]
+        return lambda: [appeal_from_row(r) for part in parts for r in part()]
 
     def close_pending(self, rows: list[AppealRecord], at: datetime, by: Mapping[int, str],
                       reason: str) -> list[AppealRecord]:

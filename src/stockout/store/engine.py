@@ -68,6 +68,10 @@ class StoreDialect(Protocol):
         """`rows`, sent with the next statement that needs an answer (one round trip for
         independent reads): call the result for them."""
         ...
+    def later_records(self, conn: Connection, statement: Any, params: Mapping[str, Any]
+                      ) -> Callable[[], list[dict[str, Any]]]:
+        """`later`, its rows as dicts (as `records`)."""
+        ...
     def run(self, conn: Connection, statement: Any, params: Mapping[str, Any]) -> None:
         """A write kept by `prepared` (no RETURNING), run as `rows` runs a read."""
         ...

@@ -156,9 +156,9 @@ class ReportRepo:
         """`for_orders`, read with the next statement that needs an answer (`later`)."""
         q = self.dialect.prepared("reports.for_orders", lambda: select(reports).where(
             self.dialect.any_of(reports.c.order_id, "ids")))
-        keys = [c.name for c in reports.columns]
-        parts = [self.dialect.later(self.conn, q, {"ids": part}) for part in chunks(order_ids)]
-        return lambda: [dict(zip(keys, r, strict=True)) for part in parts for r in part()]
+        parts = [self.dialect.later_records(self.conn, q, {"ids": part})
+                 for part in chunks(order_ids)]
+        return lambda: [r for part in parts for r in part()]
 
     def for_shop_days(self, shop_days: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
         """The reports of these (shop, day) pairs: one statement built once, its shops and

@@ -53,6 +53,7 @@ class PostgresDialect:
         self.rows = self._reads.rows
         self.records = self._reads.records
         self.later = self._reads.later
+        self.later_records = self._reads.later_records
         self.run = self._reads.run
 
     def make_engine(self) -> Engine:

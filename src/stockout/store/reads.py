@@ -143,6 +143,13 @@ class Reads:
         return lambda: plan.rows(*on_driver(conn, self._error, plan.sql, params,
                                             lambda _: fetched()))
 
+    def later_records(self, conn: Connection, statement: ClauseElement,
+                      values: Mapping[str, Any]) -> Callable[[], list[dict[str, Any]]]:
+        """`later`, its rows as `records` gives them."""
+        keys = self.plan(conn, statement).keys
+        rows = self.later(conn, statement, values)
+        return lambda: [dict(zip(keys, r, strict=True)) for r in rows()]
+
     def run(self, conn: Connection, statement: ClauseElement, values: Mapping[str, Any]
             ) -> None:
         """A write kept by `prepared` (an update without RETURNING, a lock), run as `rows`

@@ -43,6 +43,7 @@ class SqliteDialect:
         self.rows = self._reads.rows
         self.records = self._reads.records
         self.later = self._reads.later
+        self.later_records = self._reads.later_records
         self.run = self._reads.run
         database = make_url(url).database or ""
         with _WRITERS_GUARD:

@@ -142,13 +142,9 @@ class CouponRepo:
         statement that needs an answer (`later`)."""
         q = self.dialect.prepared("coupons.by_verdicts", lambda: select(coupons).where(
             self.dialect.any_of(coupons.c.verdict_id, "ids")))
-        keys = [c.name for c in coupons.columns]
-        parts = [self.dialect.later(self.conn, q, {"ids": part}) for part in chunks(verdict_ids)]
-
-        def found() -> dict[int, dict[str, Any]]:
-            rows = (dict(zip(keys, r, strict=True)) for part in parts for r in part())
-            return {r["verdict_id"]: r for r in rows}
-        return found
+        parts = [self.dialect.later_records(self.conn, q, {"ids": part})
+                 for part in chunks(verdict_ids)]
+        return lambda: {r["verdict_id"]: r for part in parts for r in part()}
 
     def set_state(self, changes: Sequence[tuple[int, str, str]], at: datetime) -> None:
         """(coupon id, new state, reason): only a coupon still `issued` changes."""
