@@ -14,7 +14,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from stockout.batch.records import format_times
+from stockout.batch.records import RESULT_SCHEMA, verdict_table
 from stockout.batch.rules_sql import _amount, _pack_index, micros, rules_query, transpile
 from stockout.batch.udfs import find_phrases
 from stockout.domain.rulebook import RuleBook
@@ -82,10 +82,20 @@ def test_the_pack_in_force_at_the_clock_start_is_chosen_as_the_rule_book_does() 
 
 
 def test_times_are_written_as_the_domain_writes_them() -> None:
+    # 2025: UTC+8 without a zone lookup; 1990: summer time (UTC+9); 1900: local mean time
     times = [datetime(2025, 6, 1, 2, 0, tzinfo=UTC), datetime(2025, 6, 1, 2, 0, 0, 500, tzinfo=UTC),
-             datetime(1990, 7, 1, 0, 0, tzinfo=UTC), datetime(2025, 12, 31, 16, 0, tzinfo=UTC)]
-    text = format_times(pa.array([micros(t) for t in times] + [None], type=pa.int64()))
-    assert text.to_pylist() == [format_time(t) for t in times] + [None]
+             datetime(1990, 7, 1, 0, 0, tzinfo=UTC), datetime(1990, 1, 1, 0, 0, 1, tzinfo=UTC),
+             datetime(1900, 3, 1, 12, 0, tzinfo=UTC), datetime(2025, 12, 31, 16, 0, tzinfo=UTC)]
+    n = len(times) + 1
+    result = pa.table({
+        "order_id": [f"o{i}" for i in range(n)], "shop_id": ["s"] * n, "paid_cents": [100] * n,
+        "violation": ["late_shipment"] * n, "trigger": ["not_collected"] * n,
+        "detected_us": [micros(datetime(2025, 1, 1, tzinfo=UTC))] * n,
+        "deadline_us": [micros(t) for t in times] + [None], "compensation_cents": [1] * n,
+        "rule": ["r"] * n, "evidence": [["e"]] * n}, schema=RESULT_SCHEMA)
+    table = verdict_table(result)
+    assert table["deadline"].to_pylist() == [format_time(t) for t in times] + [None]
+    assert set(table["detected_at"].to_pylist()) == {"2025-01-01T08:00:00+08:00"}
 
 
 def test_phrase_function_is_the_domains_matcher_for_every_text() -> None:

@@ -1,7 +1,7 @@
-"""The value types every input model shares (events, announcements, API bodies, queries, paths):
-each says in its JSON Schema what it accepts, and a value outside it is refused naming the
-field, never taken in to fail later (a 500, a row the store cannot hold, an id that cannot be
-read back).
+"""The value types every input model shares (events, announcements, API bodies, queries; path
+ids: `api.path_params`): each says in its JSON Schema what it accepts, and a value outside it is
+refused naming the field, never taken in to fail later (a 500, a row the store cannot hold, an
+id that cannot be read back).
 
 - times: RFC 3339 strings with an offset only (not numbers, not "1700000000"), within
   2000-01-01 .. 2100-01-01 (UTC);
@@ -16,7 +16,6 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Path
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -99,7 +98,6 @@ Units = Annotated[StrictInt, Field(ge=1, le=MAX_UNITS)]
 Cents = Annotated[StrictInt, Field(ge=0, le=MAX_CENTS)]
 Hours = Annotated[float, Field(gt=0, le=MAX_HOURS, allow_inf_nan=False)]
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
-PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="a stored row's id")]
 
 
 

@@ -109,43 +109,36 @@ def judge_bulk(ctx: typer.Context, events: Path, rules: str, announcements: Path
 
 
 def _totals(result: pa.Table, t: Texts) -> Table:
-    grouped = result.group_by(["violation", "trigger"]).aggregate(
-        [("order_id", "count"), ("compensation_cents", "sum")]).to_pylist()
+    from stockout.batch.records import totals
+    from stockout.domain.verdicts import Trigger
+
     order = [v.value for v in Violation]
-    grouped.sort(key=lambda r: (order.index(r["violation"]), -r["order_id_count"]))
+    grouped = sorted(totals(result, ["violation", "trigger"]),
+                     key=lambda r: (order.index(r[0]), -r[2]))
     table = Table(title=t("totals_title"))
     for key in ("violation", "trigger", "count", "compensation"):
         table.add_column(t(key), justify="right" if key in ("count", "compensation") else "left")
-    for r in grouped:
-        from stockout.domain.verdicts import Trigger
-
-        table.add_row(name(Violation(r["violation"]), t.lang), name(Trigger(r["trigger"]), t.lang),
-                      f"{r['order_id_count']:,}", format_yuan(r["compensation_cents_sum"] or 0))
+    for violation, trigger, count, money in grouped:
+        table.add_row(name(Violation(violation), t.lang), name(Trigger(trigger), t.lang),
+                      f"{count:,}", format_yuan(money))
     table.add_section()
     table.add_row(t("total"), "", f"{result.num_rows:,}",
-                  format_yuan(sum(r["compensation_cents_sum"] or 0 for r in grouped)),
-                  style="bold")
+                  format_yuan(sum(r[3] for r in grouped)), style="bold")
     return table
 
 
 def shop_summary(result: pa.Table, t: Texts, top: int) -> Table:
     """Per shop: verdicts of each violation and the compensation, the costliest shops first."""
-    rows = result.group_by(["shop_id", "violation"]).aggregate(
-        [("order_id", "count"), ("compensation_cents", "sum")]).to_pylist()
-    counts: dict[str, dict[str, int]] = {}
-    money: dict[str, int] = {}
-    for r in rows:
-        counts.setdefault(r["shop_id"], {})[r["violation"]] = r["order_id_count"]
-        money[r["shop_id"]] = money.get(r["shop_id"], 0) + (r["compensation_cents_sum"] or 0)
-    ranked = sorted(money, key=lambda s: (-money[s], s))
-    table = Table(title=t("shop_summary_title", n=min(top, len(ranked)), shops=f"{len(ranked):,}"))
+    from stockout.batch.records import costliest_shops
+
+    shops, rows = costliest_shops(result, [v.value for v in Violation], top)
+    table = Table(title=t("shop_summary_title", n=len(rows), shops=f"{shops:,}"))
     table.add_column(t("shop"))
     for v in Violation:
         table.add_column(name(v, t.lang), justify="right")
     table.add_column(t("compensation"), justify="right")
-    for shop in ranked[:top]:
-        table.add_row(shop, *(f"{counts[shop].get(v.value, 0) or ''}" for v in Violation),
-                      format_yuan(money[shop]))
+    for shop, *counts, money in rows:
+        table.add_row(shop, *(f"{n or ''}" for n in counts), format_yuan(money))
     return table
 
 

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Body, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from stockout.adapters.fields import PathId, RowId, Statement, Words
+from stockout.adapters.fields import RowId, Statement, Words
 from stockout.api.auth import PrincipalDep, RuntimeDep
 from stockout.api.pagination import MAX_LIMIT, decode, page
+from stockout.api.path_params import PathId
 from stockout.bootstrap import Runtime
 from stockout.services.appeals.workflow import (
     MAX_FILES,

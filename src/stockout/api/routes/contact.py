@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from stockout.adapters.fields import Id, PathId, RequiredWords
+from stockout.adapters.fields import Id, RequiredWords
 from stockout.api.auth import PrincipalDep, RuntimeDep
+from stockout.api.path_params import PathId
 from stockout.services.contact import feedback, messages, tickets
 
 router = APIRouter(prefix="/v1", tags=["contact"])

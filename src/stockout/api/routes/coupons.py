@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from stockout.adapters.fields import PathId
 from stockout.api.auth import PrincipalDep, RuntimeDep
+from stockout.api.path_params import PathId
 from stockout.services.coupons.redemption import redeem_coupon
 
 router = APIRouter(prefix="/v1/coupons", tags=["coupons"])

@@ -12,7 +12,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from stockout.adapters.fields import MAX_HOURS, PathId
+from stockout.adapters.fields import MAX_HOURS
+from stockout.api.path_params import PathId
 from stockout.domain.rulebook import pack_diff
 from stockout.rulepacks import builtin_packs
 from stockout.services.access.principals import NotFound, Principal
