@@ -89,6 +89,24 @@ def test_a_shuffled_export_in_parts_without_seq_is_judged_like_the_event_file(
     assert not run.rejections
 
 
+def test_the_pure_engines_preparation_stages_what_it_may_not_hold_whole(
+        month: tuple[Path, Path, list[str]], request: pytest.FixtureRequest,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from stockout.batch import prepare, pure_engine
+
+    _, parts, expected = month
+    rows = pq.ParquetDataset(parts).read().num_rows
+    staged: list[int] = []
+    stage = prepare._stage_parts
+    monkeypatch.setattr(prepare, "_stage_parts", lambda *a: staged.append(a[-1]) or stage(*a))
+    monkeypatch.setattr(pure_engine, "HOLDING", prepare.Holding(rows - 1, rows // 2))
+    assert _records(_judge(parts, Engine.DUCKDB, request)) == expected
+    assert staged == []  # the other engines hold it whole
+    run = _judge(parts, Engine.PYTHON, request)
+    assert _records(run) == expected
+    assert staged == [rows // 2]
+
+
 def test_parts_of_other_column_types_beside_plain_parts_are_judged_like_the_event_file(
         month: tuple[Path, Path, list[str]], tmp_path: Path) -> None:
     """A plain part is read by Arrow as it is, a part whose columns need a cast by DuckDB:

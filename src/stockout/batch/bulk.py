@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from stockout.adapters.event_file import Rejection
-from stockout.batch.prepare import MEMORY_LIMIT, Prepared, prepared
+from stockout.batch.prepare import MEMORY_LIMIT, Holding, Prepared, holding, prepared
 from stockout.batch.records import RESULT_SCHEMA
 from stockout.domain.announcements import Announcement
 from stockout.domain.errors import StockoutError
@@ -52,9 +52,17 @@ def judge_path(path: Path, book: RuleBook, now: datetime,
                temp_directory: Path | None = None) -> BulkRun:
     """Judge every order of a `.jsonl` file, a `.parquet` file or a folder of Parquet parts.
     Raises `validation.BadInput` for an input that breaks the contract as a whole."""
-    with prepared(path, memory_limit=memory_limit, temp_directory=temp_directory) as prep:
+    with prepared(path, memory_limit=memory_limit, temp_directory=temp_directory,
+                  held=holding_for(engine)) as prep:
         return judge_prepared(prep, book, now, announcements, engine, spark=spark,
                               memory_limit=memory_limit, temp_directory=temp_directory)
+
+
+def holding_for(engine: Engine) -> Holding:
+    """What the preparation of input for `engine` may hold in memory."""
+    from stockout.batch import pure_engine
+
+    return pure_engine.HOLDING if engine is Engine.PYTHON else holding()
 
 
 def judge_prepared(prep: Prepared, book: RuleBook, now: datetime,

@@ -11,12 +11,13 @@ valid event is rejected with its file and row number (`validation`), the rest is
 
 The rows are put into buckets by a hash of the order id; then each few buckets (all the events
 of their orders: a slice) are de-duplicated, numbered and written by type (`_write_layout`, two
-slices side by side). Parquet input of up to `IN_MEMORY_ROWS` rows is read and checked part
-by part into memory, put in bucket order (`parts.read_parts`), and sliced there. Larger input is
-staged: read the same way a few parts at a time and written into bucket folders as Arrow files
-(`_stage_parts`); JSON Lines are written into them through DuckDB with a memory limit (spilling
-to disk past it). The buckets are then read back a slice at a time (`lay_out`). A file already
-in the layout is judged as it is.
+slices side by side). Parquet input of up to `IN_MEMORY_ROWS` rows (`Holding`: fewer for the
+pure engine) is read and checked part by part into memory, put in bucket order
+(`parts.read_parts`), and sliced there. Larger input is staged: read the same way a few parts
+at a time and written into bucket folders as Arrow files (`_stage_parts`); JSON Lines are
+written into them through DuckDB with a memory limit (spilling to disk past it). The buckets
+are then read back a slice at a time (`lay_out`). A file already in the layout is judged as it
+is.
 """
 
 from __future__ import annotations
@@ -103,6 +104,20 @@ class Prepared:
     workdir: Path | None = None  # a temporary folder the engines may spill to
 
 
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """How many rows of Parquet input the preparation holds in memory: all of them, read in one
+    pass, up to `whole` rows; above that, `staged` rows at a time, staged on disk by bucket."""
+
+    whole: int
+    staged: int
+
+
+def holding() -> Holding:
+    """The default: the most a 6 GB budget allows (`IN_MEMORY_ROWS`, `STAGE_ROWS`)."""
+    return Holding(IN_MEMORY_ROWS, STAGE_ROWS)
+
+
 @dataclass(slots=True)
 class _Found:
     rejections: list[Rejection] = field(default_factory=list)
@@ -127,8 +142,8 @@ def connect(tmpdir: Path, memory_limit: str | None = MEMORY_LIMIT,
 
 @contextlib.contextmanager
 def prepared(path: Path, *, memory_limit: str | None = MEMORY_LIMIT,
-             temp_directory: Path | None = None, threads: int | None = None
-             ) -> Iterator[Prepared]:
+             temp_directory: Path | None = None, threads: int | None = None,
+             held: Holding | None = None) -> Iterator[Prepared]:
     """The input at `path` as a judge-ready source, kept until the block ends (a temporary
     file, unless the input is already judge-ready). Raises `BadInput` or `FileNotFoundError`."""
     if is_parquet(path):
@@ -140,7 +155,8 @@ def prepared(path: Path, *, memory_limit: str | None = MEMORY_LIMIT,
         raise FileNotFoundError(f"{path}: file not found")
     with tempfile.TemporaryDirectory(prefix="stockout-prepare-", dir=temp_directory) as tmp:
         target = Path(tmp) / "events.parquet"
-        found = prepare(path, target, Path(tmp), memory_limit=memory_limit, threads=threads)
+        found = prepare(path, target, Path(tmp), memory_limit=memory_limit, threads=threads,
+                        held=held)
         yield Prepared(open_events(target), tuple(found.rejections), found.duplicates,
                        found.rows, Path(tmp))
 
@@ -180,7 +196,9 @@ def _system_allocator() -> Iterator[None]:
 
 
 def prepare(path: Path, target: Path, tmpdir: Path, *, memory_limit: str | None = MEMORY_LIMIT,
-            buckets: int | None = None, threads: int | None = None) -> _Found:
+            buckets: int | None = None, threads: int | None = None,
+            held: Holding | None = None) -> _Found:
+    held = held or holding()
     con = connect(tmpdir, memory_limit, threads)
     try:
         staged = tmpdir / "b"
@@ -190,7 +208,7 @@ def prepare(path: Path, target: Path, tmpdir: Path, *, memory_limit: str | None 
             names = [f.relative_to(path).as_posix() if path.is_dir() else f.name for f in files]
             selects = [_part_select(f, part) for part, f in enumerate(files)]
             rows = parquet_rows(files)
-            if buckets is None and rows <= IN_MEMORY_ROWS:
+            if buckets is None and rows <= held.whole:
                 with _system_allocator():
                     read = read_parts(con, files, selects,
                                       max(1, -(-rows // MEMORY_SLICE_ROWS)))
@@ -200,7 +218,7 @@ def prepare(path: Path, target: Path, tmpdir: Path, *, memory_limit: str | None 
                         return _sorted(found)
             buckets = buckets or _buckets(rows)
             with _system_allocator():
-                _stage_parts(con, files, selects, staged, buckets)
+                _stage_parts(con, files, selects, staged, buckets, held.staged)
         else:
             buckets = buckets or _buckets(path.stat().st_size // JSON_LINE_BYTES)
             found.rejections += _stage_jsonl(con, path, staged, buckets)
@@ -264,16 +282,16 @@ def _part_select(f: Path, part: int) -> str:
 
 
 def _stage_parts(con: Any, files: list[Path], selects: list[str], folder: Path,
-                 buckets: int) -> None:
-    """Parquet parts into the bucket folders, a few parts (`STAGE_ROWS` rows) at a time: read
-    and checked in memory as input of up to `IN_MEMORY_ROWS` rows is (`read_parts`), then each
+                 buckets: int, at_once: int) -> None:
+    """Parquet parts into the bucket folders, a few parts (`at_once` rows) at a time: read
+    and checked in memory as input held whole is (`read_parts`), then each
     bucket's rows of those parts written as one file. Parts that cannot be read so are staged
     by DuckDB file by file (`_stage_parquet`: an error names its file)."""
     sizes = [parquet_rows([f]) for f in files]
     first = 0
     while first < len(files):
         end, rows = first + 1, sizes[first]
-        while end < len(files) and rows + sizes[end] <= STAGE_ROWS:
+        while end < len(files) and rows + sizes[end] <= at_once:
             rows += sizes[end]
             end += 1
         read = read_parts(con, files[first:end], selects[first:end], buckets, first)

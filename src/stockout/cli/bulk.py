@@ -45,7 +45,7 @@ def _load(events: Path, rules: str, announcements: Path | None, t: Texts
 def _judge_input(events: Path, books: list[RuleBook], now: datetime,
                  notices: list[Announcement], engine: str, t: Texts) -> list[pa.Table]:
     """Prepare the input once (rejections printed), then judge it with each rule book."""
-    from stockout.batch.bulk import Engine, EngineUnavailable, judge_prepared
+    from stockout.batch.bulk import Engine, EngineUnavailable, holding_for, judge_prepared
     from stockout.batch.prepare import prepared
     from stockout.batch.validation import BadInput
 
@@ -54,7 +54,7 @@ def _judge_input(events: Path, books: list[RuleBook], now: datetime,
     except ValueError:
         raise fail(f"--engine: {engine!r}; use python, duckdb or spark") from None
     try:
-        with err.status(t("preparing")), prepared(events) as prep:
+        with err.status(t("preparing")), prepared(events, held=holding_for(chosen)) as prep:
             for rejection in prep.rejections:
                 if rejection.file is None:
                     line = t("rejected_line", line=rejection.line, reason=rejection.reason)
