@@ -431,12 +431,12 @@ def _on_driver(conn: Connection, sql: str, params: Sequence[Any], returning: boo
     return on_driver(conn, psycopg.Error, sql, None, run)
 
 
-def _read_later(driver: psycopg.Connection[Any], sql: str, params: Any, want: Want
-                ) -> Callable[[], tuple[Sequence[Any], list[Any]]]:
+def _read_later(driver: psycopg.Connection[Any], sql: str, params: Any, want: Want,
+                keep_plan: bool) -> Callable[[], tuple[Sequence[Any], list[Any]]]:
     """A hot read (prepared, as `_run_prepared`'s) deferred with the writes: its rows once
     sent, sending what waits if it still waits."""
     answer = _Answer(want is Want.DESCRIBED)
-    _defer(driver, sql, params, True, answer)
+    _defer(driver, sql, params, keep_plan, answer)
 
     def fetched() -> tuple[Sequence[Any], list[Any]]:
         if answer.rows is None:
@@ -447,13 +447,14 @@ def _read_later(driver: psycopg.Connection[Any], sql: str, params: Any, want: Wa
     return fetched
 
 
-def _run_prepared(driver: psycopg.Connection[Any], sql: str, params: Any, want: Want
-                  ) -> tuple[Sequence[Any], list[Any]]:
-    """A hot read, its plan kept by the server (prepared at once: it runs at every post); a
-    write (nothing wanted back) is deferred."""
+def _run_prepared(driver: psycopg.Connection[Any], sql: str, params: Any, want: Want,
+                  keep_plan: bool) -> tuple[Sequence[Any], list[Any]]:
+    """A hot read, its plan kept by the server (prepared at once: it runs at every post)
+    unless it is to be planned at each run (`reads.planned_each_run`: an unnamed statement,
+    which the server plans with its parameters); a write (nothing wanted back) is deferred."""
     if want is Want.NOTHING:
-        _defer(driver, sql, params, True)
+        _defer(driver, sql, params, keep_plan)
         return (), []
-    cur = _answered(driver, sql, params, True)
+    cur = _answered(driver, sql, params, keep_plan)
     rows = cur.fetchall()
     return (cur.description or () if want is Want.DESCRIBED else ()), rows

@@ -260,7 +260,7 @@ def _sqlite_instant(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text).replace(tzinfo=UTC) if text is not None else None
 
 
-def _run(driver: sqlite3.Connection, sql: str, params: Any, want: Want
+def _run(driver: sqlite3.Connection, sql: str, params: Any, want: Want, _keep_plan: bool
          ) -> tuple[Sequence[Any], list[Any]]:
     cur = driver.cursor()
     try:
