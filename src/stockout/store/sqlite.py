@@ -147,8 +147,8 @@ class SqliteDialect:
     def lock(self, conn: Connection, keys: list[int]) -> None:
         """Nothing to do: BEGIN IMMEDIATE already holds the database's write lock."""
 
-    def try_lock(self, conn: Connection, keys: list[int]) -> bool:
-        return True
+    def try_lock_later(self, conn: Connection, keys: list[int]) -> Callable[[], bool]:
+        return lambda: True
 
     def is_retryable(self, exc: BaseException) -> bool:
         return isinstance(exc, OperationalError) and "locked" in str(exc.orig)
