@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from stockout.store.engine import Store
+from stockout.store.reads import planned_each_run
 from stockout.store.tables import announcements, verdicts
 from stockout.store.uow import UnitOfWork
 
@@ -192,3 +193,41 @@ def test_a_connection_lost_while_it_waited_in_the_pool_is_replaced_before_it_ser
         admin.execute("SELECT pg_terminate_backend(%s, 10000)", [pid])  # waits till it is gone
     with uow:
         assert uow.events.conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+
+
+def test_a_read_planned_at_each_run_gives_the_same_rows_and_keeps_no_plan(
+        filled: Store) -> None:
+    """A read marked `planned_each_run` gives what the same read with a kept plan gives, at
+    once and asked for `later`; on PostgreSQL the server keeps no prepared statement of it
+    (each run is planned with its keys), while the kept read is prepared."""
+    d = filled.dialect
+
+    def ids_read(key: str, each_run: bool) -> Any:
+        def build() -> Any:
+            q = select(announcements.c.id).where(
+                d.any_of(announcements.c.id, "ids")).order_by(announcements.c.id)
+            return planned_each_run(q) if each_run else q
+        return d.prepared(key, build)
+
+    kept, each = ids_read("test.ids_kept", False), ids_read("test.ids_each_run", True)
+    uow = UnitOfWork(filled)
+
+    def prepared(conn: Any) -> int:
+        if filled.dialect.name != "postgresql":
+            return 0
+        return len(conn.execute(text("SELECT name FROM pg_prepared_statements WHERE "
+                                     "statement LIKE 'SELECT announcements.id%'")).all())
+
+    with uow:
+        conn = uow.events.conn
+        got = {}
+        for keys in (["a1", "a3"], ["a2", "a9"], []):
+            for _ in range(3):
+                got[tuple(keys)] = d.rows(conn, each, {"ids": keys})
+            assert d.later(conn, each, {"ids": keys})() == got[tuple(keys)]
+        assert prepared(conn) == 0
+        for keys, rows in got.items():
+            assert d.rows(conn, kept, {"ids": list(keys)}) == rows
+        assert got[("a1", "a3")] == [("a1",), ("a3",)]
+        if filled.dialect.name == "postgresql":
+            assert prepared(conn) >= 1  # one a set of parameter types

@@ -62,6 +62,37 @@ def test_a_key_below_a_held_one_is_tried_and_a_busy_one_ends_the_attempt_at_once
         assert _held(second) == {LOW, HIGH}
 
 
+
+def test_a_try_answered_later_lets_a_read_travel_with_it_and_fails_only_at_its_check(
+        pg: Store) -> None:
+    """`lock_later`: a read asked for `later` after the try gives its rows; the check of a
+    busy key raises `LockBusy` (the next attempt takes the key in order), of a free one
+    passes; the keys above every key held are taken whatever the try's answer."""
+    top = max(LOW, HIGH) + 1
+    first, second = UnitOfWork(pg), UnitOfWork(pg)
+    read = text("SELECT 1 + 1")
+    with first:
+        first.lock([LOW])
+        assert _held(first) == {LOW}  # sent: a lock waits for the next answer
+        with second:
+            second.lock([HIGH])
+            check = second.lock_later([LOW, top])
+            answer = pg.dialect.later(second.events.conn, read, {})
+            with pytest.raises(LockBusy) as busy:
+                check()
+            assert busy.value.keys == [LOW]
+            assert answer() == [(2,)]
+            assert _held(second) == {HIGH, top}
+    with second:
+        second.lock([HIGH])
+        assert _held(second) == {LOW, HIGH}
+        check = second.lock_later([LOW, top])
+        answer = pg.dialect.later(second.events.conn, read, {})
+        check()
+        assert answer() == [(2,)]
+        assert _held(second) == {LOW, HIGH, top}
+
+
 def test_two_transactions_that_take_each_others_keys_late_both_finish_without_a_deadlock(
         pg: Store) -> None:
     """Each holds its own key, then both ask for the other's: one starts again, both commit,

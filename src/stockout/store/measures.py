@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,13 +27,13 @@ class MeasureRepo:
         q = q.order_by(measures.c.starts.desc(), measures.c.id.desc())
         return [dict(r._mapping) for r in self.conn.execute(q)]
 
-    def standing(self, shop_ids: Sequence[str], state: str, since: datetime, until: datetime
-                 ) -> tuple[set[str], dict[tuple[str, str], int]]:
+    def standing_later(self, shop_ids: Sequence[str], state: str, since: datetime,
+                       until: datetime
+                       ) -> Callable[[], tuple[set[str], dict[tuple[str, str], int]]]:
         """The shops among these with a measure in `state`, and (shop, violation) -> how many
         active verdicts each had detected in (since, until]: one statement for a post's shops
-        (a held shop's row has no violation), to tell which could cross a measure."""
-        held: set[str] = set()
-        counts: dict[tuple[str, str], int] = {}
+        (a held shop's row has no violation), to tell which could cross a measure. Read with
+        the next statement that needs an answer (`later`)."""
         q = self.dialect.prepared("measures.standing", lambda: union_all(
             select(measures.c.shop_id, literal_column("NULL").label("violation"),
                    literal_column("0").label("n"))
@@ -44,15 +44,21 @@ class MeasureRepo:
                    verdicts.c.status == "active", verdicts.c.detected_at > bindparam("since"),
                    verdicts.c.detected_at <= bindparam("until"))
             .group_by(verdicts.c.shop_id, verdicts.c.violation)))
-        for part in chunks(sorted(set(shop_ids))):
-            for shop, violation, n in self.dialect.rows(
-                    self.conn, q, {"ids": part, "state": state, "since": since,
-                                   "until": until}):
-                if violation is None:
-                    held.add(shop)
-                else:
-                    counts[(shop, violation)] = int(n)
-        return held, counts
+        parts = [self.dialect.later(self.conn, q, {"ids": part, "state": state,
+                                                   "since": since, "until": until})
+                 for part in chunks(sorted(set(shop_ids)))]
+
+        def read() -> tuple[set[str], dict[tuple[str, str], int]]:
+            held: set[str] = set()
+            counts: dict[tuple[str, str], int] = {}
+            for part in parts:
+                for shop, violation, n in part():
+                    if violation is None:
+                        held.add(shop)
+                    else:
+                        counts[(shop, violation)] = int(n)
+            return held, counts
+        return read
 
     def by_keys(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not keys:

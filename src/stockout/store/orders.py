@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from stockout.store.engine import StoreDialect
 from stockout.store.events import chunks
+from stockout.store.reads import planned_each_run
 from stockout.store.tables import orders, reports, verdicts
 
 
@@ -33,9 +34,9 @@ class OrderRepo:
         """What re-judging needs of the stored rows (`judged_at`, `judged_seq`, `buyer_id`,
         `placed_at`): fewer columns to read and convert than whole rows."""
         out: dict[str, dict[str, Any]] = {}
-        q = self.dialect.prepared("orders.last_judged", lambda: select(
+        q = self.dialect.prepared("orders.last_judged", lambda: planned_each_run(select(
             orders.c.order_id, orders.c.judged_at, orders.c.judged_seq, orders.c.buyer_id,
-            orders.c.placed_at).where(self.dialect.any_of(orders.c.order_id, "ids")))
+            orders.c.placed_at).where(self.dialect.any_of(orders.c.order_id, "ids"))))
         for part in chunks(order_ids):
             out.update((r["order_id"], r) for r in self.dialect.records(self.conn, q,
                                                                        {"ids": part}))

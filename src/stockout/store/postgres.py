@@ -147,12 +147,17 @@ class PostgresDialect:
         if keys:
             on_driver(conn, psycopg.Error, _LOCK, None, lambda d: _defer(d, _LOCK, [keys], True))
 
-    def try_lock(self, conn: Connection, keys: list[int]) -> bool:
-        """The keys taken at once if free (sent behind the writes that wait): False if
-        another transaction holds one of them."""
-        def run(driver: psycopg.Connection[Any]) -> bool:
-            return bool(_answered(driver, _TRY_LOCK, [keys], True).fetchall()[0][0])
-        return not keys or on_driver(conn, psycopg.Error, _TRY_LOCK, None, run)
+    def try_lock_later(self, conn: Connection, keys: list[int]) -> Callable[[], bool]:
+        """The keys taken at once if free: False if another transaction holds one of them.
+        Sent with the next statement that needs an answer (behind the writes that wait), as a
+        read asked for `later`: the read that follows the try (a review of measures) travels
+        with it, and is only used once the try is known to have succeeded."""
+        if not keys:
+            return lambda: True
+        sent = on_driver(conn, psycopg.Error, _TRY_LOCK, None,
+                         lambda d: _answer_later(d, _TRY_LOCK, [keys], True, False))
+        return lambda: bool(cast(list[Any], on_driver(conn, psycopg.Error, _TRY_LOCK, None,
+                                                      lambda _: sent().rows))[0][0])
 
     def is_retryable(self, exc: BaseException) -> bool:
         if not isinstance(exc, DBAPIError):
@@ -431,29 +436,43 @@ def _on_driver(conn: Connection, sql: str, params: Sequence[Any], returning: boo
     return on_driver(conn, psycopg.Error, sql, None, run)
 
 
-def _read_later(driver: psycopg.Connection[Any], sql: str, params: Any, want: Want
-                ) -> Callable[[], tuple[Sequence[Any], list[Any]]]:
-    """A hot read (prepared, as `_run_prepared`'s) deferred with the writes: its rows once
-    sent, sending what waits if it still waits."""
-    answer = _Answer(want is Want.DESCRIBED)
-    _defer(driver, sql, params, True, answer)
+def _answer_later(driver: psycopg.Connection[Any], sql: str, params: Any, prepare: bool,
+                  described: bool) -> Callable[[], _Answer]:
+    """`sql` deferred with the writes, its answer kept: the answer once sent, sending what
+    waits if it still waits."""
+    answer = _Answer(described)
+    _defer(driver, sql, params, prepare, answer)
 
-    def fetched() -> tuple[Sequence[Any], list[Any]]:
+    def sent() -> _Answer:
         if answer.rows is None:
             _execute(driver, _DEFERRED.pop(driver, ()))
         if answer.rows is None:
             raise RuntimeError("a read asked for later was dropped: its transaction ended")
-        return (answer.description if want is Want.DESCRIBED else ()), answer.rows
+        return answer
+    return sent
+
+
+def _read_later(driver: psycopg.Connection[Any], sql: str, params: Any, want: Want,
+                keep_plan: bool) -> Callable[[], tuple[Sequence[Any], list[Any]]]:
+    """A hot read (prepared, as `_run_prepared`'s) deferred with the writes: its rows once
+    sent, sending what waits if it still waits."""
+    sent = _answer_later(driver, sql, params, keep_plan, want is Want.DESCRIBED)
+
+    def fetched() -> tuple[Sequence[Any], list[Any]]:
+        answer = sent()
+        return (answer.description if want is Want.DESCRIBED else ()), cast(list[Any],
+                                                                           answer.rows)
     return fetched
 
 
-def _run_prepared(driver: psycopg.Connection[Any], sql: str, params: Any, want: Want
-                  ) -> tuple[Sequence[Any], list[Any]]:
-    """A hot read, its plan kept by the server (prepared at once: it runs at every post); a
-    write (nothing wanted back) is deferred."""
+def _run_prepared(driver: psycopg.Connection[Any], sql: str, params: Any, want: Want,
+                  keep_plan: bool) -> tuple[Sequence[Any], list[Any]]:
+    """A hot read, its plan kept by the server (prepared at once: it runs at every post)
+    unless it is to be planned at each run (`reads.planned_each_run`: an unnamed statement,
+    which the server plans with its parameters); a write (nothing wanted back) is deferred."""
     if want is Want.NOTHING:
-        _defer(driver, sql, params, True)
+        _defer(driver, sql, params, keep_plan)
         return (), []
-    cur = _answered(driver, sql, params, True)
+    cur = _answered(driver, sql, params, keep_plan)
     rows = cur.fetchall()
     return (cur.description or () if want is Want.DESCRIBED else ()), rows

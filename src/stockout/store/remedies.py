@@ -14,6 +14,7 @@ from stockout.domain.remedies import PROMISES
 from stockout.store.engine import StoreDialect
 from stockout.store.events import chunks
 from stockout.store.mapping import RemedyRecord, remedy_from_row
+from stockout.store.reads import planned_each_run
 from stockout.store.tables import expected_receipts, remedies, sku_capacity
 
 
@@ -42,9 +43,9 @@ class RemedyRepo:
     def states_later(self, order_ids: Iterable[str]) -> Callable[[], dict[str, str]]:
         """order -> the state of its remedy row, for the orders among these that have one;
         read with the next statement that needs an answer (`later`)."""
-        q = self.dialect.prepared("remedies.states", lambda: select(
+        q = self.dialect.prepared("remedies.states", lambda: planned_each_run(select(
             remedies.c.order_id, remedies.c.state).where(
-                self.dialect.any_of(remedies.c.order_id, "ids")))
+                self.dialect.any_of(remedies.c.order_id, "ids"))))
         parts = [self.dialect.later(self.conn, q, {"ids": part})
                  for part in chunks(sorted(set(order_ids)))]
         return lambda: {o: st for part in parts for o, st in part()}

@@ -147,8 +147,8 @@ class SqliteDialect:
     def lock(self, conn: Connection, keys: list[int]) -> None:
         """Nothing to do: BEGIN IMMEDIATE already holds the database's write lock."""
 
-    def try_lock(self, conn: Connection, keys: list[int]) -> bool:
-        return True
+    def try_lock_later(self, conn: Connection, keys: list[int]) -> Callable[[], bool]:
+        return lambda: True
 
     def is_retryable(self, exc: BaseException) -> bool:
         return isinstance(exc, OperationalError) and "locked" in str(exc.orig)
@@ -260,7 +260,7 @@ def _sqlite_instant(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text).replace(tzinfo=UTC) if text is not None else None
 
 
-def _run(driver: sqlite3.Connection, sql: str, params: Any, want: Want
+def _run(driver: sqlite3.Connection, sql: str, params: Any, want: Want, _keep_plan: bool
          ) -> tuple[Sequence[Any], list[Any]]:
     cur = driver.cursor()
     try:

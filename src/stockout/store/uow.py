@@ -7,6 +7,7 @@ and holds the database's write lock from its first statement.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Any
@@ -121,18 +122,41 @@ class UnitOfWork:
 
     def lock(self, keys: list[int]) -> None:
         """Hold the keys (ascending: `locks.lock_plan`) until the transaction ends. Those not
-        above every key already held are only tried (`locks.LockBusy` if one is busy)."""
+        above every key already held are only tried (`locks.LockBusy` if one is busy, before
+        any other key is waited for)."""
+        self._take(keys, later=False)
+
+    def lock_later(self, keys: list[int]) -> Callable[[], None]:
+        """`lock`, the answer of the keys only tried called for when needed: the returned
+        check raises `locks.LockBusy` if one was busy. Reads asked for `later` before the
+        check travel with the try (one round trip where it costs one); nothing they read may
+        be used before the check. The keys above every key held are waited for behind the
+        try whatever its answer: that closes no circle of waits, and if the try failed the
+        transaction starts again (`is_retryable`)."""
+        return self._take(keys, later=True)
+
+    def _take(self, keys: list[int], later: bool) -> Callable[[], None]:
         assert self._conn is not None
         highest = self._highest
         if highest is None:
             keys, self._foreseen = sorted({*keys, *self._foreseen}), []
         below = [k for k in keys if highest is not None and k <= highest]
-        if below and not self.store.dialect.try_lock(self._conn, below):
-            self._foreseen = below
-            raise LockBusy(below)
+        tried = self.store.dialect.try_lock_later(self._conn, below) if below else None
+
+        def check() -> None:
+            if tried is not None and not tried():
+                self._foreseen = below
+                raise LockBusy(below)
+        if not later:
+            check()
         self.store.dialect.lock(self._conn, keys[len(below):] if below else keys)
         if keys:
             self._highest = keys[-1] if highest is None else max(highest, keys[-1])
+        return check if later else _held
 
     def is_retryable(self, exc: BaseException) -> bool:
         return isinstance(exc, LockBusy) or self.store.dialect.is_retryable(exc)
+
+
+def _held() -> None:
+    """The check of keys already known to be held."""

@@ -198,20 +198,24 @@ def review_shops(uow: UnitOfWork, book: RuleBook, shops: Iterable[str], now: dat
     review = _Review(uow, now, actor)
     if pack.measures:
         chosen = sorted(set(shops))
-        # Taken last in any transaction (after its orders' locks), in one sorted batch.
-        uow.lock(sorted({lock_key("measures", shop) for shop in chosen}))
-        for shop in _may_change(uow, pack.measures, chosen, now):
-            _review_shop(review, pack.measures, shop)
+        # Taken last in any transaction (after its orders' locks), in one sorted batch; the
+        # shops' standing is read in the same round trip as the try of the keys, and used
+        # only once the keys are known to be held.
+        held = uow.lock_later(sorted({lock_key("measures", shop) for shop in chosen}))
+        rules = pack.measures
+        standing = uow.measures.standing_later(chosen, ACTIVE, now - _lookback(rules), now)
+        held()
+        for shop in _may_change(rules, chosen, *standing()):
+            _review_shop(review, rules, shop)
     return review.flush()
 
 
-def _may_change(uow: UnitOfWork, rules: tuple[MeasureRule, ...], shops: list[str],
-                now: datetime) -> list[str]:
+def _may_change(rules: tuple[MeasureRule, ...], shops: list[str], held: set[str],
+                counts: dict[tuple[str, str], int]) -> list[str]:
     """The shops whose measures a review could change: those holding an active measure, and
     those with more offences of a rule's violation over the whole look-back than the rule's
     count (no window of a rule, nor any product-day, can then hold more). One query for all
-    the shops of a post, instead of a full review of each."""
-    held, counts = uow.measures.standing(shops, ACTIVE, now - _lookback(rules), now)
+    the shops of a post (`MeasureRepo.standing`), instead of a full review of each."""
     return [s for s in shops if s in held or any(
         counts.get((s, r.violation.value), 0) > r.more_than_count for r in rules)]
 
