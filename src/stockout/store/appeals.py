@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from stockout.domain.appeals import AppealState
 from stockout.store.engine import StoreDialect
-from stockout.store.events import chunks
+from stockout.store.events import chunks, later_by_keys
 from stockout.store.mapping import AppealRecord, appeal_from_row
 from stockout.store.tables import appeal_evidence, appeals
 
@@ -50,9 +50,8 @@ class AppealRepo:
         answer (`later`): for `close_pending`."""
         q = self.dialect.prepared("appeals.pending_of", lambda: select(appeals).where(
             self.dialect.any_of(appeals.c.verdict_id, "ids"), appeals.c.state == _PENDING))
-        parts = [self.dialect.later_records(self.conn, q, {"ids": part})
-                 for part in chunks(verdict_ids)]
-        return lambda: [appeal_from_row(r) for part in parts for r in part()]
+        rows = later_by_keys(self.dialect, self.conn, q, verdict_ids, records=True)
+        return lambda: [appeal_from_row(r) for r in rows()]
 
     def close_pending(self, rows: list[AppealRecord], at: datetime, by: Mapping[int, str],
                       reason: str) -> list[AppealRecord]:
@@ -76,8 +75,8 @@ class AppealRepo:
             appeals.c.order_id, appeals.c.violation).where(
                 self.dialect.any_of(appeals.c.order_id, "ids"),
                 appeals.c.state == AppealState.APPROVED.value))
-        parts = [self.dialect.later(self.conn, q, {"ids": part}) for part in chunks(order_ids)]
-        return lambda: {(o, v) for part in parts for o, v in part()}
+        rows = later_by_keys(self.dialect, self.conn, q, order_ids)
+        return lambda: {(o, v) for o, v in rows()}
 
     def page(self, *, state: str | None, shop_ids: list[str] | None,
              after: tuple[datetime, int] | None, limit: int) -> list[AppealRecord]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -20,6 +20,17 @@ T = TypeVar("T")
 CHUNK = 900
 UPLOAD = "shipment_uploaded"
 REPORT = "stockout_reported"
+
+
+def later_by_keys(dialect: StoreDialect, conn: Connection, statement: Any, keys: Iterable[Any],
+                  params: Mapping[str, Any] | None = None, *, records: bool = False
+                  ) -> Callable[[], list[Any]]:
+    """A read of `statement` for each chunk of `keys` (bound as `ids`, beside `params`), sent
+    with the next statement that needs an answer (`dialect.later`, or `later_records` for
+    dicts): called, all their rows in one list."""
+    read = dialect.later_records if records else dialect.later
+    parts = [read(conn, statement, {**(params or {}), "ids": part}) for part in chunks(keys)]
+    return lambda: [r for part in parts for r in part()]
 
 
 def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -85,13 +96,12 @@ class EventRepo:
         q = self.dialect.prepared("events.for_orders", lambda: select(
             events.c.order_id, events.c.seq, events.c.fields).where(
                 self.dialect.any_of(events.c.order_id, "ids")))
-        parts = [self.dialect.later(self.conn, q, {"ids": part}) for part in chunks(order_ids)]
+        rows = later_by_keys(self.dialect, self.conn, q, order_ids)
 
         def stored() -> dict[str, list[tuple[int, Event]]]:
             out: dict[str, list[tuple[int, Event]]] = defaultdict(list)
-            for part in parts:
-                for order_id, seq, fields in part():
-                    out[order_id].append((seq, event_from_fields(fields)))
+            for order_id, seq, fields in rows():
+                out[order_id].append((seq, event_from_fields(fields)))
             return out
         return stored
 
@@ -122,9 +132,9 @@ class EventRepo:
             .select_from(events.outerjoin(orders, orders.c.order_id == events.c.order_id))
             .where(events.c.type == UPLOAD, self.dialect.any_of(events.c.tracking_no, "ids"),
                    events.c.at >= bindparam("since"), events.c.at <= bindparam("until"))))
-        parts = [self.dialect.later(self.conn, q, {"ids": part, "since": since, "until": until})
-                 for part in chunks(sorted(set(tracking_nos)))]
-        return lambda: [StoredUpload(*r) for part in parts for r in part()]
+        rows = later_by_keys(self.dialect, self.conn, q, sorted(set(tracking_nos)),
+                             {"since": since, "until": until})
+        return lambda: [StoredUpload(*r) for r in rows()]
 
     def placements_later(self, order_ids: Iterable[str]) -> Callable[[], dict[str, str]]:
         """order id -> event id of its stored `order_placed`, for the orders placed already;
@@ -133,14 +143,12 @@ class EventRepo:
             events.c.order_id, events.c.event_id).where(
                 self.dialect.any_of(events.c.order_id, "ids"),
                 events.c.type == "order_placed").order_by(events.c.seq))
-        parts = [self.dialect.later(self.conn, q, {"ids": part})
-                 for part in chunks(sorted(set(order_ids)))]
+        rows = later_by_keys(self.dialect, self.conn, q, sorted(set(order_ids)))
 
         def placed() -> dict[str, str]:
             out: dict[str, str] = {}
-            for part in parts:
-                for order_id, event_id in part():
-                    out.setdefault(order_id, event_id)
+            for order_id, event_id in rows():
+                out.setdefault(order_id, event_id)
             return out
         return placed
 

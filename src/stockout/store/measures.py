@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, insert, literal_column, select, union_al
 from sqlalchemy.engine import Connection
 
 from stockout.store.engine import StoreDialect
-from stockout.store.events import chunks
+from stockout.store.events import later_by_keys
 from stockout.store.tables import measures, verdicts
 
 
@@ -44,19 +44,17 @@ class MeasureRepo:
                    verdicts.c.status == "active", verdicts.c.detected_at > bindparam("since"),
                    verdicts.c.detected_at <= bindparam("until"))
             .group_by(verdicts.c.shop_id, verdicts.c.violation)))
-        parts = [self.dialect.later(self.conn, q, {"ids": part, "state": state,
-                                                   "since": since, "until": until})
-                 for part in chunks(sorted(set(shop_ids)))]
+        rows = later_by_keys(self.dialect, self.conn, q, sorted(set(shop_ids)),
+                             {"state": state, "since": since, "until": until})
 
         def read() -> tuple[set[str], dict[tuple[str, str], int]]:
             held: set[str] = set()
             counts: dict[tuple[str, str], int] = {}
-            for part in parts:
-                for shop, violation, n in part():
-                    if violation is None:
-                        held.add(shop)
-                    else:
-                        counts[(shop, violation)] = int(n)
+            for shop, violation, n in rows():
+                if violation is None:
+                    held.add(shop)
+                else:
+                    counts[(shop, violation)] = int(n)
             return held, counts
         return read
 

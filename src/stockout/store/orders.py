@@ -11,7 +11,7 @@ from sqlalchemy import case, delete, exists, func, select, tuple_, update
 from sqlalchemy.engine import Connection
 
 from stockout.store.engine import StoreDialect
-from stockout.store.events import chunks
+from stockout.store.events import chunks, later_by_keys
 from stockout.store.reads import planned_each_run
 from stockout.store.tables import orders, reports, verdicts
 
@@ -157,9 +157,7 @@ class ReportRepo:
         """`for_orders`, read with the next statement that needs an answer (`later`)."""
         q = self.dialect.prepared("reports.for_orders", lambda: select(reports).where(
             self.dialect.any_of(reports.c.order_id, "ids")))
-        parts = [self.dialect.later_records(self.conn, q, {"ids": part})
-                 for part in chunks(order_ids)]
-        return lambda: [r for part in parts for r in part()]
+        return later_by_keys(self.dialect, self.conn, q, order_ids, records=True)
 
     def for_shop_days(self, shop_days: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
         """The reports of these (shop, day) pairs: one statement built once, its shops and

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
 from stockout.store.engine import StoreDialect
-from stockout.store.events import chunks
+from stockout.store.events import chunks, later_by_keys
 from stockout.store.tables import outbox
 
 _DELIVERED = (update(outbox).where(outbox.c.id == bindparam("b_id"))
@@ -37,8 +37,8 @@ class OutboxRepo:
         q = self.dialect.prepared("outbox.states", lambda: select(
             outbox.c.dedupe_key, outbox.c.state).where(
                 self.dialect.any_of(outbox.c.dedupe_key, "ids")))
-        parts = [self.dialect.later(self.conn, q, {"ids": part}) for part in chunks(keys)]
-        return lambda: {k: s for part in parts for k, s in part()}
+        rows = later_by_keys(self.dialect, self.conn, q, keys)
+        return lambda: dict(rows())
 
     def cancel(self, keys: Sequence[str]) -> None:
         """Withdraw messages not yet delivered (their news was overtaken before it went out)."""

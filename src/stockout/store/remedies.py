@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from stockout.domain.remedies import PROMISES
 from stockout.store.engine import StoreDialect
-from stockout.store.events import chunks
+from stockout.store.events import chunks, later_by_keys
 from stockout.store.mapping import RemedyRecord, remedy_from_row
 from stockout.store.reads import planned_each_run
 from stockout.store.tables import expected_receipts, remedies, sku_capacity
@@ -46,9 +46,8 @@ class RemedyRepo:
         q = self.dialect.prepared("remedies.states", lambda: planned_each_run(select(
             remedies.c.order_id, remedies.c.state).where(
                 self.dialect.any_of(remedies.c.order_id, "ids"))))
-        parts = [self.dialect.later(self.conn, q, {"ids": part})
-                 for part in chunks(sorted(set(order_ids)))]
-        return lambda: {o: st for part in parts for o, st in part()}
+        rows = later_by_keys(self.dialect, self.conn, q, sorted(set(order_ids)))
+        return lambda: dict(rows())
 
     def withdraw(self, order_ids: Iterable[str], state: str, only_state: str, at: datetime
                  ) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select, tuple_, update
 from sqlalchemy.engine import Connection
 
 from stockout.store.engine import StoreDialect
-from stockout.store.events import chunks
+from stockout.store.events import chunks, later_by_keys
 from stockout.store.tables import coupons, verdicts
 
 
@@ -142,9 +142,8 @@ class CouponRepo:
         statement that needs an answer (`later`)."""
         q = self.dialect.prepared("coupons.by_verdicts", lambda: select(coupons).where(
             self.dialect.any_of(coupons.c.verdict_id, "ids")))
-        parts = [self.dialect.later_records(self.conn, q, {"ids": part})
-                 for part in chunks(verdict_ids)]
-        return lambda: {r["verdict_id"]: r for part in parts for r in part()}
+        rows = later_by_keys(self.dialect, self.conn, q, verdict_ids, records=True)
+        return lambda: {r["verdict_id"]: r for r in rows()}
 
     def set_state(self, changes: Sequence[tuple[int, str, str]], at: datetime) -> None:
         """(coupon id, new state, reason): only a coupon still `issued` changes."""

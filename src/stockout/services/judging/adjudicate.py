@@ -168,7 +168,8 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
     with step("context"):
         # Asked for first, none needing another's answer: they travel with the stock's read.
         old_reports = _old_reports(uow, orders)
-        stored_uploads = _stored_uploads(uow, rules, orders, now)
+        uploaded = _uploaded(orders)
+        stored_uploads = _stored_uploads(uow, rules, uploaded, now)
         # Appeals and offers hang on verdicts, which only an order judged before can hold.
         held = {o.order_id for o in orders if o.judged_before}
         approved = uow.appeals.approved_for_later(held) if held else set
@@ -176,7 +177,7 @@ def _round(uow: UnitOfWork, rules: Rules, ids: list[str], now: datetime,
         order_stock.follow_orders(uow, [(o.order_id, o.facts) for o in orders], now)
     with step("context"):
         ranks, neighbours = _reports(uow, orders, batch, old_reports())
-        uploads, more = _uploads(rules, orders, batch, now, stored_uploads())
+        uploads, more = _uploads(rules, orders, uploaded, batch, now, stored_uploads())
         neighbours |= more
         lifted = approved()
     context = JudgeContext(MappingProxyType(uploads), MappingProxyType(ranks))
@@ -318,11 +319,10 @@ def _uploaded(orders: list[_Order]) -> list[tuple[_Order, Event]]:
     return [(o, u) for o in orders for u in o.facts.uploads if u.carrier and u.tracking_no]
 
 
-def _stored_uploads(uow: UnitOfWork, rules: Rules, orders: list[_Order], now: datetime
-                    ) -> Callable[[], list[StoredUpload]]:
-    """The stored uploads of the tracking numbers the batch uploaded, within the reuse
-    window (asked for `later`)."""
-    mine = _uploaded(orders)
+def _stored_uploads(uow: UnitOfWork, rules: Rules, mine: list[tuple[_Order, Event]],
+                    now: datetime) -> Callable[[], list[StoredUpload]]:
+    """The stored uploads of the tracking numbers the batch uploaded (`mine`: `_uploaded`),
+    within the reuse window (asked for `later`)."""
     if not mine:
         return list
     since = min(u.at for _, u in mine) - rules.reuse_window
@@ -330,13 +330,12 @@ def _stored_uploads(uow: UnitOfWork, rules: Rules, orders: list[_Order], now: da
                                     now)
 
 
-def _uploads(rules: Rules, orders: list[_Order], batch: set[str], now: datetime,
-             stored: list[StoredUpload]
+def _uploads(rules: Rules, orders: list[_Order], mine: list[tuple[_Order, Event]],
+             batch: set[str], now: datetime, stored: list[StoredUpload]
              ) -> tuple[dict[tuple[str, str], tuple[Upload, ...]], set[str]]:
-    """The uploads of every tracking number the batch uploaded, with their buyers (`stored`:
-    `_stored_uploads`); the orders whose later upload of a number a change in the batch
-    could make (or unmake) a reuse."""
-    mine = _uploaded(orders)
+    """The uploads of every tracking number the batch uploaded (`mine`: `_uploaded`), with
+    their buyers (`stored`: `_stored_uploads`); the orders whose later upload of a number a
+    change in the batch could make (or unmake) a reuse."""
     if not mine:
         return {}, set()
     window = rules.reuse_window
