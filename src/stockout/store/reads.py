@@ -160,7 +160,7 @@ class Reads:
         params, want = plan.params(values), plan.want()
         fetched = on_driver(conn, self._error, plan.sql, params,
                             lambda driver: self._ahead(driver, plan.sql, params, want,
-                                                                   plan.keep_plan))
+                                                       plan.keep_plan))
         return lambda: plan.rows(*on_driver(conn, self._error, plan.sql, params,
                                             lambda _: fetched()))
 
