@@ -4,9 +4,9 @@ contract's columns, checked (`invalid`: NULL or the reasons), with their arrival
 
 A part whose columns already have the contract's types (a plain export) is read by Arrow as it
 is: DuckDB only checks its rows and hashes its order ids, and NumPy puts the rows in bucket
-order (a counting sort of the bucket numbers, then one Arrow `take`). Its enumerated text
-columns (`validation.ENUMERATED`: the type, the statuses...) are read as dictionary arrays: each
-row's value is then an integer, not a text copied at every `take`. Moving every column
+order (a counting sort of the bucket numbers, then one Arrow `take`). Its text columns of few
+distinct values (`FEW_VALUES`: the type, the statuses, the carrier, the regions...) are read as
+dictionary arrays: each row's value is then an integer, not a text copied at every `take`. Moving every column
 through DuckDB's sort and back to Arrow cost about twice as much. Any other part (columns to
 cast) is read, cast, checked and sorted by DuckDB (`part_select`).
 """
@@ -24,15 +24,19 @@ import pyarrow.parquet as pq
 
 from stockout.batch.duckdb_engine import arrow_table
 from stockout.batch.schema import EVENT_SCHEMA
-from stockout.batch.validation import ENUMERATED, pattern_free, reason_sql
+from stockout.batch.validation import ENUMERATED, clean_texts, reason_sql
 
 # Parts read at once (each with a DuckDB cursor of its own): reading and sorting one part runs
 # on one core (Arrow), checking it on all (DuckDB).
 READERS = 2
+# The text columns of few distinct values, read (and laid out) as dictionary arrays: the
+# enumerated ones (`validation.ENUMERATED`) and the free texts a platform has a few of.
+FEW_VALUES: tuple[str, ...] = (*ENUMERATED, "category", "ship_from_region",
+                               "ship_to_region", "carrier", "region")
 # The columns of a part read (those of DuckDB's answer, times in UTC): parts read either way are
 # then sliced together.
 _READ_SCHEMA = pa.schema([*(f.with_nullable(True).with_type(pa.dictionary(pa.int32(), f.type))
-                            if f.name in ENUMERATED else f.with_nullable(True)
+                            if f.name in FEW_VALUES else f.with_nullable(True)
                             for f in EVENT_SCHEMA), ("part", pa.int32()),
                           ("row", pa.int64()), ("invalid", pa.string())])
 
@@ -80,7 +84,7 @@ def _arrow_part(con: Any, f: Path, part: int, buckets: int) -> pa.Table | None:
     if any(schema.field(field.name).type != field.type for field in present):
         return None
     names = [field.name for field in present]
-    read = pq.ParquetFile(f, read_dictionary=[n for n in names if n in ENUMERATED]).read(
+    read = pq.ParquetFile(f, read_dictionary=[n for n in names if n in FEW_VALUES]).read(
         columns=names, use_threads=False).combine_chunks()
     read.validate(full=True)  # invalid UTF-8 raises, as DuckDB's reader does
     n = read.num_rows
@@ -94,7 +98,7 @@ def _arrow_part(con: Any, f: Path, part: int, buckets: int) -> pa.Table | None:
     con.register("part_rows", table)
     try:  # DuckDB may answer in any order: each answer names its row
         checked = arrow_table(con.sql(
-            f"SELECT \"row\", {reason_sql(pattern_free(table))} AS invalid, "
+            f"SELECT \"row\", {reason_sql(clean_texts(table))} AS invalid, "
             f"{_bucket(buckets)} FROM part_rows"))
     finally:
         con.unregister("part_rows")

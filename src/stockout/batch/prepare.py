@@ -48,7 +48,7 @@ from stockout.batch.parquet_io import (
     parquet_files,
     parquet_rows,
 )
-from stockout.batch.parts import read_parts
+from stockout.batch.parts import FEW_VALUES, read_parts
 from stockout.batch.schema import (
     EVENT_FIELDS,
     EVENT_SCHEMA,
@@ -58,7 +58,6 @@ from stockout.batch.schema import (
 )
 from stockout.batch.validation import (
     CARRIED,
-    ENUMERATED,
     BadInput,
     kept_sql,
     projection,
@@ -343,7 +342,8 @@ def _staged(files: list[Path], columns: list[str]) -> pa.Table:
     """The rows of staged files (Parquet or Arrow), in the columns `columns`."""
     return pa.concat_tables(
         _mapped(f).select(columns) if f.suffix == ".arrow"
-        else pq.read_table(f, columns=columns, partitioning=None, read_dictionary=ENUMERATED)
+        else pq.read_table(f, columns=columns, partitioning=None,
+                           read_dictionary=FEW_VALUES)
         for f in files)
 
 
@@ -420,7 +420,7 @@ def _write_layout(con: Any, slices: Iterable[pa.Table], target: Path, found: _Fo
 
     first_order = first_event = 0
     with (pq.ParquetWriter(target, _WRITTEN_SCHEMA, compression=LAYOUT_COMPRESSION,
-                           use_dictionary=_DICTIONARY, store_schema=False) as writer,
+                           use_dictionary=list(FEW_VALUES), store_schema=False) as writer,
           ThreadPoolExecutor(workers) as pool):
         writer.add_key_value_metadata(_metadata(uuid.uuid4().hex, layout=True))
         # Each slice has a DuckDB cursor of its own, opened here (in this thread).
@@ -552,14 +552,12 @@ def _ranks(column: pa.ChunkedArray) -> tuple[pa.DictionaryArray, np.ndarray]:
     return encoded, rank[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
-# Dictionary encoding only for the columns of few distinct values (not the ids, nor texts).
-_DICTIONARY = ["type", "shop_id", "category", "ship_from_region", "ship_to_region", "by",
-               "initiator", "carrier", "status", "region", "sender", "kind", "remedy"]
-# The layout as it is written: the enumerated columns as the dictionary arrays they are read as
-# (`parts`), so that the writer takes their values as they are, without decoding and hashing
-# them again. The file does not store this Arrow schema: it is read as `LAYOUT_SCHEMA`.
+# The layout as it is written: the columns of few distinct values as the dictionary arrays they
+# are read as (`parts.FEW_VALUES`), so that the writer takes their values as they are, without
+# decoding and hashing them again (and only those are dictionary-encoded: not the ids, nor
+# texts). The file does not store this Arrow schema: it is read as `LAYOUT_SCHEMA`.
 _WRITTEN_SCHEMA = pa.schema([
-    f.with_type(pa.dictionary(pa.int32(), f.type)) if f.name in ENUMERATED else f
+    f.with_type(pa.dictionary(pa.int32(), f.type)) if f.name in FEW_VALUES else f
     for f in LAYOUT_SCHEMA])
 
 

@@ -132,22 +132,24 @@ def _q(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Refused:
-    """What a pattern refuses in a text: a byte below `below` or one of `anywhere`, a first
-    byte of `first`, an empty text (`empty`)."""
+    """What a check refuses in a text, seen in its bytes: a byte below `below` or one of
+    `anywhere`, a first byte of `first`, an empty text (`empty`), more than `longest` bytes."""
 
-    below: int
+    below: int = 0
     anywhere: bytes = b""
     first: bytes = b""
     empty: bool = False
+    longest: int | None = None
 
 
 # The patterns of the contract's texts, each as what its regular expression refuses in a text:
 # bytes anywhere, a first byte, an empty text. An id is refused for a control character or a
 # `/` anywhere, or for being empty or all spaces (a text whose first character is not a space
 # has a character outside RE2's `\s`); any other text for a NUL. A column of a part none of whose
-# values holds any of these (`pattern_free`, in one pass over its bytes) cannot break its
-# patterns, and its rows are checked without them: the regular expressions cost most of the
-# checks.
+# values holds any of these, nor more bytes than its checks allow characters (`clean_texts`, in
+# one pass over its bytes, or over its dictionary's), cannot break its patterns nor its lengths,
+# and its rows are checked without them: the regular expressions and the lengths (characters
+# counted in each value) cost most of the checks.
 _PATTERN_BYTES: dict[str, _Refused] = {
     fields.ID_PATTERN: _Refused(below=0x20, anywhere=b"/\x7f", first=b" ", empty=True),
     fields.TEXT_PATTERN: _Refused(below=0x01),
@@ -156,18 +158,18 @@ _PATTERN_BYTES: dict[str, _Refused] = {
 
 def _value_reasons(c: Check, free: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """(condition on a present value, reason) pairs; `free`: the columns none of whose values
-    holds a byte their pattern refuses (`pattern_free`)."""
+    breaks a check seen in its bytes (`clean_texts`)."""
     col = _q(c.name)
     out: list[tuple[str, str]] = []
+    clean = c.name in free and c.pattern in _PATTERN_BYTES
     if c.kind == "text" and c.min_length:
-        out.append((f"length({col}) < {c.min_length}",
+        out.append(("FALSE" if clean else f"length({col}) < {c.min_length}",
                     f"{c.name}: string should have at least {c.min_length} character"))
     if c.kind == "text" and c.max_length is not None:
-        out.append((f"length({col}) > {c.max_length}",
+        out.append(("FALSE" if clean else f"length({col}) > {c.max_length}",
                     f"{c.name}: string should have at most {c.max_length} characters"))
     if c.kind == "text" and c.pattern is not None:
-        broken = ("FALSE" if c.name in free and c.pattern in _PATTERN_BYTES
-                  else f"NOT regexp_full_match({col}, {literal(c.pattern)})")
+        broken = ("FALSE" if clean else f"NOT regexp_full_match({col}, {literal(c.pattern)})")
         out.append((broken, f"{c.name}: string should match pattern '{c.pattern}'"))
     if c.kind == "choice":
         allowed = ", ".join(literal(v) for v in c.choices)
@@ -192,7 +194,7 @@ def reason_sql(free: frozenset[str] = frozenset()) -> str:
     (`field: problem; field: problem`). The reasons are spelled out only for the rows that
     break a check: each row is first tested against its own type's checks alone (`CASE type`),
     which costs a fraction of testing every type's checks on every row. `free`: the columns
-    without a byte their pattern refuses (`pattern_free`)."""
+    without a byte their pattern refuses (`clean_texts`)."""
     common = [f for c in CHECKS["order_placed"] if c.name in COMMON for f in _failures(c, free)]
     arms = [f"CASE WHEN {cond} THEN {literal(reason)} END" for cond, reason in common]
     kinds = ", ".join(literal(k) for k in CHECKS)
@@ -218,21 +220,47 @@ def _failures(c: Check, free: frozenset[str]) -> list[tuple[str, str]]:
                   for cond, reason in _value_reasons(c, free)]
 
 
-# What each text column's patterns refuse (`_PATTERN_BYTES`, over every type carrying it).
+def _refused(c: Check) -> _Refused | None:
+    """What the check of a text refuses, seen in its bytes (None: not all of it can be)."""
+    pattern = _PATTERN_BYTES.get(c.pattern or "")
+    if c.kind != "text" or pattern is None or c.min_length > (1 if pattern.empty else 0):
+        return None  # a pattern of its own, or more characters required than bytes tell
+    # A text of at most n bytes has at most n characters (UTF-8: one to four bytes each).
+    return _Refused(pattern.below, pattern.anywhere, pattern.first, pattern.empty, c.max_length)
+
+
+# What each text column's checks refuse, seen in its bytes (over every type carrying it); a
+# column with a check not seen in its bytes is left out.
 _REFUSED: dict[str, set[_Refused]] = {}
+_UNSEEN: set[str] = set()
 for _checks in CHECKS.values():
     for _c in _checks:
-        if _c.kind == "text" and _c.pattern in _PATTERN_BYTES:
-            _REFUSED.setdefault(_c.name, set()).add(_PATTERN_BYTES[_c.pattern])
+        if _c.kind == "text":
+            _r = _refused(_c)
+            if _r is None:
+                _UNSEEN.add(_c.name)
+            else:
+                _REFUSED.setdefault(_c.name, set()).add(_r)
+for _name in _UNSEEN:
+    _REFUSED.pop(_name, None)
 
 
-def pattern_free(table: pa.Table) -> frozenset[str]:
-    """The text columns of `table` (of `pa.string()`) none of whose values holds what a
-    pattern of the column refuses (`_PATTERN_BYTES`)."""
+def clean_texts(table: pa.Table) -> frozenset[str]:
+    """The text columns of `table` (strings, or dictionaries of strings: their dictionaries are
+    looked at) none of whose values breaks what their checks refuse in a text's bytes
+    (`_REFUSED`): their rows need not be checked for patterns nor lengths."""
+    def arrays(name: str) -> list[pa.Array] | None:
+        column = table[name]
+        if column.type == pa.string():
+            return column.chunks
+        if pa.types.is_dictionary(column.type) and column.type.value_type == pa.string():
+            return [chunk.dictionary for chunk in column.chunks]
+        return None
+
     return frozenset(
         name for name, refused in _REFUSED.items()
-        if name in table.column_names and table[name].type == pa.string()
-        and all(_free_of(chunk, r) for chunk in table[name].chunks for r in refused))
+        if name in table.column_names and (found := arrays(name)) is not None
+        and all(_free_of(array, r) for array in found for r in refused))
 
 
 def _free_of(array: pa.Array, refused: _Refused) -> bool:
@@ -248,6 +276,8 @@ def _free_of(array: pa.Array, refused: _Refused) -> bool:
             array.offset:array.offset + len(array)].astype(bool)
         starts, lengths = starts[valid], lengths[valid]
     if refused.empty and not lengths.all():
+        return False
+    if refused.longest is not None and len(lengths) and lengths.max() > refused.longest:
         return False
     values = np.frombuffer(data, dtype=np.uint8, count=int(ends[-1] - ends[0]),
                            offset=int(ends[0]))
