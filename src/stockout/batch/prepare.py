@@ -68,6 +68,10 @@ from stockout.batch.validation import (
 # Layout files are read far more often than written: LZ4 decompresses faster than ZSTD. Their
 # rows are in row groups of `LAYOUT_ROW_GROUP` rows at most, of one event type each.
 LAYOUT_COMPRESSION = "lz4"
+# Min/max statistics only for the columns the engines' filters prune row groups by (the type,
+# the time, the layout numbers): for every column, they were two fifths of the writer's time
+# (1M orders: 7.3 against 4.4 thread-CPU-s), and no judge read them.
+LAYOUT_STATISTICS = ["type", "at", *LAYOUT_COLUMNS]
 LAYOUT_ROW_GROUP = 1 << 18
 # Rows laid out at a time (a few buckets): what is held in memory at once (twice, as Arrow).
 SLICE_ROWS = 1_000_000
@@ -420,7 +424,8 @@ def _write_layout(con: Any, slices: Iterable[pa.Table], target: Path, found: _Fo
 
     first_order = first_event = 0
     with (pq.ParquetWriter(target, _WRITTEN_SCHEMA, compression=LAYOUT_COMPRESSION,
-                           use_dictionary=list(FEW_VALUES), store_schema=False) as writer,
+                           use_dictionary=list(FEW_VALUES), store_schema=False,
+                           write_statistics=LAYOUT_STATISTICS) as writer,
           ThreadPoolExecutor(workers) as pool):
         writer.add_key_value_metadata(_metadata(uuid.uuid4().hex, layout=True))
         # Each slice has a DuckDB cursor of its own, opened here (in this thread).
