@@ -161,7 +161,7 @@ def _value_reasons(c: Check, free: frozenset[str] = frozenset()) -> list[tuple[s
     breaks a check seen in its bytes (`clean_texts`)."""
     col = _q(c.name)
     out: list[tuple[str, str]] = []
-    clean = c.name in free and c.pattern in _PATTERN_BYTES
+    clean = c.name in free  # its patterns and lengths hold (`clean_texts`)
     if c.kind == "text" and c.min_length:
         out.append(("FALSE" if clean else f"length({col}) < {c.min_length}",
                     f"{c.name}: string should have at least {c.min_length} character"))
@@ -194,7 +194,7 @@ def reason_sql(free: frozenset[str] = frozenset()) -> str:
     (`field: problem; field: problem`). The reasons are spelled out only for the rows that
     break a check: each row is first tested against its own type's checks alone (`CASE type`),
     which costs a fraction of testing every type's checks on every row. `free`: the columns
-    without a byte their pattern refuses (`clean_texts`)."""
+    none of whose values breaks a check seen in its bytes (`clean_texts`)."""
     common = [f for c in CHECKS["order_placed"] if c.name in COMMON for f in _failures(c, free)]
     arms = [f"CASE WHEN {cond} THEN {literal(reason)} END" for cond, reason in common]
     kinds = ", ".join(literal(k) for k in CHECKS)
@@ -229,20 +229,19 @@ def _refused(c: Check) -> _Refused | None:
     return _Refused(pattern.below, pattern.anywhere, pattern.first, pattern.empty, c.max_length)
 
 
-# What each text column's checks refuse, seen in its bytes (over every type carrying it); a
-# column with a check not seen in its bytes is left out.
-_REFUSED: dict[str, set[_Refused]] = {}
-_UNSEEN: set[str] = set()
-for _checks in CHECKS.values():
-    for _c in _checks:
-        if _c.kind == "text":
-            _r = _refused(_c)
-            if _r is None:
-                _UNSEEN.add(_c.name)
-            else:
-                _REFUSED.setdefault(_c.name, set()).add(_r)
-for _name in _UNSEEN:
-    _REFUSED.pop(_name, None)
+def _seen_in_bytes() -> dict[str, set[_Refused]]:
+    """What each text column's checks refuse, seen in its bytes (over every type carrying it);
+    a column with a check that cannot be seen in its bytes is left out."""
+    found: dict[str, set[_Refused | None]] = {}
+    for checks in CHECKS.values():
+        for c in checks:
+            if c.kind == "text":
+                found.setdefault(c.name, set()).add(_refused(c))
+    return {name: {r for r in refused if r is not None} for name, refused in found.items()
+            if None not in refused}
+
+
+_REFUSED = _seen_in_bytes()
 
 
 def clean_texts(table: pa.Table) -> frozenset[str]:
@@ -252,7 +251,7 @@ def clean_texts(table: pa.Table) -> frozenset[str]:
     def arrays(name: str) -> list[pa.Array] | None:
         column = table[name]
         if column.type == pa.string():
-            return column.chunks
+            return list(column.chunks)
         if pa.types.is_dictionary(column.type) and column.type.value_type == pa.string():
             return [chunk.dictionary for chunk in column.chunks]
         return None
