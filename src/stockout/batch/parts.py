@@ -6,9 +6,9 @@ A part whose columns already have the contract's types (a plain export) is read 
 is: DuckDB only checks its rows and hashes its order ids, and NumPy puts the rows in bucket
 order (a counting sort of the bucket numbers, then one Arrow `take`). Its text columns of few
 distinct values (`FEW_VALUES`: the type, the statuses, the carrier, the regions...) are read as
-dictionary arrays: each row's value is then an integer, not a text copied at every `take`. Moving every column
-through DuckDB's sort and back to Arrow cost about twice as much. Any other part (columns to
-cast) is read, cast, checked and sorted by DuckDB (`part_select`).
+dictionary arrays: each row's value is then an integer, not a text copied at every `take`.
+Moving every column through DuckDB's sort and back to Arrow cost about twice as much. Any
+other part (columns to cast) is read, cast, checked and sorted by DuckDB (`part_select`).
 """
 
 from __future__ import annotations

@@ -135,7 +135,7 @@ class _Refused:
     """What a check refuses in a text, seen in its bytes: a byte below `below` or one of
     `anywhere`, a first byte of `first`, an empty text (`empty`), more than `longest` bytes."""
 
-    below: int = 0
+    below: int
     anywhere: bytes = b""
     first: bytes = b""
     empty: bool = False
@@ -223,7 +223,7 @@ def _failures(c: Check, free: frozenset[str]) -> list[tuple[str, str]]:
 def _refused(c: Check) -> _Refused | None:
     """What the check of a text refuses, seen in its bytes (None: not all of it can be)."""
     pattern = _PATTERN_BYTES.get(c.pattern or "")
-    if c.kind != "text" or pattern is None or c.min_length > (1 if pattern.empty else 0):
+    if pattern is None or c.min_length > (1 if pattern.empty else 0):
         return None  # a pattern of its own, or more characters required than bytes tell
     # A text of at most n bytes has at most n characters (UTF-8: one to four bytes each).
     return _Refused(pattern.below, pattern.anywhere, pattern.first, pattern.empty, c.max_length)
