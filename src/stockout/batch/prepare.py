@@ -424,7 +424,7 @@ def _write_layout(con: Any, slices: Iterable[pa.Table], target: Path, found: _Fo
 
     first_order = first_event = 0
     with (pq.ParquetWriter(target, _WRITTEN_SCHEMA, compression=LAYOUT_COMPRESSION,
-                           use_dictionary=list(FEW_VALUES), store_schema=False,
+                           use_dictionary=_ENCODED, store_schema=False,
                            write_statistics=LAYOUT_STATISTICS) as writer,
           ThreadPoolExecutor(workers) as pool):
         writer.add_key_value_metadata(_metadata(uuid.uuid4().hex, layout=True))
@@ -559,8 +559,11 @@ def _ranks(column: pa.ChunkedArray) -> tuple[pa.DictionaryArray, np.ndarray]:
 
 # The layout as it is written: the columns of few distinct values as the dictionary arrays they
 # are read as (`parts.FEW_VALUES`), so that the writer takes their values as they are, without
-# decoding and hashing them again (and only those are dictionary-encoded: not the ids, nor
-# texts). The file does not store this Arrow schema: it is read as `LAYOUT_SCHEMA`.
+# decoding and hashing them again. The file does not store this Arrow schema: it is read as
+# `LAYOUT_SCHEMA`. Dictionary-encoded in the file: those, and the shop id (`_ENCODED`; read as
+# text, whose tens of thousands of values a part each slice would have to unify); not the ids
+# of orders and events, nor texts.
+_ENCODED = [*FEW_VALUES, "shop_id"]
 _WRITTEN_SCHEMA = pa.schema([
     f.with_type(pa.dictionary(pa.int32(), f.type)) if f.name in FEW_VALUES else f
     for f in LAYOUT_SCHEMA])
