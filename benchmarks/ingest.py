@@ -2,6 +2,7 @@
 
     python benchmarks/ingest.py [--orders 4000] [--stores sqlite,postgresql] [--clients 32]
                                 [--workers 4] [--streams 8] [--steps/--no-steps]
+                                [--floor/--no-floor]
 
 For each store: starts `stockout serve` (uvicorn) on a free port of 127.0.0.1 with a fresh
 database -- PostgreSQL is a throw-away cluster from the machine's binaries, durable settings
@@ -20,6 +21,13 @@ as shipped (fsync on) -- then:
 3. on PostgreSQL, serves again with `--workers N` on a fresh database and posts the batches from
    several clients at once (the orders split into streams, each stream in time order): the
    events/s a multi-process server reaches.
+
+With `--floor` (the default), first the machine's floor: the same single posts from the same
+http.client clients against `noop_server.py` (stockout's HTTP stack answering without any work),
+and what the p50 goal then leaves a post; and after each store's single posts, the
+application's CPU a single-event post without HTTP, committed in groups of 1, 8 and 32 posts
+(in this process, on the store just measured). The floor moves with the machine as stockout's
+figures do: compare them within one run.
 
 With `--steps` (the default) the server also counts the CPU time of each step of the online
 path (`STOCKOUT_STEP_TIMES`) and the table of the batched run is printed: each step's share of
@@ -91,9 +99,14 @@ def serve(url: str, port: int, log: Path, workers: int = 1, steps: Path | None =
     if steps is not None:
         steps.mkdir(parents=True, exist_ok=True)
         env["STOCKOUT_STEP_TIMES"] = str(steps)
-    proc = subprocess.Popen([sys.executable, "-m", "stockout", "serve", "--port", str(port),
-                             "--db", url, "--sweep-every", "0", "--workers", str(workers)],
-                            stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
+    return started([sys.executable, "-m", "stockout", "serve", "--port", str(port), "--db", url,
+                    "--sweep-every", "0", "--workers", str(workers)], port, log, env)
+
+
+def started(command: list[str], port: int, log: Path, env: dict[str, str] | None = None
+            ) -> subprocess.Popen[bytes]:
+    """Start a server; return once GET /healthz answers."""
+    proc = subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
     for _ in range(600):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
@@ -146,11 +159,7 @@ def stockout_pids(proc: subprocess.Popen[bytes]) -> list[int]:
 
 def server_pids(proc: subprocess.Popen[bytes], pg: Any) -> list[int]:
     """The stockout server, and every process of the PostgreSQL cluster when there is one."""
-    pids = stockout_pids(proc)
-    if pg is not None and pg.data_dir is not None:
-        postmaster = int((pg.data_dir / "postmaster.pid").read_text().split()[0])
-        pids += [postmaster, *children(postmaster)]
-    return pids
+    return stockout_pids(proc) + pg_pids(pg)
 
 
 def step_times(proc: subprocess.Popen[bytes], folder: Path) -> dict[str, float]:
@@ -329,9 +338,11 @@ def run(store: str, args: argparse.Namespace, events: list[dict[str, Any]],
                   f"{load()})", flush=True)
             if steps is not None:
                 print_steps(store, steps_before, step_times(proc, steps), n, own)
+        stop(proc)
+        proc = None
+        if args.floor:
+            app_alone(store, url, pg, args)
         if pg is not None and args.workers > 1:
-            stop(proc)
-            proc = None
             url = pg.create_database("bench_workers")
             token = platform_token(url)
             proc = serve(url, port, work / f"serve-{store}-workers.log", workers=args.workers)
@@ -353,6 +364,74 @@ def run(store: str, args: argparse.Namespace, events: list[dict[str, Any]],
             stop(proc)
         if pg is not None:
             pg.stop()
+
+
+GOAL_P50_MS = 25
+GROUPS = (1, 8, 32)
+
+
+def floor(args: argparse.Namespace, events: list[dict[str, Any]], work: Path) -> None:
+    """The machine's floor: the same single posts from the same clients against a server that
+    parses each post and answers without any work (`noop_server.py`), and what the p50 goal
+    then leaves to the application."""
+    port = free_port()
+    proc = started([sys.executable, str(ROOT / "benchmarks" / "noop_server.py"), str(port)],
+                   port, work / "noop.log")
+    try:
+        before = cpu_seconds([proc.pid])
+        p50, p99, rps, client = singles(f"http://127.0.0.1:{port}", "-", events, args.clients,
+                                        "http.client")
+        own = cpu_seconds([proc.pid]) - before
+    finally:
+        stop(proc)
+    need = args.clients / (GOAL_P50_MS / 1000)
+    print(f"{'floor':>10}: single-event posts, {args.clients} http.client clients, against a "
+          f"server that parses each post and answers, nothing else: p50 {p50:.1f} ms, p99 "
+          f"{p99:.1f} ms ({rps:,.0f} posts/s; server process CPU "
+          f"{1000 * own / len(events):.2f} ms a post, clients' {client:.2f} ms; {load()})\n"
+          f"{'':>12}with {args.clients} clients in a closed loop, p50 under {GOAL_P50_MS} ms "
+          f"needs about {need:,.0f} posts/s: at most {1000 / need:.2f} ms of CPU a post for a "
+          "server process (one Python thread at a time), HTTP included", flush=True)
+
+
+def app_alone(store: str, url: str, pg: Any, args: argparse.Namespace) -> None:
+    """The application's CPU a single-event post without HTTP: fresh orders' events posted
+    one by one and committed in groups of each size of `GROUPS` (as the server's group commit
+    does with the posts that arrive together), in this process, on the store just measured;
+    on PostgreSQL its processes' CPU counts too."""
+    from stockout.bootstrap import build_runtime, load_settings, server_settings
+    from stockout.services.access.principals import Principal, Role
+    from stockout.services.judging.ingest import received
+    from stockout.services.judging.ingest_groups import commit_posts
+
+    settings = load_settings()
+    rt = build_runtime(settings, server_settings(settings, db=url), migrate=False)
+    who = Principal(Role.PLATFORM, "bench")
+    database = pg_pids(pg)
+    figures = []
+    try:
+        for n, size in enumerate(GROUPS):
+            events = simulated(args.single_orders, args.seed + 2 + n, prefix=f"g{size}-")
+            before = time.process_time() + cpu_seconds(database)
+            for i in range(0, len(events), size):
+                posts = [received([e], who) for e in events[i:i + size]]
+                for answer in commit_posts(rt.uow(), rt.rules, rt.clock, posts):
+                    if isinstance(answer, Exception):
+                        raise SystemExit(f"a post failed: {answer}")
+            spent = time.process_time() + cpu_seconds(database) - before
+            figures.append(f"{size}: {1000 * spent / len(events):.2f} ms")
+    finally:
+        rt.close()
+    print(f"{store:>10}: the application alone (no HTTP), CPU a single-event post committed in "
+          f"groups of {', '.join(figures)} ({load()})", flush=True)
+
+
+def pg_pids(pg: Any) -> list[int]:
+    """Every process of the PostgreSQL cluster (none without one)."""
+    if pg is None or pg.data_dir is None:
+        return []
+    postmaster = int((pg.data_dir / "postmaster.pid").read_text().split()[0])
+    return [postmaster, *children(postmaster)]
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -378,6 +457,9 @@ def main() -> None:
                         help="clients posting batches at once in the multi-worker run")
     parser.add_argument("--steps", action=argparse.BooleanOptionalAction, default=True,
                         help="count and print the CPU time of each step of the online path")
+    parser.add_argument("--floor", action=argparse.BooleanOptionalAction, default=True,
+                        help="also measure the machine's floor (a server doing nothing) and the "
+                        "application's CPU a post without HTTP")
     args = parser.parse_args()
     events = simulated(args.orders, args.seed)
     # Each client posts its own orders (the same simulation, other ids): the same work twice.
@@ -385,6 +467,9 @@ def main() -> None:
               for n, kind in zip("st", CLIENTS, strict=True)}
     print(f"{len(events):,} events of {args.orders:,} orders batched; "
           f"{len(single['httpx']):,} single posts with each client", flush=True)
+    if args.floor:
+        with tempfile.TemporaryDirectory(prefix="stockout-bench-") as tmp:
+            floor(args, single["http.client"], Path(tmp))
     for store in args.stores.split(","):
         with tempfile.TemporaryDirectory(prefix="stockout-bench-") as tmp:
             run(store.strip(), args, events, single, Path(tmp))
