@@ -3,7 +3,7 @@ peak memory of the process tree.
 
     python benchmarks/bulk.py --orders 1000000 --orders 10000000 [--data DIR]
         [--engines python,duckdb,spark] [--inputs ready,export] [--max python=1000000]
-        [--max spark=1000000] [--repeat N]
+        [--max spark=1000000] [--repeat N] [--floor/--no-floor]
 
 For each size N, two inputs of the same simulated events are written once under DIR (a
 temporary folder by default; their writing is timed apart, never counted below):
@@ -18,6 +18,8 @@ Then each engine judges each input in a fresh process, exactly as a user runs it
 file, `--out verdicts.jsonl` too: the cost of JSON Lines). The time is the whole process (start,
 preparation, judging, writing); peak memory is the largest sum of the resident sizes of the
 process tree (Python, DuckDB's threads, Spark's JVM and its Python workers), sampled every 50 ms.
+With `--floor` (the default), a process that only reads every column of each input (DuckDB,
+`reading`) is timed first: the least any engine's whole process on that input can take here.
 Every engine's verdict file of an input is compared with the first engine's. `--max E=N` skips
 engine E above N orders (printed with the reason); the defaults keep the pure engine and Spark at
 1M. Figures are printed, never asserted.
@@ -37,6 +39,7 @@ from datetime import timedelta
 from pathlib import Path
 
 NOW_DAYS = 45  # judged as of the start of the simulated month + 45 days
+READING = "reading"  # the floor: a process that reads every column of the input, nothing else
 SKIP_REASON = {
     "python": "the pure engine's goal is 1M orders (one Python process: about 30 s per 1M)",
     "spark": "Spark on local[2] at 10M takes about 5 minutes on 2 cores (raise --max spark=N)",
@@ -66,9 +69,11 @@ def _tree_rss(pid: int) -> int:
 
 
 def measure(args: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Run `stockout ARGS`; its wall time and the peak RSS of its process tree."""
+    """Run `stockout ARGS` (or, ARGS starting with `--read`, this script reading an input);
+    its wall time and the peak RSS of its process tree."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "stockout", *args], env=env,
+    command = [__file__] if args[0] == READ else ["-m", "stockout"]
+    proc = subprocess.Popen([sys.executable, *command, *args], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = [0]
     done = threading.Event()
@@ -128,6 +133,25 @@ def ensure_inputs(data: Path, orders: int) -> dict[str, Path]:
     return {"ready": ready, "export": export}
 
 
+READ = "--read"
+
+
+def read_every_column(path: Path) -> None:
+    """Decode every value of an input with DuckDB (its threads, no memory limit) and keep
+    nothing: the least time any engine's whole process on it can take."""
+    import duckdb
+
+    from stockout.batch.parquet_io import parquet_files
+
+    files = ", ".join("'" + f.as_posix().replace("'", "''") + "'" for f in parquet_files(path))
+    source = f"read_parquet([{files}])"
+    con = duckdb.connect()
+    columns = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    every = ", ".join(f'max(length("{n}"))' if kind == "VARCHAR" else f'max("{n}")'
+                      for n, kind, *_ in columns)
+    con.execute(f"SELECT count(*), {every} FROM {source}").fetchall()
+
+
 def _same(a: Path, b: Path) -> bool:
     import pyarrow.parquet as pq
 
@@ -143,7 +167,13 @@ def main() -> None:
     parser.add_argument("--max", action="append", default=[], metavar="ENGINE=N",
                         help="skip ENGINE above N orders")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; the median is shown")
+    parser.add_argument(READ, type=Path, metavar="INPUT", help=argparse.SUPPRESS)
+    parser.add_argument("--floor", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time a process that only reads every column of each input")
     args = parser.parse_args()
+    if args.read is not None:
+        read_every_column(args.read)
+        return
     limits = {"python": 1_000_000, "spark": 1_000_000}
     for item in args.max:
         engine, _, n = item.partition("=")
@@ -158,6 +188,8 @@ def main() -> None:
             runs = [(e, ".parquet") for e in args.engines.split(",")]
             if kind == "ready" and "duckdb" in args.engines.split(","):
                 runs.append(("duckdb", ".jsonl"))
+            if args.floor:
+                runs.insert(0, (READING, ""))
             for engine, suffix in runs:
                 if orders > limits.get(engine, orders):
                     print(f"skipped {engine} at {orders:,} orders: {SKIP_REASON[engine]}",
@@ -165,8 +197,9 @@ def main() -> None:
                     continue
                 out = args.data / "out" / f"{kind}-{orders}-{engine}{suffix}"
                 out.parent.mkdir(parents=True, exist_ok=True)
-                command = ["judge", str(inputs[kind]), "--engine", engine, "--at", _now(),
-                           "--out", str(out)]
+                command = ([READ, str(inputs[kind])] if engine == READING else
+                           ["judge", str(inputs[kind]), "--engine", engine, "--at", _now(),
+                            "--out", str(out)])
                 load = os.getloadavg()[0]  # the machine may be shared: say how busy it was
                 measured = sorted(measure(command, env) for _ in range(args.repeat))
                 seconds, peak = measured[len(measured) // 2]
@@ -176,11 +209,12 @@ def main() -> None:
                         first = out
                     else:
                         same = "yes" if _same(first, out) else "NO"
-                row = (kind, engine, suffix[1:], orders, seconds, orders / seconds,
+                row = (kind, engine, suffix[1:] or "-", orders, seconds, orders / seconds,
                        peak / 2**30, same, f"{load:.2f}-{os.getloadavg()[0]:.2f}",
-                       "stockout " + " ".join(command).replace(str(args.data), "DIR"))
+                       ("python benchmarks/bulk.py " if engine == READING else "stockout ")
+                       + " ".join(command).replace(str(args.data), "DIR"))
                 rows.append(row)
-                print(f"{kind:<6} {engine:<7} {suffix[1:]:<7} {orders:>11,} orders "
+                print(f"{kind:<6} {engine:<7} {row[2]:<7} {orders:>11,} orders "
                       f"{seconds:8.2f} s {orders / seconds:>10,.0f} orders/s  "
                       f"peak {peak / 2**30:5.2f} GiB  same {same or '-'}  load {row[8]}",
                       flush=True)
