@@ -40,9 +40,10 @@ from pathlib import Path
 
 NOW_DAYS = 45  # judged as of the start of the simulated month + 45 days
 READING = "reading"  # the floor: a process that reads every column of the input, nothing else
+READ = "--read"  # this script's option that runs it
 SKIP_REASON = {
-    "python": "the pure engine's goal is 1M orders (one Python process: about 30 s per 1M)",
-    "spark": "Spark on local[2] at 10M takes about 5 minutes on 2 cores (raise --max spark=N)",
+    "python": "the pure engine's goal is 1M orders (one Python process: 6 to 8 minutes per 1M)",
+    "spark": "Spark on local[2] at 10M takes 5 to 10 minutes on 2 cores (raise --max spark=N)",
 }
 
 
@@ -131,9 +132,6 @@ def ensure_inputs(data: Path, orders: int) -> dict[str, Path]:
         print(f"wrote {export.name}/ ({len(list(export.iterdir()))} parts, shuffled) in "
               f"{time.perf_counter() - t0:,.0f} s", flush=True)
     return {"ready": ready, "export": export}
-
-
-READ = "--read"
 
 
 def read_every_column(path: Path) -> None:
