@@ -139,10 +139,10 @@ def read_every_column(path: Path) -> None:
     nothing: the least time any engine's whole process on it can take."""
     import duckdb
 
+    from stockout.batch.duckdb_engine import parquet_scan
     from stockout.batch.parquet_io import parquet_files
 
-    files = ", ".join("'" + f.as_posix().replace("'", "''") + "'" for f in parquet_files(path))
-    source = f"read_parquet([{files}])"
+    source = parquet_scan(parquet_files(path))
     con = duckdb.connect()
     columns = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
     every = ", ".join(f'max(length("{n}"))' if kind == "VARCHAR" else f'max("{n}")'

@@ -13,7 +13,7 @@ import sqlglot
 from sqlglot import exp
 
 from stockout.batch.parquet_io import EventSource
-from stockout.batch.rules_sql import PhraseFunction, rules_query
+from stockout.batch.rules_sql import PhraseFunction, literal, rules_query
 from stockout.batch.schema import rule_columns
 from stockout.batch.udfs import cached_finder
 from stockout.domain.announcements import Announcement
@@ -46,12 +46,16 @@ def _register(con: duckdb.DuckDBPyConnection, fn: PhraseFunction) -> None:
 _COLUMNS = rule_columns('"', "epoch_us")
 
 
+def parquet_scan(files: Sequence[Path]) -> str:
+    """DuckDB's relation over these Parquet files, each path quoted."""
+    return "read_parquet([" + ", ".join(literal(f.as_posix()) for f in files) + "])"
+
+
 def events_view(files: Sequence[Path] | None = None, table: str | None = None,
                 layout: bool = False) -> str:
     """The relation the rules read: Parquet files (or a registered Arrow table), times in us,
     with the integer layout columns when the files carry them."""
-    source = table or "read_parquet([" + ", ".join(
-        "'" + f.as_posix().replace("'", "''") + "'" for f in files or ()) + "])"
+    source = table or parquet_scan(files or ())
     extra = ", ok, eid, kr" if layout else ""
     return f"SELECT {_COLUMNS}{extra} FROM {source}"
 

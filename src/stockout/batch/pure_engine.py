@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from stockout.batch.duckdb_engine import parquet_scan
 from stockout.batch.parquet_io import EventSource, record_batches
 from stockout.batch.prepare import Holding
 from stockout.batch.records import RESULT_SCHEMA, result_table
@@ -76,8 +77,7 @@ def judge(con: Any, source: EventSource, book: RuleBook, now: datetime,
           announcements: Sequence[Announcement] = ()) -> pa.Table:
     """Every verdict of a judge-ready `source` (`records.RESULT_COLUMNS`), in order-key order."""
     assert source.layout, "the pure engine reads the judge-ready layout (prepare.prepared)"
-    rows = "read_parquet([" + ", ".join(
-        "'" + f.as_posix().replace("'", "''") + "'" for f in source.files) + "])"
+    rows = parquet_scan(source.files)
     columns = ", ".join(f'"{c}"' for c in EVENT_FIELDS)
     uploads = (f"(SELECT ok, carrier, tracking_no FROM {rows} WHERE type = 'shipment_uploaded' "
                "AND carrier IS NOT NULL AND tracking_no IS NOT NULL)")
